@@ -100,6 +100,13 @@ var (
 	ErrNotEmpty = errors.New("directory is not empty")
 	// ErrNotExist is returned when a path that must exist does not.
 	ErrNotExist = fs.ErrNotExist
+	// ErrIsDir is returned when a path that must be a regular file is a directory.
+	ErrIsDir = errors.New("is a directory")
+	// ErrNotRegular is returned when a path that must be a regular file is a FIFO, socket or device.
+	ErrNotRegular = errors.New("is not a regular file")
+	// ErrUnknownOwner is wrapped by LookupOwner when a user or group name does not exist on the
+	// host; the message reads `user "neo4j" does not exist on host local`.
+	ErrUnknownOwner = errors.New("does not exist")
 )
 
 // LockTimeoutError is returned by Lock when the lock could not be taken within the timeout.

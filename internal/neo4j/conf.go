@@ -1,0 +1,465 @@
+package neo4j
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// This file edits neo4j.conf through managed blocks. A resource owns exactly one block: the lines
+// between two single comment lines that name it,
+//
+//	# BEGIN dbtls managed block: <id>
+//	...
+//	# END dbtls managed block: <id>
+//
+// Every byte outside the blocks is kept exactly as it was (comments, CRLF or mixed line endings,
+// ISO-8859-1 bytes, a missing final newline, blank lines, repeated keys). The file is handled as
+// bytes throughout; Go strings are only used as byte sequences and are never decoded as UTF-8.
+//
+// Lines end at '\n'. A line's ending is "\r\n" when the byte before the '\n' is '\r', "\n"
+// otherwise, and empty for a last line that has no '\n'. A lone '\r' elsewhere is part of the line.
+//
+// End-of-file rule: a block whose END marker is the last bytes of the file, with no line ending
+// after it, owns the line ending just before its BEGIN marker. SetBlock writes such a block when it
+// appends to a non-empty file that does not end with a newline, and RemoveBlock removes that ending
+// together with the block, so that removing a block restores the original bytes exactly.
+
+const (
+	beginMarkerPrefix = "# BEGIN dbtls managed block:"
+	endMarkerPrefix   = "# END dbtls managed block:"
+	// maxBlockIDLen bounds a block id; real ids are "<resource type> <name>".
+	maxBlockIDLen = 256
+)
+
+// BeginMarker returns the line that opens the managed block id.
+func BeginMarker(id string) string { return beginMarkerPrefix + " " + id }
+
+// EndMarker returns the line that closes the managed block id.
+func EndMarker(id string) string { return endMarkerPrefix + " " + id }
+
+// ValidateBlockID checks that id can name a managed block: 1 to 256 printable ASCII characters
+// (space included), not starting or ending with a space.
+func ValidateBlockID(id string) error {
+	if id == "" {
+		return fmt.Errorf("managed block id is empty")
+	}
+	if len(id) > maxBlockIDLen {
+		return fmt.Errorf("managed block id is %d bytes long; at most %d are allowed", len(id), maxBlockIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		if b := id[i]; b < 0x20 || b > 0x7e {
+			return fmt.Errorf("managed block id %q contains byte 0x%02x at offset %d; only printable ASCII is allowed", id, b, i)
+		}
+	}
+	if id[0] == ' ' || id[len(id)-1] == ' ' {
+		return fmt.Errorf("managed block id %q starts or ends with a space", id)
+	}
+	return nil
+}
+
+// ParseError reports a malformed managed block structure in neo4j.conf.
+type ParseError struct {
+	Line int // 1-based
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("neo4j.conf line %d: %s", e.Line, e.Msg)
+}
+
+type lineKind uint8
+
+const (
+	kindText lineKind = iota
+	kindBegin
+	kindEnd
+)
+
+// confLine locates one line in the file: content is data[start:contentEnd], its ending is
+// data[contentEnd:end] ("\r\n", "\n" or "").
+type confLine struct {
+	start, contentEnd, end int
+	kind                   lineKind
+	block                  int // index into Conf.blocks, or -1 outside every block
+}
+
+type confBlock struct {
+	id         string
+	begin, end int // 0-based indexes into Conf.lines of the marker lines
+}
+
+// Conf is a parsed neo4j.conf. It is immutable: SetBlock and RemoveBlock return new file bytes.
+type Conf struct {
+	data   []byte
+	lines  []confLine
+	blocks []confBlock
+	crlf   int // lines ending in "\r\n"
+	lf     int // lines ending in a bare "\n"
+}
+
+// ParseConf parses neo4j.conf bytes. It fails only when the managed block structure is malformed (a
+// BEGIN without END, an END without BEGIN, a BEGIN inside a block, an END naming another block, or
+// a marker with an invalid id); the error is a *ParseError naming the 1-based line.
+func ParseConf(data []byte) (*Conf, error) {
+	c := &Conf{data: bytes.Clone(data)}
+	if c.data == nil {
+		c.data = []byte{}
+	}
+	d := c.data
+	c.lines = make([]confLine, 0, bytes.Count(d, []byte{'\n'})+1)
+	open := -1 // index of the open block, -1 when outside
+	for start := 0; start < len(d); {
+		l := confLine{start: start, block: -1}
+		if i := bytes.IndexByte(d[start:], '\n'); i >= 0 {
+			l.end = start + i + 1
+			l.contentEnd = start + i
+			if i > 0 && d[start+i-1] == '\r' {
+				l.contentEnd--
+				c.crlf++
+			} else {
+				c.lf++
+			}
+		} else {
+			l.end, l.contentEnd = len(d), len(d)
+		}
+		start = l.end
+		lineNo := len(c.lines) + 1
+
+		kind, id, isMarker := parseMarker(d[l.start:l.contentEnd])
+		if isMarker {
+			if err := ValidateBlockID(id); err != nil {
+				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("managed block marker has an invalid id: %v", err)}
+			}
+		}
+		switch kind {
+		case kindBegin:
+			if open >= 0 {
+				b := c.blocks[open]
+				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf(
+					"managed block %q begins inside managed block %q, which began on line %d and has no END marker before it",
+					id, b.id, b.begin+1)}
+			}
+			c.blocks = append(c.blocks, confBlock{id: id, begin: len(c.lines), end: -1})
+			open = len(c.blocks) - 1
+			l.block = open
+		case kindEnd:
+			if open < 0 {
+				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("END marker of managed block %q without a BEGIN marker", id)}
+			}
+			if b := c.blocks[open]; b.id != id {
+				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf(
+					"END marker of managed block %q inside managed block %q, which began on line %d", id, b.id, b.begin+1)}
+			}
+			c.blocks[open].end = len(c.lines)
+			l.block = open
+			open = -1
+		default:
+			l.block = open
+		}
+		l.kind = kind
+		c.lines = append(c.lines, l)
+	}
+	if open >= 0 {
+		b := c.blocks[open]
+		return nil, &ParseError{Line: b.begin + 1, Msg: fmt.Sprintf("managed block %q has no END marker", b.id)}
+	}
+	return c, nil
+}
+
+// parseMarker recognises a marker line. Spaces and tabs around the marker and a trailing '\r' are
+// tolerated, so that a hand-edited or re-saved file still parses; id is the trimmed rest of the line.
+// isMarker is true for any line that starts like a marker, valid id or not.
+func parseMarker(content []byte) (kind lineKind, id string, isMarker bool) {
+	t := trimSpaceTab(bytes.TrimRight(content, " \t\r"))
+	if len(t) == 0 || t[0] != '#' {
+		return kindText, "", false
+	}
+	switch {
+	case bytes.HasPrefix(t, []byte(beginMarkerPrefix)):
+		return kindBegin, string(trimSpaceTab(t[len(beginMarkerPrefix):])), true
+	case bytes.HasPrefix(t, []byte(endMarkerPrefix)):
+		return kindEnd, string(trimSpaceTab(t[len(endMarkerPrefix):])), true
+	}
+	return kindText, "", false
+}
+
+func trimSpaceTab(b []byte) []byte { return bytes.Trim(b, " \t") }
+
+// Bytes returns the exact bytes the Conf was parsed from.
+func (c *Conf) Bytes() []byte { return bytes.Clone(c.data) }
+
+// LineEnding returns "\r\n" when more of the file's lines end in CRLF than in a bare LF, else "\n"
+// (also for an empty file or a single line without ending).
+func (c *Conf) LineEnding() string {
+	if c.crlf > c.lf {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// BlockInfo describes one managed block.
+type BlockInfo struct {
+	ID string
+	// StartLine and EndLine are the 1-based lines of the BEGIN and END markers.
+	StartLine, EndLine int
+	// Lines are the content lines between the markers, without line endings.
+	Lines []string
+}
+
+func (c *Conf) blockInfo(b confBlock) BlockInfo {
+	info := BlockInfo{ID: b.id, StartLine: b.begin + 1, EndLine: b.end + 1, Lines: []string{}}
+	for _, l := range c.lines[b.begin+1 : b.end] {
+		info.Lines = append(info.Lines, string(c.data[l.start:l.contentEnd]))
+	}
+	return info
+}
+
+// Blocks returns every managed block, whatever its id, in file order.
+func (c *Conf) Blocks() []BlockInfo {
+	out := make([]BlockInfo, 0, len(c.blocks))
+	for _, b := range c.blocks {
+		out = append(out, c.blockInfo(b))
+	}
+	return out
+}
+
+// Block returns the blocks named id in file order: none, one, or duplicates.
+func (c *Conf) Block(id string) []BlockInfo {
+	var out []BlockInfo
+	for _, b := range c.blocks {
+		if b.id == id {
+			out = append(out, c.blockInfo(b))
+		}
+	}
+	return out
+}
+
+// Setting is one key=value line of neo4j.conf.
+type Setting struct {
+	Key, Value string
+	Line       int    // 1-based
+	BlockID    string // "" when the line is outside every managed block
+}
+
+// Settings returns every key=value line in file order. Blank lines, comment lines (first non-blank
+// character '#') and lines without '=' or with an empty key are skipped; key and value are trimmed
+// of spaces and tabs.
+func (c *Conf) Settings() []Setting {
+	var out []Setting
+	for i, l := range c.lines {
+		if l.kind != kindText {
+			continue
+		}
+		key, value, ok := parseSetting(c.data[l.start:l.contentEnd])
+		if !ok {
+			continue
+		}
+		s := Setting{Key: key, Value: value, Line: i + 1}
+		if l.block >= 0 {
+			s.BlockID = c.blocks[l.block].id
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func parseSetting(content []byte) (key, value string, ok bool) {
+	t := trimSpaceTab(content)
+	if len(t) == 0 || t[0] == '#' {
+		return "", "", false
+	}
+	k, v, found := bytes.Cut(t, []byte{'='})
+	if !found {
+		return "", "", false
+	}
+	k = trimSpaceTab(k)
+	if len(k) == 0 {
+		return "", "", false
+	}
+	return string(k), string(trimSpaceTab(v)), true
+}
+
+// checkBlockLines refuses content lines that would break the file's structure.
+func checkBlockLines(lines []string) error {
+	for i, s := range lines {
+		if strings.ContainsAny(s, "\r\n") {
+			return fmt.Errorf("managed block line %d contains a line break: %q", i+1, s)
+		}
+		if _, _, isMarker := parseMarker([]byte(s)); isMarker {
+			return fmt.Errorf("managed block line %d is itself a managed block marker: %q", i+1, s)
+		}
+	}
+	return nil
+}
+
+// SetBlock returns new file bytes in which block id holds exactly lines. The first block with this
+// id is replaced in place (markers and content; the ending after its END marker is kept), further
+// blocks with the same id are dropped, and without one the block is appended at the end of the
+// file. Lines are written with LineEnding(). When appending to a non-empty file that does not end
+// with '\n', SetBlock first writes a line ending (LineEnding(), or "\r\n" when the file ends in a
+// bare '\r', so that this '\r' is not merged into the new ending) and writes no ending after the
+// END marker: the block then owns that ending (see the end-of-file rule above), and RemoveBlock
+// restores the original bytes exactly.
+func (c *Conf) SetBlock(id string, lines []string) ([]byte, error) {
+	if err := ValidateBlockID(id); err != nil {
+		return nil, err
+	}
+	if err := checkBlockLines(lines); err != nil {
+		return nil, err
+	}
+	le := c.LineEnding()
+	first := -1
+	for i, b := range c.blocks {
+		if b.id == id {
+			first = i
+			break
+		}
+	}
+	d := c.data
+
+	if first < 0 {
+		size := len(d) + 2 + len(BeginMarker(id)) + len(EndMarker(id)) + 2*len(lines) + 2*len(le)
+		for _, s := range lines {
+			size += len(s) + len(le)
+		}
+		out := make([]byte, 0, size)
+		out = append(out, d...)
+		trailing := le
+		if len(d) > 0 && d[len(d)-1] != '\n' {
+			if d[len(d)-1] == '\r' {
+				out = append(out, "\r\n"...)
+			} else {
+				out = append(out, le...)
+			}
+			trailing = ""
+		}
+		out = appendBlock(out, id, lines, le)
+		out = append(out, trailing...)
+		return out, nil
+	}
+
+	out := make([]byte, 0, len(d)+len(BeginMarker(id))+len(EndMarker(id))+len(lines)*(len(le)+40))
+	lastEnding := 0 // length of the ending of the last line written to out
+	lastDropped := false
+	for i := 0; i < len(c.lines); i++ {
+		l := c.lines[i]
+		lastDropped = false
+		if l.block >= 0 && c.blocks[l.block].id == id {
+			b := c.blocks[l.block]
+			if l.block == first {
+				out = appendBlock(out, id, lines, le)
+				endLine := c.lines[b.end]
+				out = append(out, d[endLine.contentEnd:endLine.end]...)
+				lastEnding = endLine.end - endLine.contentEnd
+			} else {
+				lastDropped = true
+			}
+			i = b.end
+			continue
+		}
+		out = append(out, d[l.start:l.end]...)
+		lastEnding = l.end - l.contentEnd
+	}
+	if lastDropped {
+		out = applyEOFRule(out, d, lastEnding)
+	}
+	return out, nil
+}
+
+// appendBlock writes the markers and lines, each followed by le except the END marker.
+func appendBlock(out []byte, id string, lines []string, le string) []byte {
+	out = append(out, beginMarkerPrefix...)
+	out = append(out, ' ')
+	out = append(out, id...)
+	out = append(out, le...)
+	for _, s := range lines {
+		out = append(out, s...)
+		out = append(out, le...)
+	}
+	out = append(out, endMarkerPrefix...)
+	out = append(out, ' ')
+	out = append(out, id...)
+	return out
+}
+
+// applyEOFRule is called when the last line of the original file d belonged to a dropped block. If
+// that line had no ending, the dropped blocks at the end of the file owned the ending of the line
+// before them, which is the last line of out: drop it too.
+func applyEOFRule(out, d []byte, lastEnding int) []byte {
+	if len(d) > 0 && d[len(d)-1] != '\n' {
+		return out[:len(out)-lastEnding]
+	}
+	return out
+}
+
+// RemoveBlock returns new file bytes without any block named id: their marker lines, content lines
+// and line endings are removed, and a block at the end of the file without a final line ending
+// also takes the line ending before it (the end-of-file rule). Everything else is byte-identical.
+// Without such a block it returns the original bytes.
+func (c *Conf) RemoveBlock(id string) []byte {
+	d := c.data
+	out := make([]byte, 0, len(d))
+	lastEnding := 0
+	lastDropped := false
+	for i := 0; i < len(c.lines); i++ {
+		l := c.lines[i]
+		lastDropped = false
+		if l.block >= 0 && c.blocks[l.block].id == id {
+			i = c.blocks[l.block].end
+			lastDropped = true
+			continue
+		}
+		out = append(out, d[l.start:l.end]...)
+		lastEnding = l.end - l.contentEnd
+	}
+	if lastDropped {
+		out = applyEOFRule(out, d, lastEnding)
+	}
+	return out
+}
+
+// Conflict is a line outside a block that sets a key the block also sets.
+type Conflict struct {
+	Key     string
+	Line    int    // 1-based
+	BlockID string // "" for a line outside every managed block, else the id of the other block
+	Value   string
+}
+
+func (k Conflict) String() string {
+	where := "outside the managed blocks"
+	if k.BlockID != "" {
+		where = fmt.Sprintf("in managed block %q", k.BlockID)
+	}
+	return fmt.Sprintf("line %d %s already sets %s=%s", k.Line, where, k.Key, k.Value)
+}
+
+// repeatableKeys may appear any number of times in neo4j.conf, so repeating them is no conflict.
+var repeatableKeys = map[string]bool{
+	"dbms.jvm.additional":   true,
+	"server.jvm.additional": true,
+}
+
+// Conflicts returns, in file order, every setting line outside block id (lines outside every block
+// and lines of other managed blocks) whose key is one of keys. Commented-out lines are ignored, and
+// so are the keys Neo4j allows to repeat (dbms.jvm.additional, server.jvm.additional).
+func (c *Conf) Conflicts(id string, keys []string) []Conflict {
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		k = strings.Trim(k, " \t")
+		if k != "" && !repeatableKeys[k] {
+			want[k] = true
+		}
+	}
+	var out []Conflict
+	if len(want) == 0 {
+		return out
+	}
+	for _, s := range c.Settings() {
+		if want[s.Key] && (s.BlockID != id || s.BlockID == "") {
+			out = append(out, Conflict{Key: s.Key, Line: s.Line, BlockID: s.BlockID, Value: s.Value})
+		}
+	}
+	return out
+}

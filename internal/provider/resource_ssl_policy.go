@@ -1,0 +1,1033 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	posix "path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/host"
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
+)
+
+var (
+	_ resource.Resource                   = (*sslPolicyResource)(nil)
+	_ resource.ResourceWithConfigure      = (*sslPolicyResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*sslPolicyResource)(nil)
+	_ resource.ResourceWithImportState    = (*sslPolicyResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*sslPolicyResource)(nil)
+)
+
+// NewSSLPolicyResource is the constructor the provider registers.
+func NewSSLPolicyResource() resource.Resource { return &sslPolicyResource{} }
+
+type sslPolicyResource struct {
+	data *providerData
+}
+
+type sslPolicyResourceModel struct {
+	ID                 types.String `tfsdk:"id"`
+	Name               types.String `tfsdk:"name"`
+	BaseDirectory      types.String `tfsdk:"base_directory"`
+	PrivateKey         types.String `tfsdk:"private_key"`
+	PublicCertificate  types.String `tfsdk:"public_certificate"`
+	TrustedDir         types.String `tfsdk:"trusted_dir"`
+	RevokedDir         types.String `tfsdk:"revoked_dir"`
+	ClientAuth         types.String `tfsdk:"client_auth"`
+	TLSVersions        types.List   `tfsdk:"tls_versions"`
+	Ciphers            types.List   `tfsdk:"ciphers"`
+	TrustAll           types.Bool   `tfsdk:"trust_all"`
+	VerifyHostname     types.Bool   `tfsdk:"verify_hostname"`
+	AllowKeyGeneration types.Bool   `tfsdk:"allow_key_generation"`
+	Owner              types.String `tfsdk:"owner"`
+	Group              types.String `tfsdk:"group"`
+	Neo4jHome          types.String `tfsdk:"neo4j_home"`
+	ConfigFile         types.String `tfsdk:"config_file"`
+	Settings           types.Map    `tfsdk:"settings"`
+	Rendered           types.String `tfsdk:"rendered"`
+	Directories        types.Map    `tfsdk:"directories"`
+}
+
+// policyPrivate is kept in the resource's private state: which directories this resource created
+// (destroy removes only those) and whether the state came from an import.
+type policyPrivate struct {
+	Created  []string `json:"created,omitempty"`
+	Imported bool     `json:"imported,omitempty"`
+}
+
+const privateKey = "dbtls"
+
+var policyNameValidatorRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
+
+func (r *sslPolicyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ssl_policy"
+}
+
+func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Neo4j SSL policy: its directory tree on the target (`base_directory`, `trusted/` and `revoked/`, " +
+			"mode `0755`, owned by `owner`:`group`) and its settings for the Neo4j version the target runs. " +
+			"On Neo4j 3.5 it also writes its `dbms.ssl.policy.<name>.*` lines into `neo4j.conf` as one managed block; " +
+			"on 4.x and 5.x a policy is applied per scope, so `dbtls_channel_binding` writes the lines and this resource exposes them in `settings`. " +
+			"The key and certificates are written by `dbtls_policy_certificate`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The policy name.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The policy name: on Neo4j 3.5 the `<name>` in `dbms.ssl.policy.<name>.*`; on every version the last element " +
+					"of the default `base_directory`. Letters, digits, `_` and `-`. Changing it replaces the policy.",
+				Required:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators: []validator.String{
+					stringvalidator.RegexMatches(policyNameValidatorRE, "must consist of letters, digits, '_' and '-' and start with a letter, digit or '_'"),
+					stringvalidator.LengthBetween(1, 100),
+				},
+			},
+			"base_directory": schema.StringAttribute{
+				MarkdownDescription: "`base_directory`: the policy's directory, relative to `neo4j_home` or absolute inside it. Default `certificates/<name>`. " +
+					"Changing it replaces the policy.",
+				Optional: true, Computed: true,
+			},
+			"private_key": schema.StringAttribute{
+				MarkdownDescription: "`private_key`: the key file's name inside `base_directory`. Default `private.key`.",
+				Optional:            true, Computed: true,
+			},
+			"public_certificate": schema.StringAttribute{
+				MarkdownDescription: "`public_certificate`: the certificate file's name inside `base_directory`. Default `public.crt`.",
+				Optional:            true, Computed: true,
+			},
+			"trusted_dir": schema.StringAttribute{
+				MarkdownDescription: "`trusted_dir`: the directory of trusted certificates. Default `trusted` (inside `base_directory`). " +
+					"Neo4j 3.5 accepts a configured value only as an absolute path, so on 3.5 the provider always renders the absolute path. Changing it replaces the policy.",
+				Optional: true, Computed: true,
+			},
+			"revoked_dir": schema.StringAttribute{
+				MarkdownDescription: "`revoked_dir`: the directory of certificate revocation lists. Default `revoked` (inside `base_directory`); absolute on 3.5 as for `trusted_dir`. " +
+					"Changing it replaces the policy.",
+				Optional: true, Computed: true,
+			},
+			"client_auth": schema.StringAttribute{
+				MarkdownDescription: "`client_auth`: whether peers must present a certificate: " + backtickList(neo4j.ClientAuthValues) + ". " +
+					"Default `" + neo4j.DefaultClientAuth + "` on every version: Neo4j 3.5's own default; 4.x and 5.x default per scope " +
+					"(`OPTIONAL` for bolt and https), but a policy has no scope until it is bound, so the provider takes the strictest. " +
+					"Set `NONE` or `OPTIONAL` for a client-facing policy.",
+				Optional: true, Computed: true,
+				Validators: []validator.String{stringvalidator.OneOf(neo4j.ClientAuthValues...)},
+			},
+			"tls_versions": schema.ListAttribute{
+				MarkdownDescription: "`tls_versions`: the protocol versions allowed, from " + backtickList(neo4j.TLSVersionValues) + ". " +
+					"Default `[\"TLSv1.2\"]`, and `[\"TLSv1.2\", \"TLSv1.3\"]` from Neo4j 5.24; TLSv1.3 is refused before 5.24.",
+				ElementType: types.StringType,
+				Optional:    true, Computed: true,
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.UniqueValues(),
+					listvalidator.ValueStringsAre(stringvalidator.OneOf(neo4j.TLSVersionValues...)),
+				},
+			},
+			"ciphers": schema.ListAttribute{
+				MarkdownDescription: "`ciphers`: the cipher suites allowed, by their Java/IANA names. Unset: no line is written and the Java platform's defaults apply.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+			},
+			"trust_all": schema.BoolAttribute{
+				MarkdownDescription: "`trust_all`: trust any peer certificate, which disables authentication (a warning when true). Default `false`.",
+				Optional:            true, Computed: true,
+			},
+			"verify_hostname": schema.BoolAttribute{
+				MarkdownDescription: "`verify_hostname`: check that a peer's certificate matches its host name. Default `false` (Neo4j's).",
+				Optional:            true, Computed: true,
+			},
+			"allow_key_generation": schema.BoolAttribute{
+				MarkdownDescription: "`allow_key_generation`, Neo4j 3.5 only: let Neo4j generate a self-signed pair on startup. Default `false` on 3.5; " +
+					"an error on 4.x and 5.x, which removed it.",
+				Optional: true, Computed: true,
+			},
+			"owner": schema.StringAttribute{
+				MarkdownDescription: "Owner of the directories (and the default owner of the files `dbtls_policy_certificate` writes), by name or numeric id, usually `neo4j`. " +
+					"Unset: the owner is left as created and not checked for drift.",
+				Optional: true,
+			},
+			"group": schema.StringAttribute{
+				MarkdownDescription: "Group of the directories, by name or numeric id, usually `neo4j`. Unset: left as created and not checked for drift.",
+				Optional:            true,
+			},
+			"neo4j_home": schema.StringAttribute{
+				MarkdownDescription: "Overrides the provider's `neo4j_home` for this policy. Changing it replaces the policy.",
+				Optional:            true,
+			},
+			"config_file": schema.StringAttribute{
+				MarkdownDescription: "Overrides the provider's `config_file` for this policy. Changing it replaces the policy.",
+				Optional:            true,
+			},
+			"settings": schema.MapAttribute{
+				MarkdownDescription: "The policy as resolved for the target's Neo4j version, for `dbtls_channel_binding`, `dbtls_policy_certificate` and `dbtls_endpoint`: " +
+					"every suffix (`base_directory`, `private_key`, `public_certificate`, `trusted_dir`, `revoked_dir`, `client_auth`, `tls_versions` and `ciphers` as comma-separated lists, " +
+					"`trust_all`, `verify_hostname`, and `allow_key_generation` on 3.5), plus `name`, `neo4j_version`, `neo4j_home`, `config_file`, `target`, `owner`, `group` " +
+					"and the absolute paths `base_directory_path`, `private_key_path`, `public_certificate_path`, `trusted_dir_path`, `revoked_dir_path`. Known at plan time.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"rendered": schema.StringAttribute{
+				MarkdownDescription: "The exact `neo4j.conf` lines this resource owns, one per line: on 3.5 the `dbms.ssl.policy.<name>.*` lines of its managed block; " +
+					"empty on 4.x and 5.x. After a refresh it holds what the file really contains, so a hand edit shows up in the plan.",
+				Computed: true,
+			},
+			"directories": schema.MapAttribute{
+				MarkdownDescription: "Each managed directory's absolute path mapped to its type, mode and `owner:group` as in `ls -l` (for example `drwxr-xr-x neo4j:neo4j`). " +
+					"After a refresh it holds what the host really has (`missing` for an absent directory), so drift shows up in the plan as an update that repairs it.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+		},
+	}
+}
+
+func (r *sslPolicyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *sslPolicyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg sslPolicyResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateTargetFields(types.StringNull(), cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
+}
+
+// ModifyPlan resolves the policy for the target's Neo4j version while planning, so the plan shows
+// every default, the settings and the exact lines; and it checks the host, so a refusal happens
+// before anything is written.
+func (r *sslPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var cfg, plan sslPolicyResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !policyConfigKnown(cfg) {
+		return
+	}
+	t, diags := r.data.resolveTarget(cfg.Neo4jHome, cfg.ConfigFile)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	in, diags := policyInputFrom(ctx, cfg)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pol, problems := neo4j.ResolvePolicy(t.Version, t.Neo4jHome, in)
+	appendFieldErrors(&resp.Diagnostics, problems)
+	if pol == nil {
+		return
+	}
+	resp.Diagnostics.Append(setPlannedPolicy(ctx, &plan, pol, t)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	var state *sslPolicyResourceModel
+	if !req.State.Raw.IsNull() {
+		state = &sslPolicyResourceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		// A policy that moves (another directory, config file or host) is a new policy.
+		old := state.Settings.Elements()
+		newSettings := plan.Settings.Elements()
+		for _, k := range []string{"base_directory_path", "trusted_dir_path", "revoked_dir_path", "config_file", "target"} {
+			if o, ok := old[k]; ok && !o.Equal(newSettings[k]) {
+				resp.RequiresReplace = append(resp.RequiresReplace, path.Root("settings"))
+				break
+			}
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+
+	// Check the host only when something will be written.
+	if state != nil && state.Rendered.Equal(plan.Rendered) && state.Directories.Equal(plan.Directories) &&
+		state.Owner.Equal(plan.Owner) && state.Group.Equal(plan.Group) {
+		return
+	}
+	resp.Diagnostics.Append(r.preflight(ctx, t, pol, plan, state == nil)...)
+}
+
+func (r *sslPolicyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan sslPolicyResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	t, pol, diags := r.resolvePlanned(ctx, plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.preflight(ctx, t, pol, plan, true)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	created, diags := r.apply(ctx, t, pol, plan, nil)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, policyPrivate{Created: created})...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state sslPolicyResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	priv, diags := getPrivate(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+
+	if priv.Imported {
+		resp.Diagnostics.Append(r.fillImported(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		priv.Imported = false
+		resp.Diagnostics.Append(setPrivate(ctx, resp.Private, priv)...)
+	}
+
+	settings := stringMap(state.Settings)
+	t, diags := r.targetFromSettings(settings)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	dirs, diags := readDirectories(ctx, t.Host, policyDirs(settings), state.Owner.ValueString(), state.Group.ValueString())
+	resp.Diagnostics.Append(diags...)
+	rendered, diags := r.readRendered(ctx, t, settings["name"])
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	state.Directories = dirs
+	state.Rendered = types.StringValue(rendered)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *sslPolicyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan sslPolicyResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	priv, diags := getPrivate(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	t, pol, diags := r.resolvePlanned(ctx, plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.preflight(ctx, t, pol, plan, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	created, diags := r.apply(ctx, t, pol, plan, priv.Created)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	priv.Created = created
+	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, priv)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state sslPolicyResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	priv, diags := getPrivate(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	settings := stringMap(state.Settings)
+	t, diags := r.targetFromSettings(settings)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := settings["name"]
+
+	// The block first: a conf that names directories which are gone would stop Neo4j, the reverse not.
+	err := r.data.editConf(ctx, t, lockHolder("destroying dbtls_ssl_policy "+name), func(c *neo4j.Conf) ([]byte, error) {
+		return c.RemoveBlock(neo4j.PolicyBlockID(name)), nil
+	})
+	switch {
+	case errors.Is(err, errConfMissing):
+		tflog.Debug(ctx, "config file missing at destroy; no block to remove", map[string]any{"config_file": t.ConfigFile})
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot Remove The Policy's Lines From neo4j.conf", hostErrDetail(t, err))
+		return
+	}
+	resp.Diagnostics.Append(removeDirectories(ctx, t.Host, policyDirs(settings), priv.Created)...)
+}
+
+// ImportState accepts "<name>" or "<name>,<base_directory>"; the rest is read from the host (on 3.5,
+// from the policy's managed block) or takes the version's defaults.
+func (r *sslPolicyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	name, base, _ := strings.Cut(req.ID, ",")
+	if err := neo4j.ValidatePolicyName(name); err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("The import ID is \"<name>\" or \"<name>,<base_directory>\" (for example \"client_policy\"), but %s.", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	if base != "" {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("base_directory"), base)...)
+	}
+	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, policyPrivate{Imported: true})...)
+}
+
+// fillImported completes an imported state: the policy is resolved from the provider's target, with
+// the lines of its managed block (3.5) as the declaration, and owner and group from the host.
+func (r *sslPolicyResource) fillImported(ctx context.Context, state *sslPolicyResourceModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	t, d := r.data.resolveTarget(types.StringNull(), types.StringNull())
+	diags.Append(d...)
+	if diags.HasError() {
+		return diags
+	}
+	name := state.Name.ValueString()
+	in := neo4j.PolicyInput{Name: name}
+	if !state.BaseDirectory.IsNull() {
+		in.BaseDirectory = new(state.BaseDirectory.ValueString())
+	}
+	if t.Version.Family() == neo4j.Family35 {
+		conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+		if err == nil {
+			for _, b := range conf.Block(neo4j.PolicyBlockID(name)) {
+				applyImportedLines(&in, name, b.Lines)
+			}
+		}
+	}
+	pol, problems := neo4j.ResolvePolicy(t.Version, t.Neo4jHome, in)
+	if pol == nil {
+		diags.AddError("Cannot Import Policy", fmt.Sprintf("The policy %q found on %s does not resolve: %s", name, t.Host.ID(), fieldErrorsText(problems)))
+		return diags
+	}
+	info, err := t.Host.Lstat(ctx, pol.BasePath)
+	if err != nil || !info.Exists {
+		diags.AddError("Cannot Import Policy", fmt.Sprintf("The policy's base directory %s does not exist on %s. Import a policy whose directory exists, or let Terraform create it.", pol.BasePath, t.Host.ID()))
+		return diags
+	}
+	state.Owner = types.StringValue(info.UserName)
+	state.Group = types.StringValue(info.GroupName)
+	state.Neo4jHome = types.StringNull()
+	state.ConfigFile = types.StringNull()
+	diags.Append(setPlannedPolicy(ctx, state, pol, t)...)
+	if in.Ciphers == nil {
+		state.Ciphers = types.ListNull(types.StringType)
+	}
+	return diags
+}
+
+// applyImportedLines turns a 3.5 block's `dbms.ssl.policy.<name>.<suffix>=<value>` lines into a
+// declaration.
+func applyImportedLines(in *neo4j.PolicyInput, name string, lines []string) {
+	prefix := "dbms.ssl.policy." + name + "."
+	for _, l := range lines {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || !strings.HasPrefix(strings.TrimSpace(k), prefix) {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch neo4j.Suffix(strings.TrimPrefix(strings.TrimSpace(k), prefix)) {
+		case neo4j.SuffixBaseDirectory:
+			in.BaseDirectory = new(v)
+		case neo4j.SuffixPrivateKey:
+			in.PrivateKey = new(v)
+		case neo4j.SuffixPublicCertificate:
+			in.PublicCertificate = new(v)
+		case neo4j.SuffixTrustedDir:
+			in.TrustedDir = new(v)
+		case neo4j.SuffixRevokedDir:
+			in.RevokedDir = new(v)
+		case neo4j.SuffixClientAuth:
+			in.ClientAuth = new(v)
+		case neo4j.SuffixTLSVersions:
+			in.TLSVersions = splitList(v)
+		case neo4j.SuffixCiphers:
+			in.Ciphers = splitList(v)
+		case neo4j.SuffixTrustAll:
+			in.TrustAll = new(v == "true")
+		case neo4j.SuffixVerifyHostname:
+			in.VerifyHostname = new(v == "true")
+		case neo4j.SuffixAllowKeyGeneration:
+			in.AllowKeyGeneration = new(v == "true")
+		}
+	}
+}
+
+// ---- planning helpers ----
+
+func policyConfigKnown(m sslPolicyResourceModel) bool {
+	for _, v := range []attr.Value{m.Name, m.BaseDirectory, m.PrivateKey, m.PublicCertificate, m.TrustedDir, m.RevokedDir,
+		m.ClientAuth, m.TLSVersions, m.Ciphers, m.TrustAll, m.VerifyHostname, m.AllowKeyGeneration, m.Owner, m.Group,
+		m.Neo4jHome, m.ConfigFile} {
+		if v.IsUnknown() {
+			return false
+		}
+	}
+	for _, l := range []types.List{m.TLSVersions, m.Ciphers} {
+		for _, e := range l.Elements() {
+			if e.IsUnknown() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func policyInputFrom(ctx context.Context, m sslPolicyResourceModel) (neo4j.PolicyInput, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	in := neo4j.PolicyInput{
+		Name:               m.Name.ValueString(),
+		BaseDirectory:      optString(m.BaseDirectory),
+		PrivateKey:         optString(m.PrivateKey),
+		PublicCertificate:  optString(m.PublicCertificate),
+		TrustedDir:         optString(m.TrustedDir),
+		RevokedDir:         optString(m.RevokedDir),
+		ClientAuth:         optString(m.ClientAuth),
+		TrustAll:           optBool(m.TrustAll),
+		VerifyHostname:     optBool(m.VerifyHostname),
+		AllowKeyGeneration: optBool(m.AllowKeyGeneration),
+	}
+	if !m.TLSVersions.IsNull() {
+		in.TLSVersions = []string{}
+		diags.Append(m.TLSVersions.ElementsAs(ctx, &in.TLSVersions, false)...)
+	}
+	if !m.Ciphers.IsNull() {
+		in.Ciphers = []string{}
+		diags.Append(m.Ciphers.ElementsAs(ctx, &in.Ciphers, false)...)
+	}
+	return in, diags
+}
+
+// setPlannedPolicy writes a resolved policy into the model: every default, settings, rendered lines
+// and the directories as they must be.
+func setPlannedPolicy(ctx context.Context, m *sslPolicyResourceModel, p *neo4j.Policy, t *target) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID = types.StringValue(p.Name)
+	m.BaseDirectory = types.StringValue(p.BaseDirectory)
+	m.PrivateKey = types.StringValue(p.PrivateKey)
+	m.PublicCertificate = types.StringValue(p.PublicCertificate)
+	m.TrustedDir = types.StringValue(p.TrustedDir)
+	m.RevokedDir = types.StringValue(p.RevokedDir)
+	m.ClientAuth = types.StringValue(p.ClientAuth)
+	m.TrustAll = types.BoolValue(p.TrustAll)
+	m.VerifyHostname = types.BoolValue(p.VerifyHostname)
+	if p.Version.Family() == neo4j.Family35 {
+		m.AllowKeyGeneration = types.BoolValue(p.AllowKeyGeneration)
+	} else {
+		m.AllowKeyGeneration = types.BoolNull()
+	}
+	var d diag.Diagnostics
+	m.TLSVersions, d = types.ListValueFrom(ctx, types.StringType, p.TLSVersions)
+	diags.Append(d...)
+
+	settings := p.Settings()
+	settings["config_file"] = t.ConfigFile
+	settings["target"] = t.Host.ID()
+	settings["owner"] = m.Owner.ValueString()
+	settings["group"] = m.Group.ValueString()
+	m.Settings, d = types.MapValueFrom(ctx, types.StringType, settings)
+	diags.Append(d...)
+	m.Rendered = types.StringValue(joinLines(p.Lines()))
+
+	dirs := map[string]string{}
+	want := dirEntry(fs.ModeDir|neo4j.DirMode, m.Owner.ValueString(), m.Group.ValueString())
+	for _, dir := range p.Directories() {
+		dirs[dir] = want
+	}
+	m.Directories, d = types.MapValueFrom(ctx, types.StringType, dirs)
+	diags.Append(d...)
+	return diags
+}
+
+// resolvePlanned re-resolves the policy from a planned model (whose values are already resolved).
+func (r *sslPolicyResource) resolvePlanned(ctx context.Context, plan sslPolicyResourceModel) (*target, *neo4j.Policy, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if r.data == nil {
+		diags.AddError("Provider Not Configured", "The dbtls provider was not configured before this resource was applied. This is a bug in the provider or Terraform.")
+		return nil, nil, diags
+	}
+	t, d := r.data.resolveTarget(plan.Neo4jHome, plan.ConfigFile)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, nil, diags
+	}
+	in, d := policyInputFrom(ctx, plan)
+	diags.Append(d...)
+	if t.Version.Family() != neo4j.Family35 {
+		in.AllowKeyGeneration = nil
+	}
+	pol, problems := neo4j.ResolvePolicy(t.Version, t.Neo4jHome, in)
+	if pol == nil {
+		appendFieldErrors(&diags, problems)
+	}
+	return t, pol, diags
+}
+
+// preflight checks the host before anything is written: NEO4J_HOME exists, no managed directory (or
+// a directory on the way to it) is a symlink or a file, the owner and group exist, and on 3.5 the
+// config file exists and no line the policy writes is already set elsewhere in it.
+func (r *sslPolicyResource) preflight(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyResourceModel, creating bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	info, err := t.Host.Lstat(ctx, t.Neo4jHome)
+	switch {
+	case err != nil:
+		diags.AddError("Cannot Inspect neo4j_home", hostErrDetail(t, err))
+		return diags
+	case !info.Exists:
+		diags.AddAttributeError(path.Root("neo4j_home"), "neo4j_home Does Not Exist",
+			fmt.Sprintf("The directory %s does not exist on %s. Set neo4j_home (on the provider or this resource) to the Neo4j installation's home directory.", t.Neo4jHome, t.Host.ID()))
+		return diags
+	}
+	for _, dir := range p.Directories() {
+		if d := checkDirChain(ctx, t.Host, t.Neo4jHome, dir); d != "" {
+			diags.AddAttributeError(path.Root("base_directory"), "Unsafe Path On The Host", d)
+			return diags
+		}
+	}
+	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{User: m.Owner.ValueString()}); err != nil {
+		diags.AddAttributeError(path.Root("owner"), "Unknown Owner", fmt.Sprintf("%s. Give a user that exists on the target, by name or numeric id.", err))
+	}
+	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{Group: m.Group.ValueString()}); err != nil {
+		diags.AddAttributeError(path.Root("group"), "Unknown Group", fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err))
+	}
+	lines := p.Lines()
+	if len(lines) == 0 || diags.HasError() {
+		return diags
+	}
+	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	switch {
+	case errors.Is(err, errConfMissing):
+		diags.AddAttributeError(path.Root("config_file"), "Config File Not Found", missingConfigDetail(t))
+		return diags
+	case err != nil:
+		diags.AddAttributeError(path.Root("config_file"), "Cannot Read Config File", hostErrDetail(t, err))
+		return diags
+	}
+	diags.Append(blockConflicts(conf, t, neo4j.PolicyBlockID(p.Name), lines, creating)...)
+	return diags
+}
+
+// blockConflicts reports every key of lines that is set elsewhere in the file, and (when creating) a
+// block with the same id that another resource already owns.
+func blockConflicts(conf *neo4j.Conf, t *target, id string, lines []string, creating bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if creating {
+		if bs := conf.Block(id); len(bs) > 0 {
+			diags.AddError("Managed Block Already Exists",
+				fmt.Sprintf("%s already has a managed block %q at line %d, so another resource (or an earlier Terraform state) owns these lines. "+
+					"Import it (terraform import) instead of creating it again, or remove the block from the file.", t.ConfigFile, id, bs[0].StartLine))
+			return diags
+		}
+	}
+	keys := make([]string, 0, len(lines))
+	for _, l := range lines {
+		k, _, _ := strings.Cut(l, "=")
+		keys = append(keys, k)
+	}
+	for _, c := range conf.Conflicts(id, keys) {
+		where := "outside the managed blocks"
+		if c.BlockID != "" {
+			where = fmt.Sprintf("in the managed block %q", c.BlockID)
+		}
+		diags.AddError("Conflicting Setting In neo4j.conf",
+			fmt.Sprintf("The key %q is set on line %d of %s, %s. This resource must write it too, and Neo4j 5 refuses to start with a duplicated key (earlier versions pick one silently). "+
+				"Remove that line from the file (or the resource that owns the other block), then plan again.", c.Key, c.Line, t.ConfigFile, where))
+	}
+	return diags
+}
+
+// checkDirChain refuses a managed directory, or any directory between NEO4J_HOME and it, that is a
+// symlink or not a directory. It returns "" when the chain is safe.
+func checkDirChain(ctx context.Context, h host.Host, home, dir string) string {
+	for _, p := range chainBelow(home, dir) {
+		info, err := h.Lstat(ctx, p)
+		switch {
+		case err != nil:
+			return fmt.Sprintf("Cannot inspect %s on %s: %s.", p, h.ID(), err)
+		case !info.Exists:
+			return ""
+		case info.IsSymlink:
+			return fmt.Sprintf("%s on %s is a symbolic link. The provider never writes through a symlink at a managed path, since it could lead outside neo4j_home. "+
+				"Replace the link with a real directory, or point base_directory at the real location inside neo4j_home.", p, h.ID())
+		case !info.IsDir:
+			return fmt.Sprintf("%s on %s exists but is not a directory. Move it away, or choose another base_directory.", p, h.ID())
+		}
+	}
+	return ""
+}
+
+// chainBelow lists the directories from just below home down to dir.
+func chainBelow(home, dir string) []string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(dir, home), "/")
+	if rel == "" {
+		return nil
+	}
+	var out []string
+	cur := home
+	for _, el := range strings.Split(rel, "/") {
+		cur = posix.Join(cur, el)
+		out = append(out, cur)
+	}
+	return out
+}
+
+// apply makes the host match a planned policy: the directories (created, or their mode and owner
+// repaired), then the managed block (set on 3.5, removed elsewhere). created lists the directories an
+// earlier apply created; the returned list adds the ones created now.
+func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyResourceModel, created []string) ([]string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	owner := host.Owner{User: m.Owner.ValueString(), Group: m.Group.ValueString()}
+	var createdNow []string
+	for _, dir := range p.Directories() {
+		for _, c := range chainBelow(t.Neo4jHome, dir) {
+			managed := slices.Contains(p.Directories(), c)
+			info, err := t.Host.Lstat(ctx, c)
+			if err != nil {
+				diags.AddError("Cannot Create Policy Directory", hostErrDetail(t, err))
+				break
+			}
+			if info.Exists && !managed {
+				continue
+			}
+			made, err := t.Host.Mkdir(ctx, c, neo4j.DirMode, owner)
+			if err != nil {
+				diags.AddError("Cannot Create Policy Directory", hostErrDetail(t, err))
+				break
+			}
+			if made {
+				createdNow = append(createdNow, c)
+			}
+		}
+		if diags.HasError() {
+			break
+		}
+	}
+	if !diags.HasError() {
+		name := p.Name
+		lines := p.Lines()
+		err := r.data.editConf(ctx, t, lockHolder("applying dbtls_ssl_policy "+name), func(c *neo4j.Conf) ([]byte, error) {
+			id := neo4j.PolicyBlockID(name)
+			if len(lines) == 0 {
+				return c.RemoveBlock(id), nil
+			}
+			if d := blockConflicts(c, t, id, lines, false); d.HasError() {
+				return nil, diagError{d}
+			}
+			return c.SetBlock(id, lines)
+		})
+		var de diagError
+		switch {
+		case err == nil:
+		case errors.As(err, &de):
+			diags.Append(de.d...)
+		case errors.Is(err, errConfMissing) && len(lines) == 0:
+			// Nothing to write and nothing to remove.
+		case errors.Is(err, errConfMissing):
+			diags.AddAttributeError(path.Root("config_file"), "Config File Not Found", missingConfigDetail(t))
+		default:
+			diags.AddError("Cannot Write neo4j.conf", hostErrDetail(t, err))
+		}
+	}
+	if diags.HasError() {
+		// Leave the host as it was: remove what this apply created, deepest first.
+		for i := len(createdNow) - 1; i >= 0; i-- {
+			_ = t.Host.Remove(ctx, createdNow[i])
+		}
+		return created, diags
+	}
+	return append(slices.Clone(created), createdNow...), diags
+}
+
+// removeDirectories removes the policy's directories (deepest first) and the parents this resource
+// created, each only when empty and only when this resource created it. Everything else stays, with a
+// warning that says why.
+func removeDirectories(ctx context.Context, h host.Host, dirs []string, created []string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	all := slices.Clone(created)
+	for _, d := range dirs {
+		if !slices.Contains(all, d) {
+			all = append(all, d)
+		}
+	}
+	// Deepest first.
+	slices.SortStableFunc(all, func(a, b string) int { return strings.Count(b, "/") - strings.Count(a, "/") })
+	for _, d := range all {
+		if !slices.Contains(created, d) {
+			diags.AddWarning("Directory Left In Place",
+				fmt.Sprintf("%s on %s existed before this policy was created (or imported), so destroy leaves it. Remove it by hand if it is no longer needed.", d, h.ID()))
+			continue
+		}
+		err := h.Remove(ctx, d)
+		switch {
+		case err == nil:
+		case errors.Is(err, host.ErrNotEmpty):
+			names, _ := h.ReadDir(ctx, d)
+			diags.AddWarning("Directory Left In Place",
+				fmt.Sprintf("%s on %s still holds files this resource did not write (%s), so destroy leaves it and them.", d, h.ID(), strings.Join(names, ", ")))
+		default:
+			diags.AddWarning("Directory Left In Place", fmt.Sprintf("Cannot remove %s on %s: %s.", d, h.ID(), err))
+		}
+	}
+	return diags
+}
+
+// ---- reading the host ----
+
+func (r *sslPolicyResource) targetFromSettings(s map[string]string) (*target, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	v, err := neo4j.ParseVersion(s["neo4j_version"])
+	if err != nil {
+		diags.AddError("Corrupt State", fmt.Sprintf("The state's settings have no valid neo4j_version (%s). Remove the resource from state and import it again.", err))
+		return nil, diags
+	}
+	h, err := r.data.hosts.get(targetSpec{Version: s["neo4j_version"], Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"]})
+	if err != nil {
+		diags.AddError("Cannot Reach Target", err.Error())
+		return nil, diags
+	}
+	return &target{Version: v, Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"], Host: h}, diags
+}
+
+func policyDirs(s map[string]string) []string {
+	var out []string
+	for _, k := range []string{"base_directory_path", "trusted_dir_path", "revoked_dir_path"} {
+		if s[k] != "" {
+			out = append(out, s[k])
+		}
+	}
+	return out
+}
+
+// readRendered returns the lines of the policy's managed block as the file has them now: "" when the
+// block (or the file) is missing; every copy's lines when the block is duplicated.
+func (r *sslPolicyResource) readRendered(ctx context.Context, t *target, name string) (string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	switch {
+	case errors.Is(err, errConfMissing):
+		return "", diags
+	case err != nil:
+		diags.AddError("Cannot Read neo4j.conf", hostErrDetail(t, err))
+		return "", diags
+	}
+	var lines []string
+	for _, b := range conf.Block(neo4j.PolicyBlockID(name)) {
+		lines = append(lines, b.Lines...)
+	}
+	return joinLines(lines), diags
+}
+
+// readDirectories describes each directory as the host has it, in the same form as the plan.
+func readDirectories(ctx context.Context, h host.Host, dirs []string, owner, group string) (types.Map, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	out := map[string]string{}
+	for _, d := range dirs {
+		info, err := h.Lstat(ctx, d)
+		switch {
+		case err != nil:
+			diags.AddError("Cannot Inspect Directory", fmt.Sprintf("Cannot inspect %s on %s: %s.", d, h.ID(), err))
+			continue
+		case !info.Exists:
+			out[d] = "missing"
+			continue
+		case info.IsSymlink:
+			out[d] = "symlink"
+			continue
+		case !info.IsDir:
+			out[d] = "not a directory"
+			continue
+		}
+		u, g := "", ""
+		if owner != "" {
+			u = observedID(owner, info.UserName, info.UID)
+		}
+		if group != "" {
+			g = observedID(group, info.GroupName, info.GID)
+		}
+		out[d] = dirEntry(fs.ModeDir|info.Mode, u, g)
+	}
+	m, d := types.MapValueFrom(ctx, types.StringType, out)
+	diags.Append(d...)
+	return m, diags
+}
+
+// observedID renders an observed owner in the declared form: the declared string when it names the
+// same id (by name or number), otherwise the observed name.
+func observedID(declared, name string, id int) string {
+	if declared == name || declared == strconv.Itoa(id) {
+		return declared
+	}
+	return name
+}
+
+// dirEntry renders a mode and owner like `ls -l`: "drwxr-xr-x neo4j:neo4j". Unmanaged owner or group
+// are left out.
+func dirEntry(mode fs.FileMode, owner, group string) string {
+	s := mode.String()
+	switch {
+	case owner != "" && group != "":
+		s += " " + owner + ":" + group
+	case owner != "":
+		s += " " + owner
+	case group != "":
+		s += " :" + group
+	}
+	return s
+}
+
+// ---- small helpers ----
+
+type diagError struct{ d diag.Diagnostics }
+
+func (e diagError) Error() string { return "diagnostics" }
+
+func hostErrDetail(t *target, err error) string {
+	var lt *host.LockTimeoutError
+	if errors.As(err, &lt) {
+		return fmt.Sprintf("Another writer holds the lock on %s on %s: %s. Wait for it to finish and apply again; if no other Terraform run is active, the holder may be stuck.", t.ConfigFile, t.Host.ID(), err)
+	}
+	if errors.Is(err, host.ErrSymlink) {
+		return fmt.Sprintf("On %s: %s. The provider never follows a symlink at a managed path; replace it with a real file or directory.", t.Host.ID(), err)
+	}
+	return fmt.Sprintf("On %s: %s.", t.Host.ID(), err)
+}
+
+func appendFieldErrors(diags *diag.Diagnostics, problems []*neo4j.FieldError) {
+	for _, p := range problems {
+		if p.Warning {
+			diags.AddAttributeWarning(path.Root(p.Field), p.Summary, p.Detail)
+		} else {
+			diags.AddAttributeError(path.Root(p.Field), p.Summary, p.Detail)
+		}
+	}
+}
+
+func fieldErrorsText(problems []*neo4j.FieldError) string {
+	var parts []string
+	for _, p := range problems {
+		if !p.Warning {
+			parts = append(parts, p.Detail)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func getPrivate(ctx context.Context, p interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}) (policyPrivate, diag.Diagnostics) {
+	var out policyPrivate
+	raw, diags := p.GetKey(ctx, privateKey)
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			diags.AddWarning("Unreadable Private State", "The resource's private state could not be read; destroy will treat every directory as pre-existing: "+err.Error())
+		}
+	}
+	return out, diags
+}
+
+func setPrivate(ctx context.Context, p interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}, v policyPrivate) diag.Diagnostics {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		var diags diag.Diagnostics
+		diags.AddError("Cannot Save Private State", err.Error())
+		return diags
+	}
+	return p.SetKey(ctx, privateKey, raw)
+}
+
+func stringMap(m types.Map) map[string]string {
+	out := map[string]string{}
+	for k, v := range m.Elements() {
+		if s, ok := v.(types.String); ok {
+			out[k] = s.ValueString()
+		}
+	}
+	return out
+}
+
+func optString(v types.String) *string {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	s := v.ValueString()
+	return &s
+}
+
+func optBool(v types.Bool) *bool {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	b := v.ValueBool()
+	return &b
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func backtickList(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = "`" + v + "`"
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,247 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	posix "path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/host"
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
+)
+
+// confLockTimeout bounds how long an edit of neo4j.conf waits for another writer.
+const confLockTimeout = 60 * time.Second
+
+// providerData is what Configure hands to every resource and data source: the provider-level target
+// defaults, one host per distinct target, and one parsed copy of each neo4j.conf.
+type providerData struct {
+	defaults targetSpec
+	hosts    *hostPool
+	confs    *confCache
+}
+
+// targetSpec is where a resource writes: which Neo4j, where it lives, on which machine. The provider
+// gives the defaults; a resource may override neo4j_home and config_file (and, later, the connection).
+type targetSpec struct {
+	Version    string
+	Neo4jHome  string
+	ConfigFile string // "" means <Neo4jHome>/conf/neo4j.conf
+}
+
+// target is a resolved targetSpec.
+type target struct {
+	Version    neo4j.Version
+	Neo4jHome  string
+	ConfigFile string
+	Host       host.Host
+}
+
+// resolveTarget merges a resource's overrides into the provider's defaults. A resource that
+// overrides neo4j_home without config_file gets <its neo4j_home>/conf/neo4j.conf.
+func (d *providerData) resolveTarget(home, configFile types.String) (*target, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	spec := d.defaults
+	if !home.IsNull() && home.ValueString() != "" {
+		spec.Neo4jHome = home.ValueString()
+		if spec.ConfigFile != "" && (configFile.IsNull() || configFile.ValueString() == "") {
+			spec.ConfigFile = ""
+		}
+	}
+	if !configFile.IsNull() && configFile.ValueString() != "" {
+		spec.ConfigFile = configFile.ValueString()
+	}
+	if spec.ConfigFile == "" {
+		spec.ConfigFile = defaultConfigFile(spec.Neo4jHome)
+	}
+	v, err := neo4j.ParseVersion(spec.Version)
+	if err != nil {
+		diags.AddAttributeError(path.Root("neo4j_version"), "Unsupported Neo4j Version", err.Error())
+		return nil, diags
+	}
+	h, err := d.hosts.get(spec)
+	if err != nil {
+		diags.AddError("Cannot Reach Target", err.Error())
+		return nil, diags
+	}
+	return &target{Version: v, Neo4jHome: posix.Clean(spec.Neo4jHome), ConfigFile: posix.Clean(spec.ConfigFile), Host: h}, diags
+}
+
+// validateTargetFields checks neo4j_version, neo4j_home and config_file wherever they are given
+// (provider or resource), while planning.
+func validateTargetFields(version, home, configFile types.String, base path.Path, diags *diag.Diagnostics) {
+	if !version.IsNull() && !version.IsUnknown() {
+		if _, err := neo4j.ParseVersion(version.ValueString()); err != nil {
+			diags.AddAttributeError(base.AtName("neo4j_version"), "Unsupported Neo4j Version", err.Error())
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    types.String
+	}{{"neo4j_home", home}, {"config_file", configFile}} {
+		if f.v.IsNull() || f.v.IsUnknown() {
+			continue
+		}
+		if _, err := host.CleanAbs(f.v.ValueString()); err != nil {
+			diags.AddAttributeError(base.AtName(f.name), "Invalid "+titleField(f.name),
+				fmt.Sprintf("%s must be an absolute path without \"..\" elements, such as \"/var/lib/neo4j\": %s.", f.name, err))
+		}
+	}
+}
+
+func titleField(name string) string {
+	switch name {
+	case "neo4j_home":
+		return "neo4j_home"
+	case "config_file":
+		return "Config File"
+	}
+	return name
+}
+
+// hostPool hands out one host.Host per distinct target, shared by every resource of the provider
+// process.
+type hostPool struct {
+	mu    sync.Mutex
+	local host.Host
+}
+
+func newHostPool() *hostPool { return &hostPool{} }
+
+func (p *hostPool) get(_ targetSpec) (host.Host, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.local == nil {
+		p.local = host.NewLocal()
+	}
+	return p.local, nil
+}
+
+// confCache keeps one parsed copy of each neo4j.conf per provider process, so that a plan of a
+// hundred resources reads each file once. An entry is reused while the file's inode, size and
+// modification time are unchanged (one stat per use); writes through editConf refresh it.
+type confCache struct {
+	mu      sync.Mutex
+	entries map[string]*confEntry
+}
+
+type confEntry struct {
+	mu   sync.Mutex
+	info host.Info
+	conf *neo4j.Conf
+}
+
+func newConfCache() *confCache { return &confCache{entries: map[string]*confEntry{}} }
+
+func (c *confCache) entry(h host.Host, file string) *confEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := h.ID() + "\x00" + file
+	e := c.entries[key]
+	if e == nil {
+		e = &confEntry{}
+		c.entries[key] = e
+	}
+	return e
+}
+
+// errConfMissing is returned by load when the config file does not exist.
+var errConfMissing = errors.New("config file does not exist")
+
+// load returns the parsed config file. A missing file is errConfMissing; a symlink is refused.
+func (c *confCache) load(ctx context.Context, h host.Host, file string) (*neo4j.Conf, host.Info, error) {
+	e := c.entry(h, file)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	info, err := h.Lstat(ctx, file)
+	if err != nil {
+		return nil, info, err
+	}
+	if !info.Exists {
+		e.conf = nil
+		return nil, info, errConfMissing
+	}
+	if info.IsSymlink {
+		return nil, info, &host.PathError{Op: "read", Path: file, Err: host.ErrSymlink}
+	}
+	if e.conf != nil && sameFile(e.info, info) {
+		return e.conf, info, nil
+	}
+	data, err := h.ReadFile(ctx, file)
+	if err != nil {
+		return nil, info, err
+	}
+	conf, err := neo4j.ParseConf(data)
+	if err != nil {
+		return nil, info, fmt.Errorf("%s: %w", file, err)
+	}
+	e.info, e.conf = info, conf
+	return conf, info, nil
+}
+
+func (c *confCache) forget(h host.Host, file string) {
+	e := c.entry(h, file)
+	e.mu.Lock()
+	e.conf = nil
+	e.mu.Unlock()
+}
+
+func sameFile(a, b host.Info) bool {
+	return a.Ino == b.Ino && a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Exists == b.Exists
+}
+
+// editConf changes the target's neo4j.conf safely against every other writer: it takes the host's
+// lock for the file, re-reads it, lets edit compute the new bytes from the fresh parse, and writes
+// them atomically with the file's own mode and owner. edit returning the same bytes writes nothing.
+func (d *providerData) editConf(ctx context.Context, t *target, holder string, edit func(*neo4j.Conf) ([]byte, error)) error {
+	lock, err := t.Host.Lock(ctx, t.ConfigFile, holder, confLockTimeout)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lock.Unlock() }()
+
+	d.confs.forget(t.Host, t.ConfigFile)
+	conf, info, err := d.confs.load(ctx, t.Host, t.ConfigFile)
+	if err != nil {
+		return err
+	}
+	out, err := edit(conf)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(out, conf.Bytes()) {
+		return nil
+	}
+	owner := host.Owner{User: strconv.Itoa(info.UID), Group: strconv.Itoa(info.GID)}
+	if err := t.Host.WriteFile(ctx, t.ConfigFile, out, info.Mode, owner); err != nil {
+		return err
+	}
+	d.confs.forget(t.Host, t.ConfigFile)
+	return nil
+}
+
+// lockHolder describes this process for a lock file, so a waiter that times out can name it.
+func lockHolder(what string) string {
+	hn, _ := os.Hostname()
+	return fmt.Sprintf("terraform-provider-dbtls (pid %d on %s) %s", os.Getpid(), hn, what)
+}
+
+// missingConfigDetail explains a missing config_file: usually a wrong neo4j_home.
+func missingConfigDetail(t *target) string {
+	return fmt.Sprintf("The config file %s does not exist on %s, so the lines this resource owns cannot be written. "+
+		"The provider never creates neo4j.conf: a missing file usually means neo4j_home (%s) or config_file points at the wrong place. "+
+		"Set config_file to the neo4j.conf the server reads (Debian and RPM packages use /etc/neo4j/neo4j.conf).",
+		t.ConfigFile, t.Host.ID(), t.Neo4jHome)
+}
+
+func joinLines(lines []string) string { return strings.Join(lines, "\n") }
