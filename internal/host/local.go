@@ -393,16 +393,17 @@ func createTemp(dir, base string, perm uint32) (string, int, error) {
 	}
 }
 
-// fillTemp gives the temp file its owner and exact mode, then its content, and flushes it to disk.
-// Owner and mode come first so that no byte of data is ever readable by anyone the final file
-// would not let read it; chown comes before chmod because chown may clear the set-id bits.
+// fillTemp gives the temp file its owner and mode, then its content, and flushes it to disk. Owner
+// and mode come first so that no byte of data is ever readable by anyone the final file would not
+// let read it; chown comes before chmod because chown may clear the set-id bits, and those are set
+// last, once the content is complete.
 func fillTemp(fd int, data []byte, perm uint32, uid, gid int) error {
 	if uid != -1 || gid != -1 {
 		if err := unix.Fchown(fd, uid, gid); err != nil {
 			return fmt.Errorf("chown to %d:%d: %w", uid, gid, err)
 		}
 	}
-	if err := unix.Fchmod(fd, perm); err != nil {
+	if err := unix.Fchmod(fd, perm&^(unix.S_ISUID|unix.S_ISGID)); err != nil {
 		return fmt.Errorf("chmod to %04o: %w", perm, err)
 	}
 	for len(data) > 0 {
@@ -414,6 +415,13 @@ func fillTemp(fd int, data []byte, perm uint32, uid, gid int) error {
 			return fmt.Errorf("writing temp file: %w", err)
 		}
 		data = data[n:]
+	}
+	// A write by a process without CAP_FSETID clears the set-id bits: set them again, and only now
+	// that the content is complete.
+	if perm&(unix.S_ISUID|unix.S_ISGID) != 0 {
+		if err := unix.Fchmod(fd, perm); err != nil {
+			return fmt.Errorf("chmod to %04o: %w", perm, err)
+		}
 	}
 	if err := unix.Fsync(fd); err != nil {
 		return fmt.Errorf("fsync of temp file: %w", err)

@@ -132,7 +132,9 @@ func TestWriteFileContentAndMode(t *testing.T) {
 		if err := h.WriteFile(ctx, p, []byte(data), tc.mode, Owner{}); err != nil {
 			t.Fatalf("WriteFile(%v): %v", tc.mode, err)
 		}
-		assertContent(t, p, data)
+		if tc.want&0o400 != 0 || os.Geteuid() == 0 {
+			assertContent(t, p, data)
+		}
 		info, err := h.Lstat(ctx, p)
 		if err != nil {
 			t.Fatal(err)
