@@ -333,7 +333,7 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 
 	settings := stringMap(state.Settings)
-	t, diags := r.targetFromSettings(settings)
+	t, diags := r.data.targetFromSettings(settings)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -387,7 +387,7 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 	priv, diags := getPrivate(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	settings := stringMap(state.Settings)
-	t, diags := r.targetFromSettings(settings)
+	t, diags := r.data.targetFromSettings(settings)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -823,21 +823,6 @@ func removeDirectories(ctx context.Context, h host.Host, dirs []string, created 
 }
 
 // ---- reading the host ----
-
-func (r *sslPolicyResource) targetFromSettings(s map[string]string) (*target, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	v, err := neo4j.ParseVersion(s["neo4j_version"])
-	if err != nil {
-		diags.AddError("Corrupt State", fmt.Sprintf("The state's settings have no valid neo4j_version (%s). Remove the resource from state and import it again.", err))
-		return nil, diags
-	}
-	h, err := r.data.hosts.get(targetSpec{Version: s["neo4j_version"], Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"]})
-	if err != nil {
-		diags.AddError("Cannot Reach Target", err.Error())
-		return nil, diags
-	}
-	return &target{Version: v, Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"], Host: h}, diags
-}
 
 func policyDirs(s map[string]string) []string {
 	var out []string

@@ -77,6 +77,24 @@ func (d *providerData) resolveTarget(home, configFile types.String) (*target, di
 	return &target{Version: v, Neo4jHome: posix.Clean(spec.Neo4jHome), ConfigFile: posix.Clean(spec.ConfigFile), Host: h}, diags
 }
 
+// targetFromSettings finds the target a resource was created on from the settings it stored (a
+// policy's own, or the policy settings a certificate or binding consumed), so Read and Delete act where
+// Create wrote even when the provider's defaults have changed since.
+func (d *providerData) targetFromSettings(s map[string]string) (*target, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	v, err := neo4j.ParseVersion(s["neo4j_version"])
+	if err != nil {
+		diags.AddError("Corrupt State", fmt.Sprintf("The state's settings have no valid neo4j_version (%s). Remove the resource from state and import it again.", err))
+		return nil, diags
+	}
+	h, err := d.hosts.get(targetSpec{Version: s["neo4j_version"], Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"]})
+	if err != nil {
+		diags.AddError("Cannot Reach Target", err.Error())
+		return nil, diags
+	}
+	return &target{Version: v, Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"], Host: h}, diags
+}
+
 // validateTargetFields checks neo4j_version, neo4j_home and config_file wherever they are given
 // (provider or resource), while planning.
 func validateTargetFields(version, home, configFile types.String, base path.Path, diags *diag.Diagnostics) {
