@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-		"strings"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -216,7 +216,7 @@ resource "dbtls_ssl_policy" "example" {
 			},
 			{
 				// Someone deleted the whole block, markers included.
-				PreConfig: func() { must(t, os.WriteFile(conf, realisticConf, 0o640)) },
+				PreConfig:        func() { must(t, os.WriteFile(conf, realisticConf, 0o640)) },
 				Config:           cfg,
 				ConfigPlanChecks: update,
 				Check:            converged,
