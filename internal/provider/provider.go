@@ -108,6 +108,7 @@ func (p *dbtlsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 func (p *dbtlsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewSSLPolicyResource,
+		NewChannelBindingResource,
 	}
 }
 

@@ -305,7 +305,7 @@ func (r *sslPolicyResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, diags := r.apply(ctx, t, pol, plan, nil)
+	created, diags := r.apply(ctx, t, pol, plan, nil, true)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -368,7 +368,7 @@ func (r *sslPolicyResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, diags := r.apply(ctx, t, pol, plan, priv.Created)
+	created, diags := r.apply(ctx, t, pol, plan, priv.Created, false)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -725,7 +725,7 @@ func chainBelow(home, dir string) []string {
 // apply makes the host match a planned policy: the directories (created, or their mode and owner
 // repaired), then the managed block (set on 3.5, removed elsewhere). created lists the directories an
 // earlier apply created; the returned list adds the ones created now.
-func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyResourceModel, created []string) ([]string, diag.Diagnostics) {
+func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyResourceModel, created []string, creating bool) ([]string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	owner := host.Owner{User: m.Owner.ValueString(), Group: m.Group.ValueString()}
 	var createdNow []string
@@ -761,7 +761,7 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 			if len(lines) == 0 {
 				return c.RemoveBlock(id), nil
 			}
-			if d := blockConflicts(c, t, id, lines, false); d.HasError() {
+			if d := blockConflicts(c, t, id, lines, creating); d.HasError() {
 				return nil, diagError{d}
 			}
 			return c.SetBlock(id, lines)

@@ -1,0 +1,59 @@
+package neo4j
+
+import (
+	"bytes"
+	"testing"
+)
+
+func TestCommentOutRoundTrip(t *testing.T) {
+	for name, orig := range map[string][]byte{
+		"lf":     []byte("# head\nserver.bolt.tls_level=OPTIONAL\nother=1\nserver.https.enabled=false"),
+		"crlf":   []byte("# head\r\nserver.bolt.tls_level=OPTIONAL\r\nother=1\r\nserver.https.enabled=false\r\n"),
+		"latin1": []byte("# caf\xe9\n  server.bolt.tls_level = OPTIONAL # caf\xe9\nx=1\nserver.https.enabled=false\n"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := ParseConf(orig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := "dbtls_channel_binding bolt"
+			out, err := c.CommentOut(id, []int{2, 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c2, err := ParseConf(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(c2.Conflicts("x", []string{"server.bolt.tls_level", "server.https.enabled"})); n != 0 {
+				t.Errorf("commented lines still conflict: %d", n)
+			}
+			got := c2.Commented(id)
+			if len(got) != 2 || got[0].Line != 2 || got[1].Line != 4 {
+				t.Fatalf("Commented = %+v", got)
+			}
+			if len(c2.Commented("dbtls_channel_binding https")) != 0 {
+				t.Error("another id sees our commented lines")
+			}
+			// Another id's restore leaves ours alone.
+			if !bytes.Equal(c2.RestoreCommented("dbtls_channel_binding https"), out) {
+				t.Error("restore of another id changed the file")
+			}
+			if back := c2.RestoreCommented(id); !bytes.Equal(back, orig) {
+				t.Errorf("round trip:\n%q\nwant\n%q", back, orig)
+			}
+		})
+	}
+}
+
+func TestCommentOutRefusals(t *testing.T) {
+	c, err := ParseConf([]byte("# c\na=1\n# BEGIN dbtls managed block: x\nb=2\n# END dbtls managed block: x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lines := range [][]int{{1}, {4}, {3}, {0}, {99}} {
+		if _, err := c.CommentOut("y", lines); err == nil {
+			t.Errorf("CommentOut(%v) accepted", lines)
+		}
+	}
+}

@@ -1,0 +1,467 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
+)
+
+var (
+	_ resource.Resource                = (*channelBindingResource)(nil)
+	_ resource.ResourceWithConfigure   = (*channelBindingResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*channelBindingResource)(nil)
+	_ resource.ResourceWithImportState = (*channelBindingResource)(nil)
+)
+
+// OnConflict values: what a binding does with a foreign neo4j.conf line that sets one of its keys.
+var onConflictValues = []string{"error", "comment_out"}
+
+// NewChannelBindingResource is the constructor the provider registers.
+func NewChannelBindingResource() resource.Resource { return &channelBindingResource{} }
+
+type channelBindingResource struct {
+	data *providerData
+}
+
+type channelBindingResourceModel struct {
+	ID           types.String `tfsdk:"id"`
+	Channel      types.String `tfsdk:"channel"`
+	Policy       types.Map    `tfsdk:"policy"`
+	TLSLevel     types.String `tfsdk:"tls_level"`
+	OnConflict   types.String `tfsdk:"on_conflict"`
+	ConfigFile   types.String `tfsdk:"config_file"`
+	Rendered     types.String `tfsdk:"rendered"`
+	CommentedOut types.List   `tfsdk:"commented_out"`
+}
+
+func (r *channelBindingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_channel_binding"
+}
+
+func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Applies a `dbtls_ssl_policy` to one channel (Bolt, HTTPS, intra-cluster, backup, or fabric on 4.x) by writing a managed block " +
+			"into the policy's `neo4j.conf`, with the keys of the Neo4j version the policy was resolved for: on 3.5 `bolt.ssl_policy=<name>` and friends; " +
+			"on 4.x and 5.x every suffix of the policy under `dbms.ssl.policy.<channel>.` with `enabled=true`. A Bolt binding also sets the connector's " +
+			"TLS level, an HTTPS binding enables the HTTPS connector. One binding per channel per file. Edits of one file are serialised through a lock on the host, " +
+			"so any number of bindings and policies (and provider processes) can write into the same `neo4j.conf` at once.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The channel.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"channel": schema.StringAttribute{
+				MarkdownDescription: "The channel: " + backtickList(neo4j.Channels) + " (`fabric` on Neo4j 4.x only). Changing it replaces the binding.",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{stringvalidator.OneOf(neo4j.Channels...)},
+			},
+			"policy": schema.MapAttribute{
+				MarkdownDescription: "The `settings` of the `dbtls_ssl_policy` to apply. The binding writes into that policy's `config_file`, on its target, for its Neo4j version.",
+				ElementType:         types.StringType,
+				Required:            true,
+			},
+			"tls_level": schema.StringAttribute{
+				MarkdownDescription: "Bolt only: the connector's TLS level, " + backtickList(neo4j.TLSLevels) + " (`dbms.connector.bolt.tls_level` on 3.5 and 4.x, " +
+					"`server.bolt.tls_level` on 5.x). Default `" + neo4j.DefaultTLSLevel + "`: a binding exists to make Bolt use TLS (Neo4j's own default is `OPTIONAL` on 3.5 and `DISABLED` later).",
+				Optional: true, Computed: true,
+				Validators: []validator.String{stringvalidator.OneOf(neo4j.TLSLevels...)},
+			},
+			"on_conflict": schema.StringAttribute{
+				MarkdownDescription: "What to do when a key this binding writes is already set on a line outside the managed blocks: `error` (the default; the plan fails naming the line) " +
+					"or `comment_out` (the line is commented out with a marker naming this binding, and restored on destroy). A key set in another managed block is always an error.",
+				Optional: true, Computed: true,
+				Validators: []validator.String{stringvalidator.OneOf(onConflictValues...)},
+			},
+			"config_file": schema.StringAttribute{
+				MarkdownDescription: "The `neo4j.conf` the binding writes into (the policy's).",
+				Computed:            true,
+			},
+			"rendered": schema.StringAttribute{
+				MarkdownDescription: "The exact lines of the binding's managed block, one per line. Known at plan time; after a refresh it holds what the file really has, so a hand edit shows up as an update.",
+				Computed:            true,
+			},
+			"commented_out": schema.ListAttribute{
+				MarkdownDescription: "The foreign lines this binding has commented out (with `on_conflict = \"comment_out\"`), as they were; destroy restores them.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func (r *channelBindingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan channelBindingResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.OnConflict.IsNull() || plan.OnConflict.IsUnknown() {
+		plan.OnConflict = types.StringValue("error")
+	}
+	if plan.Policy.IsUnknown() || plan.Channel.IsUnknown() || !mapKnown(plan.Policy) {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	var cfg channelBindingResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel))
+	resp.Diagnostics.Append(diags...)
+	if b == nil {
+		return
+	}
+	setPlannedBinding(&plan, b, t)
+
+	var state *channelBindingResourceModel
+	if !req.State.Raw.IsNull() {
+		state = &channelBindingResourceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if !state.ConfigFile.IsNull() && !state.ConfigFile.Equal(plan.ConfigFile) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("config_file"))
+		}
+	}
+
+	// Check the file while planning: conflicts are a plan-time error, and the lines to comment out are
+	// known before apply.
+	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	switch {
+	case errors.Is(err, errConfMissing):
+		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
+		return
+	case err != nil:
+		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Cannot Read Config File", hostErrDetail(t, err))
+		return
+	}
+	commented, diags := bindingConflicts(conf, t, b, plan.OnConflict.ValueString(), state == nil || !state.ConfigFile.Equal(plan.ConfigFile))
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var d diag.Diagnostics
+	plan.CommentedOut, d = types.ListValueFrom(ctx, types.StringType, commented)
+	resp.Diagnostics.Append(d...)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *channelBindingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.write(ctx, req.Plan, req.Config, &resp.State, &resp.Diagnostics, true)
+}
+
+func (r *channelBindingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.write(ctx, req.Plan, req.Config, &resp.State, &resp.Diagnostics, false)
+}
+
+// write applies a planned binding: under the file's lock it re-reads neo4j.conf, checks conflicts
+// again, comments out foreign lines when asked to, and sets the block.
+func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, cfgIn tfsdkGetter, state tfsdkSetter, diags *diag.Diagnostics, creating bool) {
+	var plan, cfg channelBindingResourceModel
+	diags.Append(planIn.Get(ctx, &plan)...)
+	diags.Append(cfgIn.Get(ctx, &cfg)...)
+	if diags.HasError() {
+		return
+	}
+	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel))
+	diags.Append(d...)
+	if b == nil {
+		return
+	}
+	id := neo4j.BindingBlockID(b.Channel)
+	lines := b.Lines()
+	var commented []string
+	err := r.data.editConf(ctx, t, lockHolder("applying dbtls_channel_binding "+b.Channel), func(c *neo4j.Conf) ([]byte, error) {
+		var d diag.Diagnostics
+		commented, d = bindingConflicts(c, t, b, plan.OnConflict.ValueString(), creating)
+		if d.HasError() {
+			return nil, diagError{d}
+		}
+		if plan.OnConflict.ValueString() == "comment_out" {
+			var foreign []int
+			for _, cf := range c.Conflicts(id, keysOf(lines)) {
+				if cf.BlockID == "" {
+					foreign = append(foreign, cf.Line)
+				}
+			}
+			if len(foreign) > 0 {
+				out, err := c.CommentOut(id, foreign)
+				if err != nil {
+					return nil, err
+				}
+				if c, err = neo4j.ParseConf(out); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return c.SetBlock(id, lines)
+	})
+	var de diagError
+	switch {
+	case err == nil:
+	case errors.As(err, &de):
+		diags.Append(de.d...)
+		return
+	case errors.Is(err, errConfMissing):
+		diags.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
+		return
+	default:
+		diags.AddError("Cannot Write neo4j.conf", hostErrDetail(t, err))
+		return
+	}
+	setPlannedBinding(&plan, b, t)
+	var ld diag.Diagnostics
+	plan.CommentedOut, ld = types.ListValueFrom(ctx, types.StringType, commented)
+	diags.Append(ld...)
+	diags.Append(state.Set(ctx, &plan)...)
+}
+
+func (r *channelBindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state channelBindingResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	t, diags := r.stateTarget(state)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	channel := state.Channel.ValueString()
+	id := neo4j.BindingBlockID(channel)
+	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	var lines, commented []string
+	switch {
+	case errors.Is(err, errConfMissing):
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot Read neo4j.conf", hostErrDetail(t, err))
+		return
+	default:
+		for _, b := range conf.Block(id) {
+			lines = append(lines, b.Lines...)
+		}
+		for _, c := range conf.Commented(id) {
+			commented = append(commented, c.Original)
+		}
+	}
+	state.Rendered = types.StringValue(joinLines(lines))
+	state.CommentedOut, diags = types.ListValueFrom(ctx, types.StringType, commented)
+	resp.Diagnostics.Append(diags...)
+	if state.OnConflict.IsNull() {
+		state.OnConflict = types.StringValue("error")
+	}
+	if state.TLSLevel.IsNull() && channel == "bolt" {
+		// After an import, take the level from the block.
+		for _, l := range lines {
+			if k, v, ok := strings.Cut(l, "="); ok && strings.HasSuffix(k, "bolt.tls_level") {
+				state.TLSLevel = types.StringValue(v)
+			}
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *channelBindingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state channelBindingResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	t, diags := r.stateTarget(state)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := neo4j.BindingBlockID(state.Channel.ValueString())
+	err := r.data.editConf(ctx, t, lockHolder("destroying dbtls_channel_binding "+state.Channel.ValueString()), func(c *neo4j.Conf) ([]byte, error) {
+		c, err := neo4j.ParseConf(c.RemoveBlock(id))
+		if err != nil {
+			return nil, err
+		}
+		return c.RestoreCommented(id), nil
+	})
+	if err != nil && !errors.Is(err, errConfMissing) {
+		resp.Diagnostics.AddError("Cannot Remove The Binding From neo4j.conf", hostErrDetail(t, err))
+	}
+}
+
+// ImportState accepts "<channel>" (the provider's config_file) or "<channel>,<config_file>". The
+// policy is not recorded in the file on every version, so the next plan sets it from the
+// configuration (an in-place update that rewrites the same block).
+func (r *channelBindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	channel, file, _ := strings.Cut(req.ID, ",")
+	if !containsString(neo4j.Channels, channel) {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("The import ID is \"<channel>\" or \"<channel>,<config_file>\" with channel one of %s, but it is %q.", strings.Join(neo4j.Channels, ", "), req.ID))
+		return
+	}
+	if file == "" && r.data != nil {
+		t, diags := r.data.resolveTarget(types.StringNull(), types.StringNull())
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() {
+			return
+		}
+		file = t.ConfigFile
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), channel)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("channel"), channel)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("config_file"), file)...)
+}
+
+// resolve turns a policy's settings and a channel into a binding and its target.
+func (r *channelBindingResource) resolve(_ context.Context, policy types.Map, channel string, tlsLevel *string) (*neo4j.Binding, *target, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	settings := stringMap(policy)
+	p, err := neo4j.PolicyFromSettings(settings)
+	if err != nil {
+		diags.AddAttributeError(path.Root("policy"), "Invalid Policy Settings", err.Error()+".")
+		return nil, nil, diags
+	}
+	t, d := r.data.targetFromSettings(settings)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, nil, diags
+	}
+	b, problems := neo4j.ResolveBinding(p, channel, tlsLevel)
+	appendFieldErrors(&diags, problems)
+	return b, t, diags
+}
+
+// stateTarget finds the file a binding in state wrote to.
+func (r *channelBindingResource) stateTarget(state channelBindingResourceModel) (*target, diag.Diagnostics) {
+	settings := stringMap(state.Policy)
+	if state.Policy.IsNull() {
+		t, diags := r.data.resolveTarget(types.StringNull(), types.StringNull())
+		if t != nil && !state.ConfigFile.IsNull() {
+			t.ConfigFile = state.ConfigFile.ValueString()
+		}
+		return t, diags
+	}
+	return r.data.targetFromSettings(settings)
+}
+
+func setPlannedBinding(m *channelBindingResourceModel, b *neo4j.Binding, t *target) {
+	m.ID = types.StringValue(b.Channel)
+	m.ConfigFile = types.StringValue(t.ConfigFile)
+	m.Rendered = types.StringValue(joinLines(b.Lines()))
+	if b.Channel == "bolt" {
+		m.TLSLevel = types.StringValue(b.TLSLevel)
+	} else {
+		m.TLSLevel = types.StringNull()
+	}
+	if m.OnConflict.IsNull() || m.OnConflict.IsUnknown() {
+		m.OnConflict = types.StringValue("error")
+	}
+}
+
+// bindingConflicts checks the file for a binding: another binding of the same channel (when
+// creating), a key set in another managed block (always an error), and foreign lines setting one
+// of its keys (an error, or with comment_out the lines to comment out). It returns the foreign lines
+// that are (or will be) commented out by this binding.
+func bindingConflicts(conf *neo4j.Conf, t *target, b *neo4j.Binding, onConflict string, creating bool) ([]string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	id := neo4j.BindingBlockID(b.Channel)
+	if creating {
+		if bs := conf.Block(id); len(bs) > 0 {
+			first := "another binding"
+			for _, l := range bs[0].Lines {
+				if k, v, ok := strings.Cut(l, "="); ok && (strings.HasSuffix(k, ".ssl_policy") || strings.HasSuffix(k, ".base_directory")) {
+					first = fmt.Sprintf("the binding of policy %q", policyNameOf(k, v))
+				}
+			}
+			diags.AddAttributeError(path.Root("channel"), "Channel Already Bound",
+				fmt.Sprintf("The %s channel in %s is already bound by %s (managed block %q at line %d). Neo4j accepts one policy per channel: "+
+					"remove the other dbtls_channel_binding, or import it (terraform import ... %s) instead of declaring a second one.",
+					b.Channel, t.ConfigFile, first, id, bs[0].StartLine, b.Channel))
+			return nil, diags
+		}
+	}
+	var commented []string
+	for _, c := range conf.Commented(id) {
+		commented = append(commented, c.Original)
+	}
+	for _, c := range conf.Conflicts(id, keysOf(b.Lines())) {
+		switch {
+		case c.BlockID != "":
+			diags.AddAttributeError(path.Root("channel"), "Conflicting Managed Blocks",
+				fmt.Sprintf("The key %q is set on line %d of %s by the managed block %q, and this binding must set it too. Two resources cannot own one key: "+
+					"remove one of them.", c.Key, c.Line, t.ConfigFile, c.BlockID))
+		case onConflict == "comment_out":
+			commented = append(commented, conf.Line(c.Line))
+		default:
+			diags.AddAttributeError(path.Root("on_conflict"), "Conflicting Setting In neo4j.conf",
+				fmt.Sprintf("The key %q is set on line %d of %s, outside the managed blocks, and this binding must write it too. Neo4j 5 refuses to start with a duplicated key "+
+					"(earlier versions pick one silently). Remove the line, or set on_conflict = \"comment_out\" to have it commented out now and restored on destroy.",
+					c.Key, c.Line, t.ConfigFile))
+		}
+	}
+	return commented, diags
+}
+
+// policyNameOf names the policy behind a binding line: the 3.5 value, or the base directory.
+func policyNameOf(key, value string) string {
+	if strings.HasSuffix(key, ".ssl_policy") {
+		return value
+	}
+	return value[strings.LastIndex(value, "/")+1:]
+}
+
+func keysOf(lines []string) []string {
+	keys := make([]string, 0, len(lines))
+	for _, l := range lines {
+		k, _, _ := strings.Cut(l, "=")
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+type tfsdkGetter interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+type tfsdkSetter interface {
+	Set(ctx context.Context, val any) diag.Diagnostics
+}
+
+func mapKnown(m types.Map) bool {
+	for _, v := range m.Elements() {
+		if v.IsUnknown() {
+			return false
+		}
+	}
+	return true
+}
