@@ -228,6 +228,11 @@ func (d *providerData) editConf(ctx context.Context, t *target, holder string, e
 	}
 	defer func() { _ = lock.Unlock() }()
 
+	// A writer killed between creating its temp file and renaming it leaves the temp file behind.
+	// Every writer of this file holds the lock while its temp file exists, so under the lock any
+	// such file is stale.
+	removeStaleTemps(ctx, t.Host, t.ConfigFile)
+
 	d.confs.forget(t.Host, t.ConfigFile)
 	conf, info, err := d.confs.load(ctx, t.Host, t.ConfigFile)
 	if err != nil {
@@ -246,6 +251,22 @@ func (d *providerData) editConf(ctx context.Context, t *target, holder string, e
 	}
 	d.confs.forget(t.Host, t.ConfigFile)
 	return nil
+}
+
+// removeStaleTemps removes temp files of file (".<base>.dbtls-tmp-*") left in its directory by a
+// writer that died. Call it only while holding the file's lock.
+func removeStaleTemps(ctx context.Context, h host.Host, file string) {
+	dir, base := posix.Split(file)
+	names, err := h.ReadDir(ctx, posix.Clean(dir))
+	if err != nil {
+		return
+	}
+	prefix := "." + base + ".dbtls-tmp-"
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) {
+			_ = h.Remove(ctx, posix.Join(dir, n))
+		}
+	}
 }
 
 // lockHolder describes this process for a lock file, so a waiter that times out can name it.
