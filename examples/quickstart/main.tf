@@ -1,0 +1,55 @@
+# Quickstart: two Neo4j SSL policies on the local machine, applied to Bolt, HTTPS and cluster traffic.
+#
+#   make demo     runs this against a throwaway NEO4J_HOME under build/demo
+#
+# Against a real installation: terraform apply -var neo4j_home=/var/lib/neo4j -var neo4j_version=5.26
+# (and -var owner=neo4j -var group=neo4j when running as root).
+
+terraform {
+  required_version = ">= 1.11"
+
+  required_providers {
+    dbtls = {
+      source = "dbtls/dbtls"
+    }
+  }
+}
+
+provider "dbtls" {
+  neo4j_version = var.neo4j_version
+  neo4j_home    = var.neo4j_home
+}
+
+# Bolt and HTTPS clients: server authentication only.
+resource "dbtls_ssl_policy" "client" {
+  name        = "client_policy"
+  client_auth = "NONE"
+  owner       = var.owner
+  group       = var.group
+}
+
+# Intra-cluster traffic: every member must present a trusted certificate.
+resource "dbtls_ssl_policy" "cluster" {
+  name        = "cluster_policy"
+  client_auth = "REQUIRE"
+  owner       = var.owner
+  group       = var.group
+}
+
+# Bolt requires TLS with the client policy; HTTPS is enabled with the same policy.
+resource "dbtls_channel_binding" "bolt" {
+  channel   = "bolt"
+  policy    = dbtls_ssl_policy.client.settings
+  tls_level = "REQUIRED"
+}
+
+resource "dbtls_channel_binding" "https" {
+  channel = "https"
+  policy  = dbtls_ssl_policy.client.settings
+}
+
+# Cluster members authenticate each other with the cluster policy.
+resource "dbtls_channel_binding" "cluster" {
+  channel = "cluster"
+  policy  = dbtls_ssl_policy.cluster.settings
+}

@@ -1,0 +1,22 @@
+variable "neo4j_home" {
+  description = "Absolute path of NEO4J_HOME on this machine; conf/neo4j.conf must exist below it."
+  type        = string
+}
+
+variable "neo4j_version" {
+  description = "The Neo4j version that runs there: \"3.5\", \"4.0\" to \"4.4\", or \"5.0\" to \"5.26\"."
+  type        = string
+  default     = "5.26"
+}
+
+variable "owner" {
+  description = "Owner of the policy directories (a user name or numeric id); null leaves ownership alone."
+  type        = string
+  default     = null
+}
+
+variable "group" {
+  description = "Group of the policy directories (a group name or numeric id); null leaves it alone."
+  type        = string
+  default     = null
+}
