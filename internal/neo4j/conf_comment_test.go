@@ -57,3 +57,50 @@ func TestCommentOutRefusals(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCommentOutRoundTrip: for any file, commenting out every foreign setting line and restoring it
+// gives back the exact bytes, and a block set in between survives as well.
+func FuzzCommentOutRoundTrip(f *testing.F) {
+	f.Add([]byte("a=1\nb=2"))
+	f.Add([]byte("# c\r\n  k = v \r\nx=y\r\n"))
+	f.Add([]byte("caf\xe9=1\n# BEGIN dbtls managed block: x\nk=v\n# END dbtls managed block: x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConf(data)
+		if err != nil {
+			return
+		}
+		id := "dbtls_channel_binding fuzz"
+		if len(c.Commented(id)) > 0 || len(c.Block(id)) > 0 {
+			return
+		}
+		var lines []int
+		for _, s := range c.Settings() {
+			if s.BlockID == "" {
+				lines = append(lines, s.Line)
+			}
+		}
+		out, err := c.CommentOut(id, lines)
+		if err != nil {
+			t.Fatalf("CommentOut: %v", err)
+		}
+		c2, err := ParseConf(out)
+		if err != nil {
+			t.Fatalf("commented file does not parse: %v", err)
+		}
+		withBlock, err := c2.SetBlock(id, []string{"k=v"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c3, err := ParseConf(withBlock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c4, err := ParseConf(c3.RemoveBlock(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back := c4.RestoreCommented(id); !bytes.Equal(back, data) {
+			t.Fatalf("round trip lost bytes:\n%q\n%q", back, data)
+		}
+	})
+}
