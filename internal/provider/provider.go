@@ -109,6 +109,7 @@ func (p *dbtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 	return []func() resource.Resource{
 		NewSSLPolicyResource,
 		NewChannelBindingResource,
+		NewPolicyCertificateResource,
 	}
 }
 
