@@ -18,7 +18,7 @@ work=$demo/work
 conf=$home/conf/neo4j.conf
 pristine=$demo/neo4j.conf.orig
 
-need go terraform find diff
+need go terraform find diff openssl
 
 say "Building the provider into ${PROVIDER_BIN#"$ROOT"/}"
 build_provider
@@ -30,6 +30,25 @@ use_dev_override "$demo"
 make_neo4j_home "$home" "$fixture"
 cp "$conf" "$pristine"
 cp "$ROOT"/examples/quickstart/*.tf "$work"/
+say "Making a throwaway CA and a node certificate with openssl (in ${demo#"$ROOT"/}/pki, never committed)"
+pki=$demo/pki
+mkdir -p "$pki"
+(
+	umask 077
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 90 -subj "/CN=dbtls demo CA" \
+		-keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+		-keyout "$pki/node.key" -out "$pki/node.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature\n' >"$pki/ext.cnf"
+	openssl x509 -req -in "$pki/node.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 90 \
+		-extfile "$pki/ext.cnf" -out "$pki/node.crt" 2>/dev/null
+) || die "openssl could not make the demo certificates"
+# The key reaches Terraform as an ephemeral variable: it never lands in the plan or the state.
+TF_VAR_private_key_pem=$(cat "$pki/node.key")
+TF_VAR_certificate_pem=$(cat "$pki/node.crt")
+TF_VAR_ca_certificate_pem=$(cat "$pki/ca.crt")
+export TF_VAR_private_key_pem TF_VAR_certificate_pem TF_VAR_ca_certificate_pem
+
 cat >"$work/demo.auto.tfvars" <<HCL
 neo4j_home    = "$home"
 neo4j_version = "$version"

@@ -1,4 +1,5 @@
-# Quickstart: two Neo4j SSL policies on the local machine, applied to Bolt, HTTPS and cluster traffic.
+# Quickstart: two Neo4j SSL policies on the local machine with their key and certificates, applied to Bolt,
+# HTTPS and cluster traffic.
 #
 #   make demo     runs this against a throwaway NEO4J_HOME under build/demo
 #
@@ -34,6 +35,25 @@ resource "dbtls_ssl_policy" "cluster" {
   client_auth = "REQUIRE"
   owner       = var.owner
   group       = var.group
+}
+
+# The node's key and certificate in both policies: private.key (0400, PKCS#8), public.crt (0644), the
+# duplicated trusted/public.crt and the CA in trusted/. The key arrives through the write-only
+# private_key_wo: it is never stored in the plan or the state.
+resource "dbtls_policy_certificate" "client" {
+  policy                   = dbtls_ssl_policy.client.settings
+  certificate_pem          = var.certificate_pem
+  private_key_wo           = var.private_key_pem
+  private_key_wo_version   = 1
+  trusted_certificates_pem = [var.ca_certificate_pem]
+}
+
+resource "dbtls_policy_certificate" "cluster" {
+  policy                   = dbtls_ssl_policy.cluster.settings
+  certificate_pem          = var.certificate_pem
+  private_key_wo           = var.private_key_pem
+  private_key_wo_version   = 1
+  trusted_certificates_pem = [var.ca_certificate_pem]
 }
 
 # Bolt requires TLS with the client policy; HTTPS is enabled with the same policy.

@@ -12,3 +12,12 @@ output "bolt_lines" {
   description = "The neo4j.conf lines the Bolt binding owns."
   value       = dbtls_channel_binding.bolt.rendered
 }
+
+output "certificate" {
+  description = "What the provider read from the certificate it wrote."
+  value = {
+    subject   = dbtls_policy_certificate.client.subject
+    not_after = dbtls_policy_certificate.client.not_after
+    sha256    = dbtls_policy_certificate.client.certificate_sha256
+  }
+}

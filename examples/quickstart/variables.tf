@@ -20,3 +20,20 @@ variable "group" {
   type        = string
   default     = null
 }
+
+variable "certificate_pem" {
+  description = "The node's certificate (PEM), leaf first, optionally followed by its chain."
+  type        = string
+}
+
+variable "ca_certificate_pem" {
+  description = "The CA that signed the node and its cluster peers (PEM): written into trusted/."
+  type        = string
+}
+
+variable "private_key_pem" {
+  description = "The node's private key (PEM). Ephemeral: Terraform keeps it out of the plan and the state."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
