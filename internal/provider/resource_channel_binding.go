@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
+	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 )
 
 var (
@@ -165,6 +166,9 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if b.Channel == "cluster" {
+		resp.Diagnostics.Append(clusterEKUWarning(ctx, t, b.Policy.PublicCertificatePath)...)
 	}
 	var d diag.Diagnostics
 	plan.CommentedOut, d = types.ListValueFrom(ctx, types.StringType, commented)
@@ -421,6 +425,30 @@ func bindingConflicts(conf *neo4j.Conf, t *target, b *neo4j.Binding, onConflict 
 		}
 	}
 	return commented, diags
+}
+
+// clusterEKUWarning warns when the certificate already on the host for a policy bound to the cluster
+// channel cannot authenticate as a client: cluster members connect to each other, so Neo4j needs both
+// serverAuth and clientAuth there. A certificate not yet written is checked by nobody here.
+func clusterEKUWarning(ctx context.Context, t *target, certPath string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if certPath == "" {
+		return diags
+	}
+	data, err := t.Host.ReadFile(ctx, certPath)
+	if err != nil {
+		return diags
+	}
+	chain, err := pki.ParseCertificateChain(data)
+	if err != nil || len(chain) == 0 {
+		return diags
+	}
+	if !pki.HasClientAuthEKU(chain[0]) {
+		diags.AddAttributeWarning(path.Root("channel"), "Cluster Certificate Lacks clientAuth",
+			fmt.Sprintf("The certificate %s (subject %q) on %s has an extended key usage without clientAuth, but cluster members also connect to each other as clients, "+
+				"so the handshake between members will fail. Issue the certificate with both serverAuth and clientAuth.", certPath, chain[0].Subject.String(), t.Host.ID()))
+	}
+	return diags
 }
 
 // policyNameOf names the policy behind a binding line: the 3.5 value, or the base directory.
