@@ -114,7 +114,9 @@ func (p *dbtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 }
 
 func (p *dbtlsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewEndpointDataSource,
+	}
 }
 
 func (p *dbtlsProvider) Functions(_ context.Context) []func() function.Function {

@@ -1,0 +1,588 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
+	"github.com/dbtls/terraform-provider-dbtls/internal/probe"
+)
+
+var (
+	_ datasource.DataSource                   = (*endpointDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*endpointDataSource)(nil)
+)
+
+// NewEndpointDataSource is the constructor the provider registers.
+func NewEndpointDataSource() datasource.DataSource { return &endpointDataSource{} }
+
+// endpointHomeDir is where libpq's ~/.postgresql files are looked up; tests point it elsewhere.
+var endpointHomeDir = os.UserHomeDir
+
+// defaultEndpointTimeout is the timeout attribute's default.
+const defaultEndpointTimeout = "10s"
+
+// maxEndpointTimeout bounds the timeout attribute: a plan must not hang.
+const maxEndpointTimeout = 5 * time.Minute
+
+type endpointDataSource struct{}
+
+type endpointDataSourceModel struct {
+	URL                  types.String         `tfsdk:"url"`
+	CACertificatesPEM    types.String         `tfsdk:"ca_certificates_pem"`
+	ClientCertificatePEM types.String         `tfsdk:"client_certificate_pem"`
+	ClientKeyPEM         types.String         `tfsdk:"client_key_pem"`
+	ServerName           types.String         `tfsdk:"server_name"`
+	Timeout              types.String         `tfsdk:"timeout"`
+	Policy               types.Map            `tfsdk:"policy"`
+	Expect               *endpointExpectModel `tfsdk:"expect"`
+	FailOnViolation      types.Bool           `tfsdk:"fail_on_violation"`
+
+	Connectable        types.Bool   `tfsdk:"connectable"`
+	Compliant          types.Bool   `tfsdk:"compliant"`
+	Violations         types.List   `tfsdk:"violations"`
+	TLSVersion         types.String `tfsdk:"tls_version"`
+	CipherSuite        types.String `tfsdk:"cipher_suite"`
+	OfferedTLSVersions types.List   `tfsdk:"offered_tls_versions"`
+	ClientAuth         types.String `tfsdk:"client_auth"`
+	PlaintextAccepted  types.Bool   `tfsdk:"plaintext_accepted"`
+	ChainVerified      types.Bool   `tfsdk:"chain_verified"`
+	HostnameVerified   types.Bool   `tfsdk:"hostname_verified"`
+	Revoked            types.Bool   `tfsdk:"revoked"`
+	DaysRemaining      types.Int64  `tfsdk:"days_remaining"`
+	Certificates       types.List   `tfsdk:"certificates"`
+	Summary            types.String `tfsdk:"summary"`
+}
+
+type endpointExpectModel struct {
+	TLSVersions       types.List   `tfsdk:"tls_versions"`
+	Ciphers           types.List   `tfsdk:"ciphers"`
+	ClientAuth        types.String `tfsdk:"client_auth"`
+	Plaintext         types.String `tfsdk:"plaintext"`
+	MinDaysRemaining  types.Int64  `tfsdk:"min_days_remaining"`
+	CertificateSHA256 types.String `tfsdk:"certificate_sha256"`
+}
+
+type endpointCertificateModel struct {
+	Subject     types.String `tfsdk:"subject"`
+	Issuer      types.String `tfsdk:"issuer"`
+	Serial      types.String `tfsdk:"serial"`
+	NotBefore   types.String `tfsdk:"not_before"`
+	NotAfter    types.String `tfsdk:"not_after"`
+	SHA256      types.String `tfsdk:"sha256"`
+	IsCA        types.Bool   `tfsdk:"is_ca"`
+	DNSNames    types.List   `tfsdk:"dns_names"`
+	IPAddresses types.List   `tfsdk:"ip_addresses"`
+	CertPEM     types.String `tfsdk:"cert_pem"`
+}
+
+var endpointCertificateType = map[string]attr.Type{
+	"subject": types.StringType, "issuer": types.StringType, "serial": types.StringType,
+	"not_before": types.StringType, "not_after": types.StringType, "sha256": types.StringType,
+	"is_ca": types.BoolType, "dns_names": types.ListType{ElemType: types.StringType},
+	"ip_addresses": types.ListType{ElemType: types.StringType}, "cert_pem": types.StringType,
+}
+
+func (d *endpointDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_endpoint"
+}
+
+func violationCodesMarkdown() string {
+	var b strings.Builder
+	for _, c := range probe.ViolationCodes {
+		fmt.Fprintf(&b, "\n  - `%s`: %s", c.Code, c.Meaning)
+	}
+	return b.String()
+}
+
+func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Probes a live database endpoint (PostgreSQL or Neon, Neo4j Bolt, HTTPS) while planning " +
+			"and reports whether it enforces the TLS its URL or a `dbtls_ssl_policy` declares: the verdict a libpq " +
+			"client (psql) or a Neo4j driver given the same URL would reach, whether the server also accepts " +
+			"plaintext, the TLS versions it offers, its demand for client certificates and its certificate chain.\n\n" +
+			"An endpoint that refuses, fails verification or does not answer is a result, not an error: " +
+			"`connectable` is `false` and `violations` says why. Only malformed input, or `fail_on_violation = true` " +
+			"with violations present, makes the read fail. Use it in `check` blocks (a warning on every plan), in " +
+			"postconditions, or in a scheduled `terraform plan -detailed-exitcode` for drift detection.\n\n" +
+			"Every connection goes to the host and port of `url` only, is bounded by `timeout`, and stops before " +
+			"authentication: no password is ever sent, and server error texts are never repeated (only SQLSTATEs).",
+		Attributes: map[string]schema.Attribute{
+			"url": schema.StringAttribute{
+				MarkdownDescription: "The endpoint, written as its clients write it:\n" +
+					"  - PostgreSQL: a URI (`postgresql://` or `postgres://`, e.g. " +
+					"`postgresql://app@ep-x.eu-central-1.aws.neon.tech/db?sslmode=verify-full&sslrootcert=system`) or a " +
+					"key=value connection string (`host=db.internal port=5432 user=app sslmode=require`). libpq's " +
+					"parameters are honoured: `sslmode` (default `prefer`), `sslrootcert` (default " +
+					"`~/.postgresql/root.crt`; `system` for the operating system's store, which implies `verify-full`), " +
+					"`sslcert`/`sslkey` (default `~/.postgresql/postgresql.crt`/`.key`), `sslcrl`/`sslcrldir` (default " +
+					"`~/.postgresql/root.crl`), `sslsni`, `hostaddr` (dial this address, verify `host`), " +
+					"`sslnegotiation=direct` (TLS without SSLRequest, ALPN `postgresql`), `ssl_min_protocol_version` " +
+					"(default `TLSv1.2`), `ssl_max_protocol_version`, `sslcertmode`, `connect_timeout`, `user` (default the " +
+					"operating system user) and `dbname`. Environment variables (`PGSSLMODE`, ...) are not read, a " +
+					"password is never used, and several hosts, Unix-domain sockets and `service` are refused.\n" +
+					"  - Neo4j: `neo4j://` and `bolt://` (plaintext, as drivers default), `neo4j+s://` and `bolt+s://` " +
+					"(TLS, chain and host name verified), `neo4j+ssc://` and `bolt+ssc://` (TLS, any certificate). " +
+					"Default port `7687`.\n" +
+					"  - `https://` (one `GET` of the URL's path; default port `443`).",
+				Required: true,
+			},
+			"ca_certificates_pem": schema.StringAttribute{
+				MarkdownDescription: "PEM trust anchors. For PostgreSQL they stand in for the root certificate file " +
+					"(as if `sslrootcert` named a file with this content, so `sslmode=require` verifies like `verify-ca`, " +
+					"as libpq does with a root file); the URL must then not set `sslrootcert`. For Neo4j and HTTPS they " +
+					"replace the system trust store. Default: the URL's root certificate file, else the system trust store.",
+				Optional: true,
+			},
+			"client_certificate_pem": schema.StringAttribute{
+				MarkdownDescription: "A PEM client certificate (chain) presented when the server asks for one. For " +
+					"PostgreSQL it replaces `sslcert`/`sslkey`. Needs `client_key_pem`.",
+				Optional: true,
+			},
+			"client_key_pem": schema.StringAttribute{
+				MarkdownDescription: "The PEM private key of `client_certificate_pem`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"server_name": schema.StringAttribute{
+				MarkdownDescription: "The name to verify the certificate against and to send as SNI, instead of the URL's " +
+					"host (for PostgreSQL the same as writing `host=<server_name> hostaddr=<address>`). Neon routes on SNI.",
+				Optional: true,
+			},
+			"timeout": schema.StringAttribute{
+				MarkdownDescription: "The longest the whole probe may take, as a Go duration (`5s`, `1m`); at most `5m`. " +
+					"Every connection is bounded by it, and a result is reported by then. A `connect_timeout` in a " +
+					"PostgreSQL URL bounds libpq's own attempt within it. Default `" + defaultEndpointTimeout + "`.",
+				Optional: true,
+			},
+			"policy": schema.MapAttribute{
+				MarkdownDescription: "The `settings` of a `dbtls_ssl_policy`: the endpoint is held to the declared " +
+					"policy. `tls_versions` is the exact set of versions the server must offer, `ciphers` the only suites " +
+					"it may negotiate, `client_auth` its demand for client certificates (NONE, OPTIONAL, REQUIRE), and " +
+					"`trust_all = \"true\"` / `verify_hostname = \"false\"` say that peers using the policy accept an " +
+					"unverifiable chain / a certificate for another host, which then are not violations. Other keys are " +
+					"ignored. The `expect` block overrides what it also sets.",
+				ElementType: types.StringType,
+				Optional:    true,
+			},
+			"fail_on_violation": schema.BoolAttribute{
+				MarkdownDescription: "Make the read fail (an error, which stops a plan) when `violations` is not empty. " +
+					"Default `false`: violations are reported for `check` blocks and conditions to act on.",
+				Optional: true,
+			},
+
+			"connectable": schema.BoolAttribute{
+				MarkdownDescription: "Whether a client given exactly this URL would get through negotiation, certificate " +
+					"and host name verification as the sslmode or scheme demands, and the server's acceptance of the " +
+					"session up to authentication (pg_hba.conf for PostgreSQL, the Bolt version handshake for Neo4j, an " +
+					"HTTP answer for HTTPS). For PostgreSQL this is libpq's verdict, fallbacks included: `allow` and " +
+					"`prefer` fall back between plaintext and TLS as libpq does, and `require` verifies like `verify-ca` " +
+					"when a root certificate file exists.",
+				Computed: true,
+			},
+			"compliant": schema.BoolAttribute{
+				MarkdownDescription: "`connectable` and no `violations`.",
+				Computed:            true,
+			},
+			"violations": schema.ListAttribute{
+				MarkdownDescription: "What is wrong, one string each, starting with a stable code and a colon " +
+					"(`PLAINTEXT_ACCEPTED: ...`); match on the code, the text after it may change. The codes:" +
+					violationCodesMarkdown(),
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"tls_version": schema.StringAttribute{
+				MarkdownDescription: "The version the server picks when a client offers TLSv1 to TLSv1.3 (`TLSv1.3`); " +
+					"null when no TLS handshake got that far.",
+				Computed: true,
+			},
+			"cipher_suite": schema.StringAttribute{
+				MarkdownDescription: "The cipher suite of that handshake, by IANA name (`TLS_AES_256_GCM_SHA384`).",
+				Computed:            true,
+			},
+			"offered_tls_versions": schema.ListAttribute{
+				MarkdownDescription: "The versions among TLSv1, TLSv1.1, TLSv1.2 and TLSv1.3 the server accepts, oldest " +
+					"first: TLSv1 to TLSv1.2 are each offered alone in a handshake of their own; TLSv1.3 is offered when the " +
+					"server picks it from a client offering every version (a server that has it must).",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"client_auth": schema.StringAttribute{
+				MarkdownDescription: "The server's demand for client certificates as observed: `NONE` (no " +
+					"CertificateRequest), `OPTIONAL` (requested, but a handshake without one goes on) or `REQUIRE` " +
+					"(refused without one). Null when it could not be told.",
+				Computed: true,
+			},
+			"plaintext_accepted": schema.BoolAttribute{
+				MarkdownDescription: "Whether the server runs sessions without TLS on the same port: for PostgreSQL, " +
+					"whether pg_hba.conf accepts an unencrypted StartupMessage for this user and database (Neon's \"SSL " +
+					"Required\" is `false`); for Bolt, whether a plaintext handshake completes (`tls_level` OPTIONAL); for " +
+					"HTTPS, whether plain HTTP is served. Null when it could not be told.",
+				Computed: true,
+			},
+			"chain_verified": schema.BoolAttribute{
+				MarkdownDescription: "Whether the certificate chain leads to a trusted root: the root certificate file or " +
+					"`ca_certificates_pem` when given, otherwise the system trust store; independent of what the sslmode " +
+					"checks. Null without a certificate.",
+				Computed: true,
+			},
+			"hostname_verified": schema.BoolAttribute{
+				MarkdownDescription: "Whether the server certificate is valid for the host (`server_name`, else the URL's " +
+					"host), by libpq's rules for PostgreSQL (SAN dNSName or iPAddress, CN only without a SAN of the host's " +
+					"type) and RFC 6125 (SAN only) otherwise. Null without a certificate or a host name.",
+				Computed: true,
+			},
+			"revoked": schema.BoolAttribute{
+				MarkdownDescription: "Whether a certificate of the chain is listed in the revocation lists of " +
+					"`sslcrl`/`sslcrldir` (PostgreSQL). Null when no revocation list applies.",
+				Computed: true,
+			},
+			"days_remaining": schema.Int64Attribute{
+				MarkdownDescription: "Whole days until the server certificate expires; negative once expired.",
+				Computed:            true,
+			},
+			"certificates": schema.ListNestedAttribute{
+				MarkdownDescription: "The chain the server sent, leaf first.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"subject":      schema.StringAttribute{MarkdownDescription: "Subject distinguished name.", Computed: true},
+					"issuer":       schema.StringAttribute{MarkdownDescription: "Issuer distinguished name.", Computed: true},
+					"serial":       schema.StringAttribute{MarkdownDescription: "Serial number, decimal.", Computed: true},
+					"not_before":   schema.StringAttribute{MarkdownDescription: "Start of validity, RFC 3339.", Computed: true},
+					"not_after":    schema.StringAttribute{MarkdownDescription: "End of validity, RFC 3339.", Computed: true},
+					"sha256":       schema.StringAttribute{MarkdownDescription: "SHA-256 fingerprint of the DER encoding, lowercase hex.", Computed: true},
+					"is_ca":        schema.BoolAttribute{MarkdownDescription: "Whether it is a CA certificate.", Computed: true},
+					"dns_names":    schema.ListAttribute{MarkdownDescription: "Subject alternative DNS names.", ElementType: types.StringType, Computed: true},
+					"ip_addresses": schema.ListAttribute{MarkdownDescription: "Subject alternative IP addresses.", ElementType: types.StringType, Computed: true},
+					"cert_pem":     schema.StringAttribute{MarkdownDescription: "The certificate, PEM.", Computed: true},
+				}},
+			},
+			"summary": schema.StringAttribute{
+				MarkdownDescription: "A short human-readable report: verdict, TLS, plaintext, certificate and compliance.",
+				Computed:            true,
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"expect": schema.SingleNestedBlock{
+				MarkdownDescription: "Expectations beyond what the URL demands; they override the same ones from `policy`. " +
+					"Without expectations the endpoint is held to: plaintext refused, a chain that verifies, a certificate " +
+					"valid for the host, not expired or revoked, and no TLSv1 or TLSv1.1.",
+				Attributes: map[string]schema.Attribute{
+					"tls_versions": schema.ListAttribute{
+						MarkdownDescription: "Exactly the versions the server must offer: `TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`.",
+						ElementType:         types.StringType,
+						Optional:            true,
+						Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(stringvalidator.OneOfCaseInsensitive("TLSv1", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"))},
+					},
+					"ciphers": schema.ListAttribute{
+						MarkdownDescription: "The only cipher suites (IANA names, as Neo4j's `ciphers` setting takes them) the " +
+							"server may negotiate. For TLS 1.2 the probe also offers only suites outside the list to see " +
+							"whether the server takes one; TLS 1.3 suites are judged by the one negotiated.",
+						ElementType: types.StringType,
+						Optional:    true,
+						Validators:  []validator.List{listvalidator.SizeAtLeast(1)},
+					},
+					"client_auth": schema.StringAttribute{
+						MarkdownDescription: "The demand for client certificates the server must make: " + strings.Join(backquote(probe.ClientAuthValues), ", ") + ".",
+						Optional:            true,
+						Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive(probe.ClientAuthValues...)},
+					},
+					"plaintext": schema.StringAttribute{
+						MarkdownDescription: "`rejected`: the server must refuse sessions without TLS; `accepted`: it must " +
+							"run them; `any`: not checked. Default `rejected`.",
+						Optional:   true,
+						Validators: []validator.String{stringvalidator.OneOf(probe.PlaintextValues...)},
+					},
+					"min_days_remaining": schema.Int64Attribute{
+						MarkdownDescription: "The least number of days the server certificate must still be valid.",
+						Optional:            true,
+						Validators:          []validator.Int64{int64validator.AtLeast(0)},
+					},
+					"certificate_sha256": schema.StringAttribute{
+						MarkdownDescription: "Pins the server certificate: its SHA-256 fingerprint (64 hex digits, colons allowed).",
+						Optional:            true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func backquote(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = "`" + v + "`"
+	}
+	return out
+}
+
+func (d *endpointDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var m endpointDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	_, diags := m.options(ctx, false)
+	resp.Diagnostics.Append(diags...)
+}
+
+func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m endpointDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	opts, diags := m.options(ctx, true)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() || opts == nil {
+		return
+	}
+	report, err := probe.Run(ctx, *opts)
+	if err != nil {
+		addEndpointInputError(&resp.Diagnostics, err)
+		return
+	}
+	resp.Diagnostics.Append(m.setReport(ctx, report)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	if m.FailOnViolation.ValueBool() && len(report.Violations) > 0 {
+		resp.Diagnostics.AddError("Endpoint Violates Its Declaration",
+			fmt.Sprintf("The endpoint does not meet what its URL, policy or expect block declares, and fail_on_violation "+
+				"is true. Fix the endpoint or the declaration, or set fail_on_violation = false to report the "+
+				"violations without failing.\n\n%s\n\nReport:\n%s", strings.Join(report.Violations, "\n"), report.Summary))
+	}
+}
+
+// options turns the configuration into probe options, reporting malformed input against the attribute
+// to blame. Unknown values are skipped (validation while planning); with read set the options to probe
+// with are returned.
+func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*probe.Options, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	o := &probe.Options{Expect: probe.DefaultExpectations()}
+	complete := true
+
+	if m.URL.IsUnknown() {
+		complete = false
+	} else {
+		t, err := probe.ParseURL(m.URL.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("url"), "Invalid Endpoint URL",
+				"The url cannot be probed: "+err.Error()+".\n\nWrite a PostgreSQL URI "+
+					"(postgresql://user@host:5432/db?sslmode=verify-full), a key=value connection string "+
+					"(host=db.internal user=app sslmode=verify-full), a Neo4j URI (neo4j+s://host:7687) or an https:// URL.")
+		}
+		o.Target = t
+	}
+
+	timeout := defaultEndpointTimeout
+	if m.Timeout.IsUnknown() {
+		complete = false
+	} else if !m.Timeout.IsNull() {
+		timeout = m.Timeout.ValueString()
+	}
+	if d, err := time.ParseDuration(timeout); err != nil || d <= 0 || d > maxEndpointTimeout {
+		diags.AddAttributeError(path.Root("timeout"), "Invalid Timeout",
+			fmt.Sprintf("timeout must be a positive Go duration of at most %s, such as \"5s\" or \"1m\"; got %q.", maxEndpointTimeout, timeout))
+	} else {
+		o.Timeout = d
+	}
+
+	for _, s := range []struct {
+		v    types.String
+		dest *string
+	}{{m.CACertificatesPEM, &o.CACertificatesPEM}, {m.ClientCertificatePEM, &o.ClientCertificatePEM},
+		{m.ClientKeyPEM, &o.ClientKeyPEM}, {m.ServerName, &o.ServerName}} {
+		if s.v.IsUnknown() {
+			complete = false
+		}
+		*s.dest = s.v.ValueString()
+	}
+
+	if m.Policy.IsUnknown() {
+		complete = false
+	} else if !m.Policy.IsNull() {
+		settings := map[string]string{}
+		for k, v := range m.Policy.Elements() {
+			sv, ok := v.(types.String)
+			if !ok || sv.IsUnknown() {
+				complete = false
+				continue
+			}
+			if !sv.IsNull() {
+				settings[k] = sv.ValueString()
+			}
+		}
+		if err := o.Expect.ApplyPolicy(settings); err != nil {
+			var fe *probe.FieldError
+			if errors.As(err, &fe) {
+				diags.AddAttributeError(path.Root("policy").AtMapKey(fe.Field), "Invalid Policy Setting",
+					"The policy's "+fe.Field+" cannot be used as an expectation: "+fe.Msg+".")
+			} else {
+				diags.AddAttributeError(path.Root("policy"), "Invalid Policy", err.Error())
+			}
+		}
+	}
+
+	if m.Expect != nil {
+		in, ok := m.Expect.input(ctx, &diags)
+		if !ok {
+			complete = false
+		} else if err := o.Expect.ApplyExpect(in); err != nil {
+			var fe *probe.FieldError
+			if errors.As(err, &fe) {
+				diags.AddAttributeError(path.Root("expect").AtName(fe.Field), "Invalid Expectation", fe.Msg+".")
+			} else {
+				diags.AddAttributeError(path.Root("expect"), "Invalid Expectation", err.Error())
+			}
+		}
+	}
+
+	if diags.HasError() {
+		return nil, diags
+	}
+	if o.Target != nil && complete {
+		if err := probe.Prepare(*o); err != nil {
+			addEndpointInputError(&diags, err)
+			return nil, diags
+		}
+	}
+	if !read {
+		return nil, diags
+	}
+	if home, err := endpointHomeDir(); err == nil {
+		o.HomeDir = home
+	}
+	return o, diags
+}
+
+// input reads the expect block; false when a value is still unknown.
+func (e *endpointExpectModel) input(ctx context.Context, diags *diag.Diagnostics) (probe.ExpectInput, bool) {
+	var in probe.ExpectInput
+	for _, l := range []struct {
+		v    types.List
+		dest *[]string
+		set  *bool
+	}{{e.TLSVersions, &in.TLSVersions, &in.TLSVersionsSet}, {e.Ciphers, &in.Ciphers, &in.CiphersSet}} {
+		if l.v.IsUnknown() {
+			return in, false
+		}
+		if l.v.IsNull() {
+			continue
+		}
+		var vals []types.String
+		diags.Append(l.v.ElementsAs(ctx, &vals, false)...)
+		for _, v := range vals {
+			if v.IsUnknown() {
+				return in, false
+			}
+			*l.dest = append(*l.dest, v.ValueString())
+		}
+		*l.set = true
+	}
+	for _, s := range []types.String{e.ClientAuth, e.Plaintext, e.CertificateSHA256} {
+		if s.IsUnknown() {
+			return in, false
+		}
+	}
+	if e.MinDaysRemaining.IsUnknown() {
+		return in, false
+	}
+	in.ClientAuth, in.Plaintext, in.CertificateSHA256 = e.ClientAuth.ValueString(), e.Plaintext.ValueString(), e.CertificateSHA256.ValueString()
+	if !e.MinDaysRemaining.IsNull() {
+		v := e.MinDaysRemaining.ValueInt64()
+		in.MinDaysRemaining = &v
+	}
+	return in, true
+}
+
+func addEndpointInputError(diags *diag.Diagnostics, err error) {
+	var ie *probe.InputError
+	if errors.As(err, &ie) {
+		diags.AddAttributeError(path.Root(ie.Field), "Invalid Endpoint Input", "The "+ie.Field+" cannot be used: "+ie.Msg+".")
+		return
+	}
+	diags.AddError("Endpoint Probe Failed", "The probe could not run: "+err.Error())
+}
+
+func optionalBool(p *bool) types.Bool {
+	if p == nil {
+		return types.BoolNull()
+	}
+	return types.BoolValue(*p)
+}
+
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+func stringList(vs []string) types.List {
+	elems := make([]attr.Value, len(vs))
+	for i, v := range vs {
+		elems[i] = types.StringValue(v)
+	}
+	return types.ListValueMust(types.StringType, elems)
+}
+
+func (m *endpointDataSourceModel) setReport(ctx context.Context, r *probe.Report) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.Connectable = types.BoolValue(r.Connectable)
+	m.Compliant = types.BoolValue(r.Compliant)
+	m.Violations = stringList(r.Violations)
+	m.TLSVersion = optionalString(r.TLSVersion)
+	m.CipherSuite = optionalString(r.CipherSuite)
+	m.OfferedTLSVersions = stringList(r.OfferedTLSVersions)
+	m.ClientAuth = optionalString(r.ClientAuth)
+	m.PlaintextAccepted = optionalBool(r.PlaintextAccepted)
+	m.ChainVerified = optionalBool(r.ChainVerified)
+	m.HostnameVerified = optionalBool(r.HostnameVerified)
+	m.Revoked = optionalBool(r.Revoked)
+	if r.DaysRemaining != nil {
+		m.DaysRemaining = types.Int64Value(*r.DaysRemaining)
+	} else {
+		m.DaysRemaining = types.Int64Null()
+	}
+	certs := make([]endpointCertificateModel, 0, len(r.Certificates))
+	for _, c := range r.Certificates {
+		certs = append(certs, certificateModel(c))
+	}
+	list, d := types.ListValueFrom(ctx, types.ObjectType{AttrTypes: endpointCertificateType}, certs)
+	diags.Append(d...)
+	m.Certificates = list
+	m.Summary = types.StringValue(r.Summary)
+	return diags
+}
+
+func certificateModel(s pki.Summary) endpointCertificateModel {
+	return endpointCertificateModel{
+		Subject:     types.StringValue(s.Subject),
+		Issuer:      types.StringValue(s.Issuer),
+		Serial:      types.StringValue(s.Serial),
+		NotBefore:   types.StringValue(s.NotBefore.Format(time.RFC3339)),
+		NotAfter:    types.StringValue(s.NotAfter.Format(time.RFC3339)),
+		SHA256:      types.StringValue(s.SHA256),
+		IsCA:        types.BoolValue(s.IsCA),
+		DNSNames:    stringList(s.DNSNames),
+		IPAddresses: stringList(s.IPAddresses),
+		CertPEM:     types.StringValue(s.PEM),
+	}
+}

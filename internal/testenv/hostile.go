@@ -1,0 +1,188 @@
+package testenv
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Hostile is a misbehaving server.
+type Hostile string
+
+// The hostile servers.
+const (
+	// HostileSilent accepts and never says anything.
+	HostileSilent Hostile = "silent"
+	// HostileSlowDrip answers "S", then the start of a TLS record, one byte every 100 ms, forever.
+	HostileSlowDrip Hostile = "slow-drip"
+	// HostileSSLTrailing answers the SSLRequest with "S" plus injected bytes in the same write
+	// (CVE-2021-23222), then stays silent.
+	HostileSSLTrailing Hostile = "ssl-trailing"
+	// HostileAnswerN answers "N" to an SSLRequest and refuses whatever follows with an ErrorResponse.
+	HostileAnswerN Hostile = "answer-n"
+	// HostileErrorResponse answers anything with an ErrorResponse carrying text that must never be echoed.
+	HostileErrorResponse Hostile = "error-response"
+	// HostileHugeChain does TLS (after "S" for an SSLRequest) with a certificate chain far beyond any
+	// sane size.
+	HostileHugeChain Hostile = "huge-chain"
+	// HostileMidHandshakeClose reads the ClientHello, sends half a ServerHello and closes.
+	HostileMidHandshakeClose Hostile = "close-mid-handshake"
+	// HostileGarbage sends random non-TLS bytes right after accepting.
+	HostileGarbage Hostile = "garbage"
+)
+
+// AllHostile lists every hostile server.
+var AllHostile = []Hostile{HostileSilent, HostileSlowDrip, HostileSSLTrailing, HostileAnswerN,
+	HostileErrorResponse, HostileHugeChain, HostileMidHandshakeClose, HostileGarbage}
+
+// HostileSecret is the text HostileErrorResponse puts in its error; reports must never contain it.
+const HostileSecret = "HOSTILE-SERVER-TEXT <script>alert(1)</script>"
+
+var sslRequest = []byte{0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F}
+
+// StartHostile runs the hostile server until the test ends and returns its address.
+func StartHostile(tb testing.TB, kind Hostile) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var hugeCfg *tls.Config
+	if kind == HostileHugeChain {
+		leaf := SelfSigned(Localhost())
+		cert := leaf.TLSCertificate()
+		// 1000 copies of the certificate: a Certificate message of some 400 KiB, beyond what any client takes.
+		for i := 0; i < 1000; i++ {
+			cert.Certificate = append(cert.Certificate, leaf.Cert.Raw)
+		}
+		hugeCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+				serveHostile(c, kind, hugeCfg, done)
+			}()
+		}
+	}()
+	tb.Cleanup(func() {
+		close(done)
+		_ = l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+// errorResponse builds a PostgreSQL ErrorResponse by hand: hostile servers are not bound by any library.
+func errorResponse(code, msg string) []byte {
+	var body bytes.Buffer
+	for _, f := range []struct {
+		t byte
+		v string
+	}{{'S', "FATAL"}, {'V', "FATAL"}, {'C', code}, {'M', msg}} {
+		body.WriteByte(f.t)
+		body.WriteString(f.v)
+		body.WriteByte(0)
+	}
+	body.WriteByte(0)
+	n := body.Len() + 4
+	return append([]byte{'E', byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, body.Bytes()...)
+}
+
+func serveHostile(c net.Conn, kind Hostile, hugeCfg *tls.Config, done chan struct{}) {
+	br := bufio.NewReader(c)
+	// isSSLRequest peeks (waiting up to 300 ms) for a PostgreSQL SSLRequest.
+	isSSLRequest := func() bool {
+		_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		b, _ := br.Peek(8)
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if bytes.Equal(b, sslRequest) {
+			_, _ = br.Discard(8)
+			return true
+		}
+		return false
+	}
+	switch kind {
+	case HostileSilent:
+		_, _ = io.Copy(io.Discard, br)
+	case HostileSlowDrip:
+		drip := append([]byte{'S', 0x16, 0x03, 0x03, 0x40, 0x00}, bytes.Repeat([]byte{0x02}, 64)...)
+		for _, b := range drip {
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := c.Write([]byte{b}); err != nil {
+				return
+			}
+		}
+		_, _ = io.Copy(io.Discard, br)
+	case HostileSSLTrailing:
+		if _, err := io.ReadFull(br, make([]byte, 8)); err != nil {
+			return
+		}
+		_, _ = c.Write(append([]byte{'S'}, errorResponse("28000", HostileSecret)...))
+		_, _ = io.Copy(io.Discard, br)
+	case HostileAnswerN:
+		if _, err := io.ReadFull(br, make([]byte, 8)); err != nil {
+			return
+		}
+		_, _ = c.Write([]byte{'N'})
+		_, _ = br.ReadByte()
+		_, _ = c.Write(errorResponse("28000", HostileSecret))
+	case HostileErrorResponse:
+		_, _ = br.ReadByte()
+		_, _ = c.Write(errorResponse("08P01", HostileSecret))
+	case HostileHugeChain:
+		if isSSLRequest() {
+			_, _ = c.Write([]byte{'S'})
+		}
+		_ = tls.Server(bufConn{Conn: c, r: br}, hugeCfg).Handshake()
+	case HostileMidHandshakeClose:
+		if isSSLRequest() {
+			_, _ = c.Write([]byte{'S'})
+		}
+		// Read the ClientHello record header and body, answer with half a ServerHello, hang up.
+		hdr := make([]byte, 5)
+		if _, err := io.ReadFull(br, hdr); err != nil {
+			return
+		}
+		_, _ = io.ReadFull(br, make([]byte, int(hdr[3])<<8|int(hdr[4])))
+		_, _ = c.Write([]byte{0x16, 0x03, 0x03, 0x00, 0x5a, 0x02, 0x00, 0x00, 0x56, 0x03, 0x03})
+	case HostileGarbage:
+		g := make([]byte, 4096)
+		for i := range g {
+			g[i] = byte(i*7919 + 13)
+		}
+		g[0] = 'Q'
+		_, _ = c.Write(g)
+		time.Sleep(200 * time.Millisecond)
+	}
+}
