@@ -120,7 +120,9 @@ func (p *dbtlsProvider) DataSources(_ context.Context) []func() datasource.DataS
 }
 
 func (p *dbtlsProvider) Functions(_ context.Context) []func() function.Function {
-	return []func() function.Function{}
+	return []func() function.Function{
+		NewWithSSLModeFunction,
+	}
 }
 
 func stringOr(v types.String, def string) string {

@@ -1,0 +1,55 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/function"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/probe"
+)
+
+var _ function.Function = (*withSSLModeFunction)(nil)
+
+// NewWithSSLModeFunction is the constructor the provider registers.
+func NewWithSSLModeFunction() function.Function { return &withSSLModeFunction{} }
+
+type withSSLModeFunction struct{}
+
+func (f *withSSLModeFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
+	resp.Name = "with_sslmode"
+}
+
+func (f *withSSLModeFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
+	resp.Definition = function.Definition{
+		Summary: "Returns a PostgreSQL connection string with sslmode set to a mode that never falls back to plaintext.",
+		MarkdownDescription: "Returns `url` (a `postgresql://` or `postgres://` URI, or a key=value connection string) with `sslmode` set to `mode`, " +
+			"replacing any `sslmode` already there and keeping everything else. `mode` must be " + backtickList(probe.StrongSSLModes) + ": " +
+			"`disable`, `allow` and `prefer` can send the session in plaintext, which servers such as Neon refuse with \"SSL Required\". " +
+			"For `verify-full` without an `sslrootcert`, it also adds `sslrootcert=system`, so the server's certificate is checked " +
+			"against the operating system's trust store (libpq 16 and later).",
+		Parameters: []function.Parameter{
+			function.StringParameter{Name: "url", MarkdownDescription: "The connection string.", AllowNullValue: false},
+			function.StringParameter{Name: "mode", MarkdownDescription: "The sslmode: " + backtickList(probe.StrongSSLModes) + "."},
+		},
+		Return: function.StringReturn{},
+	}
+}
+
+func (f *withSSLModeFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
+	var raw, mode string
+	resp.Error = function.ConcatFuncErrors(req.Arguments.Get(ctx, &raw, &mode))
+	if resp.Error != nil {
+		return
+	}
+	if !containsString(probe.StrongSSLModes, mode) {
+		resp.Error = function.NewArgumentFuncError(1, "Weak sslmode: "+
+			"mode \""+mode+"\" can send the session in plaintext; use require, verify-ca or verify-full (verify-full also checks the host name).")
+		return
+	}
+	out, err := probe.WithSSLMode(raw, mode)
+	if err != nil {
+		resp.Error = function.NewArgumentFuncError(0, "Invalid Connection String: "+err.Error())
+		return
+	}
+	resp.Error = function.ConcatFuncErrors(resp.Result.Set(ctx, out))
+}

@@ -1,0 +1,40 @@
+package provider
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+)
+
+func TestAccFunctionWithSSLMode(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: `
+output "neon" {
+  value = provider::dbtls::with_sslmode("postgresql://app@ep-cool-darkness-123456.us-east-2.aws.neon.tech/db?sslmode=prefer", "verify-full")
+}
+output "kv" {
+  value = provider::dbtls::with_sslmode("host=db.internal dbname=app", "verify-ca")
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("neon", knownvalue.StringExact("postgresql://app@ep-cool-darkness-123456.us-east-2.aws.neon.tech/db?sslmode=verify-full&sslrootcert=system")),
+					statecheck.ExpectKnownOutputValue("kv", knownvalue.StringExact("host=db.internal dbname=app sslmode=verify-ca")),
+				},
+			},
+			{
+				Config:      `output "x" { value = provider::dbtls::with_sslmode("postgresql://h/db", "prefer") }`,
+				ExpectError: regexp.MustCompile(`(?s)Weak sslmode.*require, verify-ca or verify-full`),
+			},
+			{
+				Config:      `output "x" { value = provider::dbtls::with_sslmode("bolt://h:7687", "require") }`,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Connection String.*PostgreSQL`),
+			},
+		},
+	})
+}
