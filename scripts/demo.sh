@@ -87,6 +87,53 @@ case $rc in
 *) die "terraform plan failed (exit code $rc)" ;;
 esac
 
+# ---- Part 2: a live PostgreSQL endpoint, checked by dbtls_endpoint ----
+pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
+if [ ! -x "$pgbin/initdb" ]; then
+	say "Skipping the PostgreSQL endpoint part: no PostgreSQL server binaries in $pgbin (set PGBIN)"
+else
+	say "Starting a throwaway PostgreSQL with TLS (hostssl only, the demo's certificate) in ${demo#"$ROOT"/}/pg"
+	pg=$demo/pg
+	mkdir -p "$pg"
+	cp "$pki/node.crt" "$pg/server.crt"
+	cp "$pki/node.key" "$pg/server.key"
+	chmod 0600 "$pg/server.key"
+	# PostgreSQL refuses to run as root: as root, run it as the postgres user.
+	as_pg=()
+	if [ "$(id -u)" -eq 0 ]; then
+		id postgres >/dev/null 2>&1 || die "running as root needs a postgres user to run the server as"
+		chown -R postgres: "$pg"
+		as_pg=(runuser -u postgres --)
+	fi
+	"${as_pg[@]}" "$pgbin/initdb" -D "$pg/data" -A trust -U postgres >"$pg/initdb.log" 2>&1 ||
+		{ cat "$pg/initdb.log" >&2; die "initdb failed"; }
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)
+	cat >>"$pg/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$pg'
+ssl = on
+ssl_cert_file = '$pg/server.crt'
+ssl_key_file = '$pg/server.key'
+CONF
+	printf 'hostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\nlocal all all trust\n' >"$pg/data/pg_hba.conf"
+	[ "$(id -u)" -ne 0 ] || chown postgres: "$pg/data/postgresql.conf" "$pg/data/pg_hba.conf"
+	"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 30 start >/dev/null ||
+		{ cat "$pg/server.log" >&2; die "PostgreSQL did not start"; }
+	trap '"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
+	echo "PostgreSQL listening on 127.0.0.1:$port (TLS only; pg_hba rejects plaintext sessions)"
+
+	say "terraform apply of examples/postgres-endpoint: the URL an application might carry (sslmode=require), and the same URL made verify-full"
+	pgwork=$demo/pg-work
+	mkdir -p "$pgwork"
+	cp "$ROOT"/examples/postgres-endpoint/*.tf "$pgwork"/
+	TF_VAR_url="postgresql://postgres@localhost:$port/postgres?sslmode=require&sslrootcert=$pki/ca.crt" \
+		terraform -chdir="$pgwork" apply -auto-approve -compact-warnings "${TF_COLOR[@]}" ||
+		die "terraform apply of the endpoint example failed"
+	"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null 2>&1 || true
+	trap - EXIT
+fi
+
 cat <<TXT
 
 Explore it yourself (the CLI config applies to these commands only):

@@ -348,7 +348,11 @@ func summarize(f *Facts, r *Report) string {
 	if len(r.Violations) == 0 {
 		b.WriteString("Compliant: yes")
 	} else {
-		fmt.Fprintf(&b, "Compliant: no (%d violations)", len(r.Violations))
+		noun := "violations"
+		if len(r.Violations) == 1 {
+			noun = "violation"
+		}
+		fmt.Fprintf(&b, "Compliant: no (%d %s)", len(r.Violations), noun)
 	}
 	return b.String()
 }
