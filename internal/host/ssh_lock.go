@@ -1,0 +1,311 @@
+package host
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// lockScript runs on the host with $1 the lock file, $2 the holder record (without its time) and
+// $3 the timeout in seconds. It opens the lock file (refusing a symlink, created 0600 if missing)
+// and waits for flock(2) through flock(1) — the same lock the local host takes, so a provider
+// writing locally on that machine and one writing over SSH exclude each other. flock runs in the
+// background on the shell's descriptor (the lock belongs to the open file description, so the
+// shell holds it once flock has it), while a watcher reads stdin: when stdin ends (Unlock, an
+// abandoned wait, or the connection dying) the watcher stops a flock still waiting, and the shell
+// empties the lock file and exits, which releases the lock. Once locked, the shell checks that the
+// path still names the locked file, records the holder in it, and says "ok". On timeout it says
+// "timeout" followed by the current holder's record.
+const lockScript = `lp=$1 rec=$2 t=$3
+command -v flock >/dev/null 2>&1 || { echo noflock; exit 0; }
+umask 077
+if [ -L "$lp" ]; then echo symlink; exit 0; fi
+command exec 9<>"$lp" || { echo open; exit 0; }
+exec 8<&0
+flock -x -w "$t" 9 >/dev/null 2>&1 & fl=$!
+{ cat <&8 >/dev/null 2>&1; kill "$fl" 2>/dev/null; } >/dev/null 2>&1 & w=$!
+exec 8<&-
+if ! wait "$fl"; then echo timeout; cat <&9; exit 0; fi
+if [ -L "$lp" ] || ! [ "$lp" -ef /proc/self/fd/9 ]; then echo swapped; exit 0; fi
+echo locked || exit 1
+printf '%s since %s)\n' "$rec" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/proc/self/fd/9 || exit 1
+echo ok || exit 1
+wait "$w"
+: >/proc/self/fd/9
+`
+
+// procLock serialises the goroutines of this process that want the same lock file on one host, so
+// that only one of them holds a remote session for it; the others wait here.
+type procLock struct {
+	ch     chan struct{} // holds a token while a goroutine of this process has or is taking the lock
+	mu     sync.Mutex
+	record string // the holder's record once it has the lock
+}
+
+func (h *SSHHost) procLock(lp string) *procLock {
+	h.plMu.Lock()
+	defer h.plMu.Unlock()
+	pl := h.plocks[lp]
+	if pl == nil {
+		pl = &procLock{ch: make(chan struct{}, 1)}
+		h.plocks[lp] = pl
+	}
+	return pl
+}
+
+var errWaitTimeout = errors.New("timed out")
+
+// acquireSlot takes a slot of sem (a channel used as a semaphore) by deadline or until ctx ends.
+func acquireSlot(ctx context.Context, sem chan struct{}, deadline time.Time) error {
+	select {
+	case sem <- struct{}{}:
+		return nil
+	default:
+	}
+	remaining := time.Until(deadline)
+	if remaining <= 0 {
+		return errWaitTimeout
+	}
+	t := time.NewTimer(remaining)
+	defer t.Stop()
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-t.C:
+		return errWaitTimeout
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (pl *procLock) holder() string {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return pl.record
+}
+
+func (pl *procLock) setHolder(s string) {
+	pl.mu.Lock()
+	pl.record = s
+	pl.mu.Unlock()
+}
+
+func (pl *procLock) release() {
+	pl.setHolder("")
+	<-pl.ch
+}
+
+// Lock takes the exclusive lock of LockFile(p) on the host, waiting up to timeout: flock(2) on the
+// lock file, held by a remote `flock` (util-linux) for as long as the lock is held. It is the lock
+// the local host takes, so local and remote writers of the same machine exclude each other. The
+// holder is recorded in the lock file as holder, the pid and machine of this process, the target
+// and the time; a waiter that times out names it in a *LockTimeoutError. If the connection ends,
+// the server ends the remote command and the lock is released. With sudo the command runs through
+// sudo -n. Each held lock uses an SSH session of the shared connection (at most lockSessions at
+// once; more waiters queue here).
+func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout time.Duration) (Unlocker, error) {
+	const op = "lock"
+	if err := begin(ctx, op, p); err != nil {
+		return nil, err
+	}
+	lp := LockFile(p)
+	deadline := time.Now().Add(timeout)
+	pl := h.procLock(lp)
+	switch err := acquireSlot(ctx, pl.ch, deadline); {
+	case errors.Is(err, errWaitTimeout):
+		return nil, &LockTimeoutError{Path: lp, Holder: pl.holder(), Timeout: timeout}
+	case err != nil:
+		return nil, pathErr(op, lp, err)
+	}
+	var u Unlocker
+	err := h.with(ctx, func(c *sshConn) error {
+		var err error
+		u, err = h.lockRemote(ctx, c, pl, lp, holder, deadline, timeout)
+		return err
+	})
+	if err != nil {
+		pl.release()
+		var lte *LockTimeoutError
+		if errors.As(err, &lte) {
+			return nil, lte
+		}
+		return nil, opErr(op, lp, err)
+	}
+	return u, nil
+}
+
+func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, holder string, deadline time.Time, timeout time.Duration) (Unlocker, error) {
+	const op = "lock"
+	// The checks the script cannot make as precisely: the parent, and a lock file of another kind.
+	st, err := c.lstat(lp)
+	switch {
+	case err != nil:
+		return nil, pathErr(op, lp, err)
+	case st == nil:
+		if perr := c.parentErr(lp); perr != nil {
+			return nil, pathErr(op, lp, perr)
+		}
+		done := c.s.writer.createMode('o', lp, 0o600)
+		if f, err := c.sftp().OpenFile(lp, os.O_WRONLY|os.O_CREATE|os.O_EXCL); err == nil {
+			f.Close()
+		}
+		done()
+	default:
+		if err := typeErrMode(st.Mode); err != nil {
+			return nil, pathErr(op, lp, err)
+		}
+	}
+
+	switch err := acquireSlot(ctx, c.lockSem, deadline); {
+	case errors.Is(err, errWaitTimeout):
+		return nil, &LockTimeoutError{Path: lp, Timeout: timeout}
+	case err != nil:
+		return nil, pathErr(op, lp, err)
+	}
+	releaseSlot := func() { <-c.lockSem }
+
+	sess, err := c.lc.client.NewSession()
+	if err != nil {
+		releaseSlot()
+		return nil, pathErr(op, lp, fmt.Errorf("opening a session: %w", err))
+	}
+	fail := func(err error) (Unlocker, error) {
+		sess.Close()
+		releaseSlot()
+		return nil, err
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		return fail(pathErr(op, lp, err))
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		return fail(pathErr(op, lp, err))
+	}
+	stderr := &tailBuffer{}
+	sess.Stderr = stderr
+
+	record := fmt.Sprintf("%s (pid %d on %s over %s", holder, os.Getpid(), h.hostname, h.id)
+	remaining := max(time.Until(deadline), 0)
+	cmd := "sh -c " + shellQuote(lockScript) + " dbtls-lock " + shellQuote(lp) + " " + shellQuote(record) +
+		" " + fmt.Sprintf("%.3f", remaining.Seconds())
+	if h.cfg.Sudo {
+		cmd = h.sudo + " " + cmd
+	}
+	if err := sess.Start(cmd); err != nil {
+		return fail(pathErr(op, lp, fmt.Errorf("starting flock: %w", err)))
+	}
+
+	type reply struct {
+		status string
+		rest   string
+		err    error
+	}
+	replies := make(chan reply, 1)
+	go func() {
+		r := bufio.NewReader(stdout)
+		line, err := r.ReadString('\n')
+		status := strings.TrimSpace(line)
+		switch {
+		case err != nil:
+			replies <- reply{err: err}
+		case status == "locked":
+			line, err = r.ReadString('\n')
+			replies <- reply{status: strings.TrimSpace(line), err: err}
+		case status == "timeout":
+			rest, _ := io.ReadAll(r)
+			replies <- reply{status: status, rest: strings.TrimSpace(string(rest))}
+		default:
+			replies <- reply{status: status}
+		}
+	}()
+	// The remote flock gives up at the deadline; this bound only catches a host that stopped
+	// answering altogether.
+	guard := time.NewTimer(remaining + h.cfg.timeout())
+	defer guard.Stop()
+	var rep reply
+	select {
+	case rep = <-replies:
+	case <-ctx.Done():
+		return fail(pathErr(op, lp, ctx.Err()))
+	case <-guard.C:
+		return fail(pathErr(op, lp, fmt.Errorf("no answer from flock on %s", h.id)))
+	}
+	switch {
+	case rep.status == "ok":
+		pl.setHolder(record + " since " + time.Now().UTC().Format(time.RFC3339) + ")")
+		l := &sshLock{sess: sess, stdin: stdin, path: lp, release: func() { releaseSlot(); pl.release() },
+			exited: make(chan error, 1), grace: h.cfg.timeout()}
+		go func() { l.exited <- sess.Wait() }()
+		return l, nil
+	case rep.status == "timeout":
+		sess.Close()
+		releaseSlot()
+		return nil, &LockTimeoutError{Path: lp, Holder: rep.rest, Timeout: timeout}
+	case rep.status == "symlink":
+		return fail(pathErr(op, lp, ErrSymlink))
+	case rep.status == "noflock":
+		return fail(pathErr(op, lp, fmt.Errorf("flock is not installed on %s (it is part of util-linux); "+
+			"locking shared files there needs it", h.id)))
+	case rep.status == "open":
+		return fail(pathErr(op, lp, fmt.Errorf("cannot open the lock file on %s: %s", h.id, stderr.String())))
+	case rep.status == "swapped":
+		return fail(pathErr(op, lp, errors.New("the lock file was replaced while it was being locked")))
+	}
+	waitBriefly(sess)
+	detail := stderr.String()
+	if detail == "" && rep.err != nil {
+		detail = rep.err.Error()
+	}
+	if h.cfg.Sudo && strings.Contains(detail, "sudo") {
+		return fail(pathErr(op, lp, &SudoError{Target: h.id, Detail: detail}))
+	}
+	return fail(pathErr(op, lp, fmt.Errorf("taking the lock with flock on %s failed: %s", h.id, detail)))
+}
+
+// sshLock is a held remote lock. Unlock ends the remote command's stdin, which empties the lock
+// file and releases the lock, and waits for it to exit.
+type sshLock struct {
+	mu      sync.Mutex
+	sess    *ssh.Session
+	stdin   io.WriteCloser
+	path    string
+	release func()
+	exited  chan error
+	grace   time.Duration
+	done    bool
+}
+
+func (l *sshLock) Unlock() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return nil
+	}
+	l.done = true
+	defer l.release()
+	defer l.sess.Close()
+	err := l.stdin.Close()
+	select {
+	case werr := <-l.exited:
+		if werr != nil {
+			err = fmt.Errorf("the remote flock ended with %v; the lock is released, but it may have been lost before", werr)
+		} else {
+			err = nil
+		}
+	case <-time.After(l.grace):
+		err = fmt.Errorf("the remote flock did not end within %s after the unlock", l.grace)
+	}
+	if err != nil {
+		return pathErr("unlock", l.path, err)
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package testenv
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// sshdLogin logs in to port as user with the server's client key, verifying the host key with
+// knownHosts.
+func sshdLogin(t *testing.T, s *SSHD, port int, user, knownHosts string) (*ssh.Client, error) {
+	t.Helper()
+	signer, err := ssh.ParsePrivateKey([]byte(s.ClientKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := t.TempDir() + "/known_hosts"
+	if err := os.WriteFile(f, []byte(knownHosts), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cb, err := knownhosts.New(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ssh.Dial("tcp", net.JoinHostPort(s.Host, strconv.Itoa(port)), &ssh.ClientConfig{
+		User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: cb, Timeout: 10 * time.Second,
+	})
+}
+
+func run(t *testing.T, c *ssh.Client, cmd string) string {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	var stderr bytes.Buffer
+	sess.Stderr = &stderr
+	out, err := sess.Output(cmd)
+	if err != nil {
+		t.Fatalf("%s: %v: %s", cmd, err, stderr.Bytes())
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestSSHD(t *testing.T) {
+	s := StartSSHD(t, SSHDOptions{Ports: 3, SudoUser: true})
+	if len(s.Ports) != 3 || s.Ports[0] == s.Ports[1] {
+		t.Fatalf("ports %v", s.Ports)
+	}
+	if types := s.HostKeyTypes(); len(types) != 2 {
+		t.Errorf("host key types %v", types)
+	}
+	if !strings.HasPrefix(s.HostKey(""), "ssh-ed25519 AAAA") {
+		t.Errorf("HostKey = %q", s.HostKey(""))
+	}
+	if n := strings.Count(s.KnownHosts(), "\n"); n != 6 {
+		t.Errorf("KnownHosts has %d lines:\n%s", n, s.KnownHosts())
+	}
+
+	for _, port := range s.Ports {
+		c, err := sshdLogin(t, s, port, s.User, s.KnownHostsFor(port))
+		if err != nil {
+			t.Fatalf("port %d: %v\n%s", port, err, s.Log())
+		}
+		if got := run(t, c, "id -un"); got != s.User {
+			t.Errorf("logged in as %q, want %q", got, s.User)
+		}
+		c.Close()
+	}
+	// Only this port's key is known for this port.
+	if _, err := sshdLogin(t, s, s.Ports[1], s.User, s.KnownHostsFor(s.Ports[0])); err == nil {
+		t.Error("host key of another port accepted")
+	}
+	if n, err := s.Connections(s.Ports[0]); err != nil || n != 1 {
+		t.Errorf("Connections(port 0) = %d, %v; want 1", n, err)
+	}
+	if n, err := s.Connections(0); err != nil || n != 4 {
+		t.Errorf("Connections(all) = %d, %v; want 4", n, err)
+	}
+	if n, err := s.Logins(); err != nil || n != 3 {
+		t.Errorf("Logins() = %d, %v; want 3", n, err)
+	}
+
+	if s.SudoUser == "" {
+		t.Logf("no sudo user: %s", s.SudoUnavailable)
+	} else {
+		c, err := sshdLogin(t, s, s.Port(), s.SudoUser, s.KnownHosts())
+		if err != nil {
+			t.Fatalf("login as %s: %v\n%s", s.SudoUser, err, s.Log())
+		}
+		if got := run(t, c, "id -un; sudo -n id -un"); got != s.SudoUser+"\nroot" {
+			t.Errorf("sudo user: %q", got)
+		}
+		c.Close()
+	}
+
+	// A killed server refuses connections and ends the sessions it had; a restart serves again.
+	c, err := sshdLogin(t, s, s.Port(), s.User, s.KnownHosts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Kill()
+	if s.Running() {
+		t.Error("Running after Kill")
+	}
+	if _, err := c.NewSession(); err == nil {
+		sess, _ := c.NewSession()
+		if sess != nil {
+			if _, err := sess.Output("true"); err == nil {
+				t.Error("a session of the killed server still works")
+			}
+		}
+	}
+	if _, err := net.DialTimeout("tcp", s.Addr(0), time.Second); err == nil {
+		t.Error("port still accepts connections after Kill")
+	}
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	c, err = sshdLogin(t, s, s.Port(), s.User, s.KnownHosts())
+	if err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	c.Close()
+	if n, _ := s.Connections(s.Port()); n != 4 {
+		t.Errorf("Connections after restart = %d, want 4 (the count spans restarts)", n)
+	}
+
+	dir := s.Dir
+	s.Stop()
+	if _, err := net.DialTimeout("tcp", s.Addr(0), time.Second); err == nil {
+		t.Error("port still accepts connections after Stop")
+	}
+	if entries, err := os.ReadDir(dir); err == nil || !os.IsNotExist(err) {
+		t.Errorf("%s left behind: %v", dir, entries)
+	}
+}
+
+func TestSSHDEncryptedClientKey(t *testing.T) {
+	s := SharedSSHD(t)
+	pemKey, err := s.EncryptedClientKey("secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ssh.ParsePrivateKey([]byte(pemKey)); err == nil {
+		t.Fatal("encrypted key parsed without a passphrase")
+	}
+	signer, err := ssh.ParsePrivateKeyWithPassphrase([]byte(pemKey), []byte("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := ssh.ParsePrivateKey([]byte(s.ClientKey))
+	if !bytes.Equal(signer.PublicKey().Marshal(), plain.PublicKey().Marshal()) {
+		t.Error("encrypted key is another key")
+	}
+}
