@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -83,13 +84,17 @@ func (c *tfCLI) run(args ...string) (int, string) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	if len(args) > 0 && args[0] != "version" {
+		args = append([]string{args[0], "-no-color"}, args[1:]...)
+	}
 	cmd := exec.CommandContext(ctx, "terraform", args...)
 	cmd.Dir = c.dir
 	cmd.Env = c.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		return ee.ExitCode(), out.String()
 	}
 	if err != nil {

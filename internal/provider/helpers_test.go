@@ -60,6 +60,7 @@ func newHome(t *testing.T, conf []byte) string {
 	if conf != nil {
 		must(t, os.WriteFile(filepath.Join(home, "conf", "neo4j.conf"), conf, 0o640))
 	}
+	bindHomeTransport(t, home)
 	return home
 }
 
@@ -70,8 +71,10 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// providerBlock configures the provider for a test's NEO4J_HOME, through the transport the test runs
+// with (see eachTransport).
 func providerBlock(version, home string) string {
-	return fmt.Sprintf("provider \"dbtls\" {\n  neo4j_version = %q\n  neo4j_home    = %q\n}\n", version, home)
+	return fmt.Sprintf("provider \"dbtls\" {\n  neo4j_version = %q\n  neo4j_home    = %q\n%s}\n", version, home, transportOfHome(home).sshBlock())
 }
 
 // snapshot describes every path under root (type, mode, owner, content digest), so a test can

@@ -41,6 +41,7 @@ type dbtlsProviderModel struct {
 	Neo4jVersion types.String `tfsdk:"neo4j_version"`
 	Neo4jHome    types.String `tfsdk:"neo4j_home"`
 	ConfigFile   types.String `tfsdk:"config_file"`
+	SSH          *sshModel    `tfsdk:"ssh"`
 }
 
 func (p *dbtlsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -70,6 +71,7 @@ func (p *dbtlsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional: true,
 			},
 		},
+		Blocks: map[string]schema.Block{"ssh": sshProviderBlock()},
 	}
 }
 
@@ -92,11 +94,17 @@ func (p *dbtlsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	sshCfg, diags := sshConfigFrom(cfg.SSH, nil, path.Root("ssh"))
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	data := &providerData{
 		defaults: targetSpec{
 			Version:    stringOr(cfg.Neo4jVersion, neo4j.DefaultVersion),
 			Neo4jHome:  stringOr(cfg.Neo4jHome, DefaultNeo4jHome),
 			ConfigFile: cfg.ConfigFile.ValueString(),
+			SSH:        sshCfg,
 		},
 		hosts: newHostPool(),
 		confs: newConfCache(),

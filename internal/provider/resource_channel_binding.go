@@ -46,6 +46,7 @@ type channelBindingResourceModel struct {
 	ConfigFile   types.String `tfsdk:"config_file"`
 	Rendered     types.String `tfsdk:"rendered"`
 	CommentedOut types.List   `tfsdk:"commented_out"`
+	SSH          *sshModel    `tfsdk:"ssh"`
 }
 
 func (r *channelBindingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -54,6 +55,7 @@ func (r *channelBindingResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Credentials (and optionally the connection) for reaching the policy's host. Without it, the resource reaches the host the policy's `settings` name with the provider's credentials. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
 		MarkdownDescription: "Applies a `dbtls_ssl_policy` to one channel (Bolt, HTTPS, intra-cluster, backup, or fabric on 4.x) by writing a managed block " +
 			"into the policy's `neo4j.conf`, with the keys of the Neo4j version the policy was resolved for: on 3.5 `bolt.ssl_policy=<name>` and friends; " +
 			"on 4.x and 5.x every suffix of the policy under `dbms.ssl.policy.<channel>.` with `enabled=true`. A Bolt binding also sets the connector's " +
@@ -135,7 +137,7 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	var cfg channelBindingResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel))
+	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), cfg.SSH)
 	resp.Diagnostics.Append(diags...)
 	if b == nil {
 		return
@@ -193,7 +195,7 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 	if diags.HasError() {
 		return
 	}
-	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel))
+	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), cfg.SSH)
 	diags.Append(d...)
 	if b == nil {
 		return
@@ -252,7 +254,7 @@ func (r *channelBindingResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
-	t, diags := r.stateTarget(state)
+	t, diags := r.stateTarget(ctx, state)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -297,7 +299,7 @@ func (r *channelBindingResource) Delete(ctx context.Context, req resource.Delete
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
-	t, diags := r.stateTarget(state)
+	t, diags := r.stateTarget(ctx, state)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -325,7 +327,7 @@ func (r *channelBindingResource) ImportState(ctx context.Context, req resource.I
 		return
 	}
 	if file == "" && r.data != nil {
-		t, diags := r.data.resolveTarget(types.StringNull(), types.StringNull())
+		t, diags := r.data.resolveTarget(ctx, types.StringNull(), types.StringNull(), nil)
 		resp.Diagnostics.Append(diags...)
 		if diags.HasError() {
 			return
@@ -338,7 +340,7 @@ func (r *channelBindingResource) ImportState(ctx context.Context, req resource.I
 }
 
 // resolve turns a policy's settings and a channel into a binding and its target.
-func (r *channelBindingResource) resolve(_ context.Context, policy types.Map, channel string, tlsLevel *string) (*neo4j.Binding, *target, diag.Diagnostics) {
+func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, channel string, tlsLevel *string, own *sshModel) (*neo4j.Binding, *target, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	settings := stringMap(policy)
 	p, err := neo4j.PolicyFromSettings(settings)
@@ -346,7 +348,7 @@ func (r *channelBindingResource) resolve(_ context.Context, policy types.Map, ch
 		diags.AddAttributeError(path.Root("policy"), "Invalid Policy Settings", err.Error()+".")
 		return nil, nil, diags
 	}
-	t, d := r.data.targetFromSettings(settings)
+	t, d := r.data.targetFromSettings(ctx, settings, own)
 	diags.Append(d...)
 	if diags.HasError() {
 		return nil, nil, diags
@@ -357,16 +359,16 @@ func (r *channelBindingResource) resolve(_ context.Context, policy types.Map, ch
 }
 
 // stateTarget finds the file a binding in state wrote to.
-func (r *channelBindingResource) stateTarget(state channelBindingResourceModel) (*target, diag.Diagnostics) {
+func (r *channelBindingResource) stateTarget(ctx context.Context, state channelBindingResourceModel) (*target, diag.Diagnostics) {
 	settings := stringMap(state.Policy)
 	if state.Policy.IsNull() {
-		t, diags := r.data.resolveTarget(types.StringNull(), types.StringNull())
+		t, diags := r.data.resolveTarget(ctx, types.StringNull(), types.StringNull(), state.SSH)
 		if t != nil && !state.ConfigFile.IsNull() {
 			t.ConfigFile = state.ConfigFile.ValueString()
 		}
 		return t, diags
 	}
-	return r.data.targetFromSettings(settings)
+	return r.data.targetFromSettings(ctx, settings, state.SSH)
 }
 
 func setPlannedBinding(m *channelBindingResourceModel, b *neo4j.Binding, t *target) {

@@ -70,6 +70,7 @@ type policyCertificateResourceModel struct {
 	NotAfter               types.String `tfsdk:"not_after"`
 	KeyAlgorithm           types.String `tfsdk:"key_algorithm"`
 	Files                  types.Map    `tfsdk:"files"`
+	SSH                    *sshModel    `tfsdk:"ssh"`
 }
 
 // certificatePrivate is kept in the resource's private state (never in an attribute): a salted digest
@@ -123,6 +124,7 @@ func (r *policyCertificateResource) Metadata(_ context.Context, req resource.Met
 
 func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Credentials (and optionally the connection) for reaching the policy's host. Without it, the resource reaches the host the policy's `settings` name with the provider's credentials. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
 		MarkdownDescription: "The key material of a `dbtls_ssl_policy` on its host: the private key (`private.key`, mode `0400`, always PKCS#8), " +
 			"the public certificate with its chain (`public.crt`, `0644`), a copy of it in the trusted directory, the trusted certificates and the " +
 			"certificate revocation lists. Everything is parsed and checked while planning, before a byte is written: every PEM block, that the key " +
@@ -429,7 +431,7 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 	if !somethingToWrite && !certChanged && !writeKey {
 		return
 	}
-	t, diags := r.data.targetFromSettings(s)
+	t, diags := r.data.targetFromSettings(ctx, s, cfg.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -494,7 +496,7 @@ func (r *policyCertificateResource) Read(ctx context.Context, req resource.ReadR
 	priv, diags := getCertPrivate(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	s := stringMap(state.Policy)
-	t, diags := r.data.targetFromSettings(s)
+	t, diags := r.data.targetFromSettings(ctx, s, state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -575,7 +577,7 @@ func (r *policyCertificateResource) Delete(ctx context.Context, req resource.Del
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
-	t, diags := r.data.targetFromSettings(stringMap(state.Policy))
+	t, diags := r.data.targetFromSettings(ctx, stringMap(state.Policy), state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -623,7 +625,7 @@ func (r *policyCertificateResource) ImportState(ctx context.Context, req resourc
 		return
 	}
 	s := stringMap(pm.Settings)
-	t, diags := r.data.targetFromSettings(s)
+	t, diags := r.data.targetFromSettings(ctx, s, nil)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -1093,7 +1095,7 @@ func (r *policyCertificateResource) prepare(ctx context.Context, plan policyCert
 	if diags.HasError() {
 		return nil, nil, diags
 	}
-	t, d := r.data.targetFromSettings(s)
+	t, d := r.data.targetFromSettings(ctx, s, plan.SSH)
 	diags.Append(d...)
 	mat, d := parseCertMaterial(ctx, plan)
 	diags.Append(d...)

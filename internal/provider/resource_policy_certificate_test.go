@@ -312,107 +312,109 @@ func derShort(c *x509.Certificate) string {
 // -json` nor the state file (private state included) holds a byte of the key. Then trusted
 // certificates and a CRL, an import, and a destroy that leaves nothing.
 func TestAccPolicyCertificate_SeedListing35(t *testing.T) {
-	home := newHome(t, realisticConf)
-	base := filepath.Join(home, "certificates", "example_policy")
-	me := currentUser(t)
-	ca := pkitest.NewCA(t, "Example CA")
-	leaf := ca.Issue(t, pkitest.Options{CommonName: "graph-1.internal", IPAddresses: nil})
-	peerCA := pkitest.NewCA(t, "Peer CA")
-	crl := ca.CRL(t, ca.Issue(t, pkitest.Options{CommonName: "revoked.internal"}).Cert)
-	workDir := t.TempDir() // the harness keeps its state file in <workDir>/work*/terraform.tfstate
-	needles := secretNeedles(t, leaf)
-	v := vars("cert", leaf.CertPEM, "key", leaf.LegacyKeyPEM(t), "ca", ca.CertPEM, "other", peerCA.CertPEM, "crl", crl)
-	entry := func(mode string) string { return mode + " " + me.user + ":" + me.group }
+	eachTransport(t, func(t *testing.T) {
+		home := newHome(t, realisticConf)
+		base := filepath.Join(home, "certificates", "example_policy")
+		me := currentUser(t)
+		ca := pkitest.NewCA(t, "Example CA")
+		leaf := ca.Issue(t, pkitest.Options{CommonName: "graph-1.internal", IPAddresses: nil})
+		peerCA := pkitest.NewCA(t, "Peer CA")
+		crl := ca.CRL(t, ca.Issue(t, pkitest.Options{CommonName: "revoked.internal"}).Cert)
+		workDir := t.TempDir() // the harness keeps its state file in <workDir>/work*/terraform.tfstate
+		needles := secretNeedles(t, leaf)
+		v := vars("cert", leaf.CertPEM, "key", leaf.LegacyKeyPEM(t), "ca", ca.CertPEM, "other", peerCA.CertPEM, "crl", crl)
+		entry := func(mode string) string { return mode + " " + me.user + ":" + me.group }
 
-	step1 := certConfig("3.5", home, me, woBody(1, ""))
-	step2 := certConfig("3.5", home, me, woBody(1, "  trusted_certificates_pem = [var.ca, var.other]\n  revocation_lists_pem     = [var.crl]\n"))
-	noSecret := noSecretCheck{needles}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		WorkingDir:               workDir,
-		CheckDestroy:             checkAbsent(base),
-		Steps: []resource.TestStep{
-			{
-				Config:          step1,
-				ConfigVariables: v,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionCreate),
-					noSecret,
-					// Known while planning: the file names, modes and digests.
-					plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("files").AtMapKey(base+"/public.crt"),
-						knownvalue.StringExact(entry("-rw-r--r--")+" sha256:"+shortDigest(leaf.CertPEM))),
-					plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("certificate_sha256"), knownvalue.StringExact(fmt.Sprintf("%x", sha256.Sum256(leaf.Cert.Raw)))),
-				}},
-				Check: resource.ComposeTestCheckFunc(
-					checkListing(t, base,
-						"-r-------- private.key",
-						"-rw-r--r-- public.crt",
-						"drwxr-xr-x revoked",
-						"drwxr-xr-x trusted",
-						"-rw-r--r-- trusted/public.crt",
+		step1 := certConfig("3.5", home, me, woBody(1, ""))
+		step2 := certConfig("3.5", home, me, woBody(1, "  trusted_certificates_pem = [var.ca, var.other]\n  revocation_lists_pem     = [var.crl]\n"))
+		noSecret := noSecretCheck{needles}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			WorkingDir:               workDir,
+			CheckDestroy:             checkAbsent(base),
+			Steps: []resource.TestStep{
+				{
+					Config:          step1,
+					ConfigVariables: v,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionCreate),
+						noSecret,
+						// Known while planning: the file names, modes and digests.
+						plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("files").AtMapKey(base+"/public.crt"),
+							knownvalue.StringExact(entry("-rw-r--r--")+" sha256:"+shortDigest(leaf.CertPEM))),
+						plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("certificate_sha256"), knownvalue.StringExact(fmt.Sprintf("%x", sha256.Sum256(leaf.Cert.Raw)))),
+					}},
+					Check: resource.ComposeTestCheckFunc(
+						checkListing(t, base,
+							"-r-------- private.key",
+							"-rw-r--r-- public.crt",
+							"drwxr-xr-x revoked",
+							"drwxr-xr-x trusted",
+							"-rw-r--r-- trusted/public.crt",
+						),
+						checkKeyFile(filepath.Join(base, "private.key"), leaf.Key.Public()),
+						checkFileEquals(filepath.Join(base, "public.crt"), []byte(leaf.CertPEM)),
+						checkFileEquals(filepath.Join(base, "trusted", "public.crt"), []byte(leaf.CertPEM)),
+						checkNoSecretInFile(workDir, needles),
 					),
-					checkKeyFile(filepath.Join(base, "private.key"), leaf.Key.Public()),
-					checkFileEquals(filepath.Join(base, "public.crt"), []byte(leaf.CertPEM)),
-					checkFileEquals(filepath.Join(base, "trusted", "public.crt"), []byte(leaf.CertPEM)),
-					checkNoSecretInFile(workDir, needles),
-				),
-				ConfigStateChecks: []statecheck.StateCheck{
-					noSecret,
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("id"), knownvalue.StringExact("example_policy")),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("subject"), knownvalue.StringExact("CN=graph-1.internal")),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("issuer"), knownvalue.StringExact("CN=Example CA,O=dbtls tests")),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("serial_number"), knownvalue.StringExact(leaf.Cert.SerialNumber.String())),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("dns_names"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("graph-1.internal")})),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("ip_addresses"), knownvalue.ListExact([]knownvalue.Check{})),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("not_after"), knownvalue.StringExact(leaf.Cert.NotAfter.UTC().Format(time.RFC3339))),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("key_algorithm"), knownvalue.StringExact("ECDSA")),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("private_key_wo"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("owner"), knownvalue.StringExact(me.user)),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("files"), knownvalue.MapExact(map[string]knownvalue.Check{
-						base + "/private.key":        knownvalue.StringExact(entry("-r--------")),
-						base + "/public.crt":         knownvalue.StringExact(entry("-rw-r--r--") + " sha256:" + shortDigest(leaf.CertPEM)),
-						base + "/trusted/public.crt": knownvalue.StringExact(entry("-rw-r--r--") + " sha256:" + shortDigest(leaf.CertPEM)),
-					})),
+					ConfigStateChecks: []statecheck.StateCheck{
+						noSecret,
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("id"), knownvalue.StringExact("example_policy")),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("subject"), knownvalue.StringExact("CN=graph-1.internal")),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("issuer"), knownvalue.StringExact("CN=Example CA,O=dbtls tests")),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("serial_number"), knownvalue.StringExact(leaf.Cert.SerialNumber.String())),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("dns_names"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("graph-1.internal")})),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("ip_addresses"), knownvalue.ListExact([]knownvalue.Check{})),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("not_after"), knownvalue.StringExact(leaf.Cert.NotAfter.UTC().Format(time.RFC3339))),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("key_algorithm"), knownvalue.StringExact("ECDSA")),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("private_key_wo"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("owner"), knownvalue.StringExact(me.user)),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("files"), knownvalue.MapExact(map[string]knownvalue.Check{
+							base + "/private.key":        knownvalue.StringExact(entry("-r--------")),
+							base + "/public.crt":         knownvalue.StringExact(entry("-rw-r--r--") + " sha256:" + shortDigest(leaf.CertPEM)),
+							base + "/trusted/public.crt": knownvalue.StringExact(entry("-rw-r--r--") + " sha256:" + shortDigest(leaf.CertPEM)),
+						})),
+					},
+				},
+				{
+					Config:          step2,
+					ConfigVariables: v,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate), noSecret,
+					}},
+					Check: resource.ComposeTestCheckFunc(
+						checkListing(t, base,
+							"-r-------- private.key",
+							"-rw-r--r-- public.crt",
+							"drwxr-xr-x revoked",
+							"-rw-r--r-- revoked/revoked-"+shortDER(t, crl)+".crl",
+							"drwxr-xr-x trusted",
+							"-rw-r--r-- trusted/public.crt",
+							"-rw-r--r-- trusted/trusted-"+derShort(ca.Cert)+".crt",
+							"-rw-r--r-- trusted/trusted-"+derShort(peerCA.Cert)+".crt",
+						),
+						checkFileEquals(filepath.Join(base, "trusted", "trusted-"+derShort(peerCA.Cert)+".crt"), []byte(peerCA.CertPEM)),
+						checkFileEquals(filepath.Join(base, "revoked", "revoked-"+shortDER(t, crl)+".crl"), []byte(crl)),
+						checkNoSecretInFile(workDir, needles),
+					),
+					ConfigStateChecks: []statecheck.StateCheck{noSecret},
+				},
+				{
+					// The import ID is the policy's; the key is not read into the state, so its entry is
+					// unverified and the next apply writes it again.
+					Config:            step2,
+					ConfigVariables:   v,
+					ResourceName:      certAddr,
+					ImportState:       true,
+					ImportStateId:     "example_policy",
+					ImportStateVerify: true,
+					ImportStateVerifyIgnore: []string{
+						"private_key_wo_version",
+						"files." + base + "/private.key",
+					},
 				},
 			},
-			{
-				Config:          step2,
-				ConfigVariables: v,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate), noSecret,
-				}},
-				Check: resource.ComposeTestCheckFunc(
-					checkListing(t, base,
-						"-r-------- private.key",
-						"-rw-r--r-- public.crt",
-						"drwxr-xr-x revoked",
-						"-rw-r--r-- revoked/revoked-"+shortDER(t, crl)+".crl",
-						"drwxr-xr-x trusted",
-						"-rw-r--r-- trusted/public.crt",
-						"-rw-r--r-- trusted/trusted-"+derShort(ca.Cert)+".crt",
-						"-rw-r--r-- trusted/trusted-"+derShort(peerCA.Cert)+".crt",
-					),
-					checkFileEquals(filepath.Join(base, "trusted", "trusted-"+derShort(peerCA.Cert)+".crt"), []byte(peerCA.CertPEM)),
-					checkFileEquals(filepath.Join(base, "revoked", "revoked-"+shortDER(t, crl)+".crl"), []byte(crl)),
-					checkNoSecretInFile(workDir, needles),
-				),
-				ConfigStateChecks: []statecheck.StateCheck{noSecret},
-			},
-			{
-				// The import ID is the policy's; the key is not read into the state, so its entry is
-				// unverified and the next apply writes it again.
-				Config:            step2,
-				ConfigVariables:   v,
-				ResourceName:      certAddr,
-				ImportState:       true,
-				ImportStateId:     "example_policy",
-				ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{
-					"private_key_wo_version",
-					"files." + base + "/private.key",
-				},
-			},
-		},
+		})
 	})
 }
 
@@ -437,84 +439,86 @@ func shortDER(t *testing.T, p string) string {
 // certificate, a key made world-readable (repaired in place, without the key), a deleted trusted copy,
 // a key file replaced by another key. On 5.x the public certificate is duplicated into trusted/ too.
 func TestAccPolicyCertificate_Drift(t *testing.T) {
-	home := newHome(t, realisticConf)
-	base := filepath.Join(home, "certificates", "example_policy")
-	keyFile, certFile, copyFile := filepath.Join(base, "private.key"), filepath.Join(base, "public.crt"), filepath.Join(base, "trusted", "public.crt")
-	me := currentUser(t)
-	ca := pkitest.NewCA(t, "Drift CA")
-	leaf := ca.Issue(t, pkitest.Options{KeyType: pkitest.RSA})
-	intruder := ca.Issue(t, pkitest.Options{CommonName: "intruder"})
-	cfg := certConfig("5.26", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n"))
-	v := vars("cert", leaf.CertPEM+ca.CertPEM, "key", leaf.LegacyKeyPEM(t), "ca", ca.CertPEM)
-	chain := []byte(leaf.CertPEM + ca.CertPEM)
-	converged := resource.ComposeTestCheckFunc(
-		checkListing(t, base,
-			"-r-------- private.key",
-			"-rw-r--r-- public.crt",
-			"drwxr-xr-x revoked",
-			"drwxr-xr-x trusted",
-			"-rw-r--r-- trusted/public.crt",
-			"-rw-r--r-- trusted/trusted-"+derShort(ca.Cert)+".crt",
-		),
-		checkKeyFile(keyFile, leaf.Key.Public()),
-		checkFileEquals(certFile, chain),
-		checkFileEquals(copyFile, chain),
-	)
-	update := func(path, want string) resource.ConfigPlanChecks {
-		return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-			plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
-			plancheck.ExpectResourceAction("dbtls_ssl_policy.example", plancheck.ResourceActionNoop),
-			plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("files").AtMapKey(path), knownvalue.StringExact(want)),
-		}}
-	}
-	owner := me.user + ":" + me.group
-	var keyIno uint64
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkAbsent(base),
-		Steps: []resource.TestStep{
-			{Config: cfg, ConfigVariables: v, Check: converged},
-			{
-				PreConfig:        func() { must(t, os.WriteFile(certFile, []byte(intruder.CertPEM), 0o644)) },
-				Config:           cfg,
-				ConfigVariables:  v,
-				ConfigPlanChecks: update(certFile, "-rw-r--r-- "+owner+" sha256:"+shortDigest(string(chain))),
-				Check:            converged,
-			},
-			{
-				PreConfig: func() {
-					must(t, os.Chmod(keyFile, 0o644))
-					keyIno = inode(t, keyFile)
+	eachTransport(t, func(t *testing.T) {
+		home := newHome(t, realisticConf)
+		base := filepath.Join(home, "certificates", "example_policy")
+		keyFile, certFile, copyFile := filepath.Join(base, "private.key"), filepath.Join(base, "public.crt"), filepath.Join(base, "trusted", "public.crt")
+		me := currentUser(t)
+		ca := pkitest.NewCA(t, "Drift CA")
+		leaf := ca.Issue(t, pkitest.Options{KeyType: pkitest.RSA})
+		intruder := ca.Issue(t, pkitest.Options{CommonName: "intruder"})
+		cfg := certConfig("5.26", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n"))
+		v := vars("cert", leaf.CertPEM+ca.CertPEM, "key", leaf.LegacyKeyPEM(t), "ca", ca.CertPEM)
+		chain := []byte(leaf.CertPEM + ca.CertPEM)
+		converged := resource.ComposeTestCheckFunc(
+			checkListing(t, base,
+				"-r-------- private.key",
+				"-rw-r--r-- public.crt",
+				"drwxr-xr-x revoked",
+				"drwxr-xr-x trusted",
+				"-rw-r--r-- trusted/public.crt",
+				"-rw-r--r-- trusted/trusted-"+derShort(ca.Cert)+".crt",
+			),
+			checkKeyFile(keyFile, leaf.Key.Public()),
+			checkFileEquals(certFile, chain),
+			checkFileEquals(copyFile, chain),
+		)
+		update := func(path, want string) resource.ConfigPlanChecks {
+			return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction("dbtls_ssl_policy.example", plancheck.ResourceActionNoop),
+				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("files").AtMapKey(path), knownvalue.StringExact(want)),
+			}}
+		}
+		owner := me.user + ":" + me.group
+		var keyIno uint64
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             checkAbsent(base),
+			Steps: []resource.TestStep{
+				{Config: cfg, ConfigVariables: v, Check: converged},
+				{
+					PreConfig:        func() { must(t, os.WriteFile(certFile, []byte(intruder.CertPEM), 0o644)) },
+					Config:           cfg,
+					ConfigVariables:  v,
+					ConfigPlanChecks: update(certFile, "-rw-r--r-- "+owner+" sha256:"+shortDigest(string(chain))),
+					Check:            converged,
 				},
-				Config:           cfg,
-				ConfigVariables:  v,
-				ConfigPlanChecks: update(keyFile, "-r-------- "+owner),
-				Check:            resource.ComposeTestCheckFunc(converged, checkMode(keyFile, 0o400), checkInode(t, keyFile, &keyIno)),
+				{
+					PreConfig: func() {
+						must(t, os.Chmod(keyFile, 0o644))
+						keyIno = inode(t, keyFile)
+					},
+					Config:           cfg,
+					ConfigVariables:  v,
+					ConfigPlanChecks: update(keyFile, "-r-------- "+owner),
+					Check:            resource.ComposeTestCheckFunc(converged, checkMode(keyFile, 0o400), checkInode(t, keyFile, &keyIno)),
+				},
+				{
+					PreConfig:        func() { must(t, os.Remove(copyFile)) },
+					Config:           cfg,
+					ConfigVariables:  v,
+					ConfigPlanChecks: update(copyFile, "-rw-r--r-- "+owner+" sha256:"+shortDigest(string(chain))),
+					Check:            converged,
+				},
+				{
+					// Another valid key, same mode and owner: only the digest in private state can tell.
+					PreConfig:        func() { must(t, os.WriteFile(keyFile, []byte(intruder.KeyPEM(t)), 0o400)) },
+					Config:           cfg,
+					ConfigVariables:  v,
+					ConfigPlanChecks: update(keyFile, "-r-------- "+owner),
+					Check:            converged,
+				},
+				{
+					// The refresh shows what the host had.
+					PreConfig:          func() { must(t, os.Remove(keyFile)) },
+					RefreshState:       true,
+					Check:              resource.TestCheckResourceAttr(certAddr, "files."+keyFile, "missing"),
+					ExpectNonEmptyPlan: true,
+				},
+				{Config: cfg, ConfigVariables: v, Check: converged},
 			},
-			{
-				PreConfig:        func() { must(t, os.Remove(copyFile)) },
-				Config:           cfg,
-				ConfigVariables:  v,
-				ConfigPlanChecks: update(copyFile, "-rw-r--r-- "+owner+" sha256:"+shortDigest(string(chain))),
-				Check:            converged,
-			},
-			{
-				// Another valid key, same mode and owner: only the digest in private state can tell.
-				PreConfig:        func() { must(t, os.WriteFile(keyFile, []byte(intruder.KeyPEM(t)), 0o400)) },
-				Config:           cfg,
-				ConfigVariables:  v,
-				ConfigPlanChecks: update(keyFile, "-r-------- "+owner),
-				Check:            converged,
-			},
-			{
-				// The refresh shows what the host had.
-				PreConfig:          func() { must(t, os.Remove(keyFile)) },
-				RefreshState:       true,
-				Check:              resource.TestCheckResourceAttr(certAddr, "files."+keyFile, "missing"),
-				ExpectNonEmptyPlan: true,
-			},
-			{Config: cfg, ConfigVariables: v, Check: converged},
-		},
+		})
 	})
 }
 
@@ -522,71 +526,73 @@ func TestAccPolicyCertificate_Drift(t *testing.T) {
 // a bumped private_key_wo_version writes both; a new certificate whose key is not being written is
 // refused while planning; trusted certificates no longer declared are removed.
 func TestAccPolicyCertificate_Rotation(t *testing.T) {
-	home := newHome(t, realisticConf)
-	base := filepath.Join(home, "certificates", "example_policy")
-	keyFile, certFile := filepath.Join(base, "private.key"), filepath.Join(base, "public.crt")
-	me := currentUser(t)
-	ca := pkitest.NewCA(t, "Rotation CA")
-	ca2 := pkitest.NewCA(t, "Next CA")
-	a := ca.Issue(t, pkitest.Options{})
-	a2 := reissue(t, ca, a) // a renewed certificate for key A
-	b := ca2.Issue(t, pkitest.Options{KeyType: pkitest.RSA})
-	c := ca.Issue(t, pkitest.Options{})
-	inplace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate)}}
-	var keyIno uint64
-	var before string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkAbsent(base),
-		Steps: []resource.TestStep{
-			{
-				Config:          certConfig("4.4", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n")),
-				ConfigVariables: vars("cert", a.CertPEM, "key", a.KeyPEM(t), "ca", ca.CertPEM),
-				Check: resource.ComposeTestCheckFunc(checkKeyFile(keyFile, a.Key.Public()), func(*terraform.State) error {
-					keyIno = inode(t, keyFile)
-					return nil
-				}),
-			},
-			{
-				// Renewal: same key, new certificate; the configured key is not even read.
-				Config:           certConfig("4.4", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n")),
-				ConfigVariables:  vars("cert", a2.CertPEM, "key", c.KeyPEM(t), "ca", ca.CertPEM),
-				ConfigPlanChecks: inplace,
-				Check: resource.ComposeTestCheckFunc(
-					checkFileEquals(certFile, []byte(a2.CertPEM)),
-					checkKeyFile(keyFile, a.Key.Public()),
-					checkInode(t, keyFile, &keyIno),
-				),
-			},
-			{
-				// A certificate for another key without a version bump: refused, nothing written.
-				PreConfig:       func() { before = snapshot(t, home) },
-				Config:          certConfig("4.4", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n")),
-				ConfigVariables: vars("cert", c.CertPEM, "key", c.KeyPEM(t), "ca", ca.CertPEM),
-				ExpectError:     wrapRE(`(?s)Error running pre-apply plan.*Certificate Does Not Match The Key On The Host.*bump private_key_wo_version`),
-			},
-			{
-				// A new pair from a new CA with a bumped version: both written, the old CA's file removed.
-				PreConfig: func() {
-					if after := snapshot(t, home); after != before {
-						t.Errorf("a refused plan changed the host:\n--- before\n%s\n--- after\n%s", before, after)
-					}
+	eachTransport(t, func(t *testing.T) {
+		home := newHome(t, realisticConf)
+		base := filepath.Join(home, "certificates", "example_policy")
+		keyFile, certFile := filepath.Join(base, "private.key"), filepath.Join(base, "public.crt")
+		me := currentUser(t)
+		ca := pkitest.NewCA(t, "Rotation CA")
+		ca2 := pkitest.NewCA(t, "Next CA")
+		a := ca.Issue(t, pkitest.Options{})
+		a2 := reissue(t, ca, a) // a renewed certificate for key A
+		b := ca2.Issue(t, pkitest.Options{KeyType: pkitest.RSA})
+		c := ca.Issue(t, pkitest.Options{})
+		inplace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate)}}
+		var keyIno uint64
+		var before string
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             checkAbsent(base),
+			Steps: []resource.TestStep{
+				{
+					Config:          certConfig("4.4", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n")),
+					ConfigVariables: vars("cert", a.CertPEM, "key", a.KeyPEM(t), "ca", ca.CertPEM),
+					Check: resource.ComposeTestCheckFunc(checkKeyFile(keyFile, a.Key.Public()), func(*terraform.State) error {
+						keyIno = inode(t, keyFile)
+						return nil
+					}),
 				},
-				Config:           certConfig("4.4", home, me, woBody(2, "  trusted_certificates_pem = [var.ca]\n")),
-				ConfigVariables:  vars("cert", b.CertPEM, "key", b.LegacyKeyPEM(t), "ca", ca2.CertPEM),
-				ConfigPlanChecks: inplace,
-				Check: resource.ComposeTestCheckFunc(
-					checkKeyFile(keyFile, b.Key.Public()),
-					checkFileEquals(certFile, []byte(b.CertPEM)),
-					checkAbsent(filepath.Join(base, "trusted", "trusted-"+derShort(ca.Cert)+".crt")),
-					checkFileEquals(filepath.Join(base, "trusted", "trusted-"+derShort(ca2.Cert)+".crt"), []byte(ca2.CertPEM)),
-				),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("key_algorithm"), knownvalue.StringExact("RSA")),
-					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("private_key_wo_version"), knownvalue.StringExact("2")),
+				{
+					// Renewal: same key, new certificate; the configured key is not even read.
+					Config:           certConfig("4.4", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n")),
+					ConfigVariables:  vars("cert", a2.CertPEM, "key", c.KeyPEM(t), "ca", ca.CertPEM),
+					ConfigPlanChecks: inplace,
+					Check: resource.ComposeTestCheckFunc(
+						checkFileEquals(certFile, []byte(a2.CertPEM)),
+						checkKeyFile(keyFile, a.Key.Public()),
+						checkInode(t, keyFile, &keyIno),
+					),
+				},
+				{
+					// A certificate for another key without a version bump: refused, nothing written.
+					PreConfig:       func() { before = snapshot(t, home) },
+					Config:          certConfig("4.4", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n")),
+					ConfigVariables: vars("cert", c.CertPEM, "key", c.KeyPEM(t), "ca", ca.CertPEM),
+					ExpectError:     wrapRE(`(?s)Error running pre-apply plan.*Certificate Does Not Match The Key On The Host.*bump private_key_wo_version`),
+				},
+				{
+					// A new pair from a new CA with a bumped version: both written, the old CA's file removed.
+					PreConfig: func() {
+						if after := snapshot(t, home); after != before {
+							t.Errorf("a refused plan changed the host:\n--- before\n%s\n--- after\n%s", before, after)
+						}
+					},
+					Config:           certConfig("4.4", home, me, woBody(2, "  trusted_certificates_pem = [var.ca]\n")),
+					ConfigVariables:  vars("cert", b.CertPEM, "key", b.LegacyKeyPEM(t), "ca", ca2.CertPEM),
+					ConfigPlanChecks: inplace,
+					Check: resource.ComposeTestCheckFunc(
+						checkKeyFile(keyFile, b.Key.Public()),
+						checkFileEquals(certFile, []byte(b.CertPEM)),
+						checkAbsent(filepath.Join(base, "trusted", "trusted-"+derShort(ca.Cert)+".crt")),
+						checkFileEquals(filepath.Join(base, "trusted", "trusted-"+derShort(ca2.Cert)+".crt"), []byte(ca2.CertPEM)),
+					),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("key_algorithm"), knownvalue.StringExact("RSA")),
+						statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("private_key_wo_version"), knownvalue.StringExact("2")),
+					},
 				},
 			},
-		},
+		})
 	})
 }
 
@@ -606,98 +612,102 @@ func reissue(t *testing.T, ca, p *pkitest.Pair) *pkitest.Pair {
 
 // private_key_pem (stored in the state, Sensitive) on 4.4, with owner and group given on the resource.
 func TestAccPolicyCertificate_PrivateKeyPEM(t *testing.T) {
-	home := newHome(t, realisticConf)
-	base := filepath.Join(home, "certificates", "example_policy")
-	me := currentUser(t)
-	ca := pkitest.NewCA(t, "PEM CA")
-	leaf := ca.Issue(t, pkitest.Options{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkAbsent(base),
-		Steps: []resource.TestStep{{
-			Config: certConfig("4.4", home, me, `  certificate_pem = var.cert
+	eachTransport(t, func(t *testing.T) {
+		home := newHome(t, realisticConf)
+		base := filepath.Join(home, "certificates", "example_policy")
+		me := currentUser(t)
+		ca := pkitest.NewCA(t, "PEM CA")
+		leaf := ca.Issue(t, pkitest.Options{})
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             checkAbsent(base),
+			Steps: []resource.TestStep{{
+				Config: certConfig("4.4", home, me, `  certificate_pem = var.cert
   private_key_pem = var.key_pem
   owner           = "`+me.user+`"
   group           = "`+me.group+`"
   min_days_remaining = 10
 `),
-			ConfigVariables: vars("cert", leaf.CertPEM, "key_pem", leaf.KeyPEM(t)),
-			Check: resource.ComposeTestCheckFunc(
-				checkKeyFile(filepath.Join(base, "private.key"), leaf.Key.Public()),
-				checkMode(filepath.Join(base, "private.key"), 0o400),
-				checkMode(filepath.Join(base, "public.crt"), 0o644),
-				checkMode(filepath.Join(base, "trusted", "public.crt"), 0o644),
-			),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("private_key_pem"), knownvalue.StringExact(leaf.KeyPEM(t))),
-				statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("min_days_remaining"), knownvalue.Int64Exact(10)),
-			},
-		}},
+				ConfigVariables: vars("cert", leaf.CertPEM, "key_pem", leaf.KeyPEM(t)),
+				Check: resource.ComposeTestCheckFunc(
+					checkKeyFile(filepath.Join(base, "private.key"), leaf.Key.Public()),
+					checkMode(filepath.Join(base, "private.key"), 0o400),
+					checkMode(filepath.Join(base, "public.crt"), 0o644),
+					checkMode(filepath.Join(base, "trusted", "public.crt"), 0o644),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("private_key_pem"), knownvalue.StringExact(leaf.KeyPEM(t))),
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("min_days_remaining"), knownvalue.Int64Exact(10)),
+				},
+			}},
+		})
 	})
 }
 
 // Every refusal is an error while planning that names the attribute and the fix, and nothing is
 // written: not the certificate's files, and not the policy's directories either.
 func TestAccPolicyCertificate_Refusals(t *testing.T) {
-	ca := pkitest.NewCA(t, "Refusal CA")
-	leaf := ca.Issue(t, pkitest.Options{})
-	other := ca.Issue(t, pkitest.Options{CommonName: "other"})
-	expired := ca.Issue(t, pkitest.Options{NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
-	future := ca.Issue(t, pkitest.Options{NotBefore: time.Now().Add(24 * time.Hour), NotAfter: time.Now().Add(48 * time.Hour)})
-	ed := ca.Issue(t, pkitest.Options{KeyType: pkitest.Ed25519})
-	wo := woBody(1, "")
-	for _, tc := range []struct {
-		name string
-		body string
-		vars config.Variables
-		err  string
-	}{
-		{"key for another certificate", wo, vars("cert", leaf.CertPEM, "key", other.KeyPEM(t)),
-			`(?s)Private Key Does Not Match The Certificate.*private_key_wo.*CN=localhost`},
-		{"garbage certificate PEM", wo, vars("cert", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n", "key", leaf.KeyPEM(t)),
-			`(?s)Invalid Certificate.*certificate_pem.*line 1 \(CERTIFICATE\): malformed PEM block`},
-		{"garbage key", wo, vars("cert", leaf.CertPEM, "key", "hunter2"),
-			`(?s)Invalid Private Key.*private_key_wo.*no PEM block`},
-		{"private key inside certificate_pem", wo, vars("cert", leaf.CertPEM+leaf.KeyPEM(t), "key", leaf.KeyPEM(t)),
-			`(?s)Invalid Certificate.*a private key where only CERTIFICATE blocks belong`},
-		{"expired certificate", wo, vars("cert", expired.CertPEM, "key", expired.KeyPEM(t)),
-			`(?s)Certificate Has Expired.*Issue a new certificate`},
-		{"certificate not yet valid", wo, vars("cert", future.CertPEM, "key", future.KeyPEM(t)),
-			`Certificate Not Yet Valid`},
-		{"both key attributes", wo + "  private_key_pem = var.key_pem\n", vars("cert", leaf.CertPEM, "key", leaf.KeyPEM(t), "key_pem", leaf.KeyPEM(t)),
-			`(?s)Conflicting Private Key Attributes.*Set exactly one`},
-		{"neither key attribute", "  certificate_pem = var.cert\n", vars("cert", leaf.CertPEM),
-			`(?s)Missing Private Key.*private_key_wo`},
-		{"write-only key without version", "  certificate_pem = var.cert\n  private_key_wo = var.key\n", vars("cert", leaf.CertPEM, "key", leaf.KeyPEM(t)),
-			`Missing private_key_wo_version`},
-		{"Ed25519", wo, vars("cert", ed.CertPEM, "key", ed.KeyPEM(t)),
-			`Unsupported Key Type`},
-		{"encrypted key", wo, vars("cert", leaf.CertPEM, "key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\naGVsbG8=\n-----END ENCRYPTED PRIVATE KEY-----\n"),
-			`(?s)Encrypted Private Key.*private_key_password`},
-		{"garbage CRL", wo + "  revocation_lists_pem = [var.crl]\n", vars("cert", leaf.CertPEM, "key", leaf.KeyPEM(t), "crl", leaf.CertPEM),
-			`(?s)Invalid Certificate Revocation List.*revocation_lists_pem.*only X509 CRL blocks`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			home := newHome(t, realisticConf)
-			me := currentUser(t)
-			before := snapshot(t, home)
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				CheckDestroy: func(*terraform.State) error {
-					if after := snapshot(t, home); after != before {
-						return fmt.Errorf("neo4j_home changed:\n--- before\n%s\n--- after\n%s", before, after)
-					}
-					return nil
-				},
-				Steps: []resource.TestStep{{
-					Config:          certConfig("5.26", home, me, tc.body),
-					ConfigVariables: tc.vars,
-					// Refused while planning: nothing was applied, not even the policy.
-					ExpectError: wrapRE(`(?s)Error running pre-apply plan.*` + strings.TrimPrefix(tc.err, "(?s)")),
-				}},
+	eachTransport(t, func(t *testing.T) {
+		ca := pkitest.NewCA(t, "Refusal CA")
+		leaf := ca.Issue(t, pkitest.Options{})
+		other := ca.Issue(t, pkitest.Options{CommonName: "other"})
+		expired := ca.Issue(t, pkitest.Options{NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
+		future := ca.Issue(t, pkitest.Options{NotBefore: time.Now().Add(24 * time.Hour), NotAfter: time.Now().Add(48 * time.Hour)})
+		ed := ca.Issue(t, pkitest.Options{KeyType: pkitest.Ed25519})
+		wo := woBody(1, "")
+		for _, tc := range []struct {
+			name string
+			body string
+			vars config.Variables
+			err  string
+		}{
+			{"key for another certificate", wo, vars("cert", leaf.CertPEM, "key", other.KeyPEM(t)),
+				`(?s)Private Key Does Not Match The Certificate.*private_key_wo.*CN=localhost`},
+			{"garbage certificate PEM", wo, vars("cert", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n", "key", leaf.KeyPEM(t)),
+				`(?s)Invalid Certificate.*certificate_pem.*line 1 \(CERTIFICATE\): malformed PEM block`},
+			{"garbage key", wo, vars("cert", leaf.CertPEM, "key", "hunter2"),
+				`(?s)Invalid Private Key.*private_key_wo.*no PEM block`},
+			{"private key inside certificate_pem", wo, vars("cert", leaf.CertPEM+leaf.KeyPEM(t), "key", leaf.KeyPEM(t)),
+				`(?s)Invalid Certificate.*a private key where only CERTIFICATE blocks belong`},
+			{"expired certificate", wo, vars("cert", expired.CertPEM, "key", expired.KeyPEM(t)),
+				`(?s)Certificate Has Expired.*Issue a new certificate`},
+			{"certificate not yet valid", wo, vars("cert", future.CertPEM, "key", future.KeyPEM(t)),
+				`Certificate Not Yet Valid`},
+			{"both key attributes", wo + "  private_key_pem = var.key_pem\n", vars("cert", leaf.CertPEM, "key", leaf.KeyPEM(t), "key_pem", leaf.KeyPEM(t)),
+				`(?s)Conflicting Private Key Attributes.*Set exactly one`},
+			{"neither key attribute", "  certificate_pem = var.cert\n", vars("cert", leaf.CertPEM),
+				`(?s)Missing Private Key.*private_key_wo`},
+			{"write-only key without version", "  certificate_pem = var.cert\n  private_key_wo = var.key\n", vars("cert", leaf.CertPEM, "key", leaf.KeyPEM(t)),
+				`Missing private_key_wo_version`},
+			{"Ed25519", wo, vars("cert", ed.CertPEM, "key", ed.KeyPEM(t)),
+				`Unsupported Key Type`},
+			{"encrypted key", wo, vars("cert", leaf.CertPEM, "key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\naGVsbG8=\n-----END ENCRYPTED PRIVATE KEY-----\n"),
+				`(?s)Encrypted Private Key.*private_key_password`},
+			{"garbage CRL", wo + "  revocation_lists_pem = [var.crl]\n", vars("cert", leaf.CertPEM, "key", leaf.KeyPEM(t), "crl", leaf.CertPEM),
+				`(?s)Invalid Certificate Revocation List.*revocation_lists_pem.*only X509 CRL blocks`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				home := newHome(t, realisticConf)
+				me := currentUser(t)
+				before := snapshot(t, home)
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+					CheckDestroy: func(*terraform.State) error {
+						if after := snapshot(t, home); after != before {
+							return fmt.Errorf("neo4j_home changed:\n--- before\n%s\n--- after\n%s", before, after)
+						}
+						return nil
+					},
+					Steps: []resource.TestStep{{
+						Config:          certConfig("5.26", home, me, tc.body),
+						ConfigVariables: tc.vars,
+						// Refused while planning: nothing was applied, not even the policy.
+						ExpectError: wrapRE(`(?s)Error running pre-apply plan.*` + strings.TrimPrefix(tc.err, "(?s)")),
+					}},
+				})
 			})
-		})
-	}
+		}
+	})
 }
 
 // failingHost fails WriteFile for one path, to prove that apply restores what it had changed.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	posix "path"
 	"regexp"
 	"slices"
@@ -62,6 +63,7 @@ type sslPolicyResourceModel struct {
 	Group              types.String `tfsdk:"group"`
 	Neo4jHome          types.String `tfsdk:"neo4j_home"`
 	ConfigFile         types.String `tfsdk:"config_file"`
+	SSH                *sshModel    `tfsdk:"ssh"`
 	Settings           types.Map    `tfsdk:"settings"`
 	Rendered           types.String `tfsdk:"rendered"`
 	Directories        types.Map    `tfsdk:"directories"`
@@ -84,6 +86,7 @@ func (r *sslPolicyResource) Metadata(_ context.Context, req resource.MetadataReq
 
 func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Overrides the provider's `ssh` block for this policy: any field given here replaces the provider's, so `ssh { host = each.value }` is enough to `for_each` over the members of a cluster. Changing the target replaces the policy.")},
 		MarkdownDescription: "A Neo4j SSL policy: its directory tree on the target (`base_directory`, `trusted/` and `revoked/`, " +
 			"mode `0755`, owned by `owner`:`group`) and its settings for the Neo4j version the target runs. " +
 			"On Neo4j 3.5 it also writes its `dbms.ssl.policy.<name>.*` lines into `neo4j.conf` as one managed block; " +
@@ -243,7 +246,7 @@ func (r *sslPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if !policyConfigKnown(cfg) {
 		return
 	}
-	t, diags := r.data.resolveTarget(cfg.Neo4jHome, cfg.ConfigFile)
+	t, diags := r.data.resolveTarget(ctx, cfg.Neo4jHome, cfg.ConfigFile, cfg.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -333,7 +336,7 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 
 	settings := stringMap(state.Settings)
-	t, diags := r.data.targetFromSettings(settings)
+	t, diags := r.data.targetFromSettings(ctx, settings, state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -387,7 +390,7 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 	priv, diags := getPrivate(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	settings := stringMap(state.Settings)
-	t, diags := r.data.targetFromSettings(settings)
+	t, diags := r.data.targetFromSettings(ctx, settings, state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -411,7 +414,21 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 // ImportState accepts "<name>" or "<name>,<base_directory>"; the rest is read from the host (on 3.5,
 // from the policy's managed block) or takes the version's defaults.
 func (r *sslPolicyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name, base, _ := strings.Cut(req.ID, ",")
+	id := req.ID
+	if strings.HasPrefix(id, "ssh://") {
+		// ssh://[user@]host[:port]/<name>[,<base_directory>]: the policy lives on that host, reached
+		// with the provider's ssh credentials.
+		rest := strings.TrimPrefix(id, "ssh://")
+		hostPart, after, ok := strings.Cut(rest, "/")
+		m, err := importSSHTarget(hostPart)
+		if !ok || err != nil {
+			resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("An import ID naming a host is \"ssh://[user@]host[:port]/<name>[,<base_directory>]\", such as \"ssh://deploy@graph-1.internal:22/client_policy\", but it is %q.", req.ID))
+			return
+		}
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("ssh"), m)...)
+		id = after
+	}
+	name, base, _ := strings.Cut(id, ",")
 	if err := neo4j.ValidatePolicyName(name); err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("The import ID is \"<name>\" or \"<name>,<base_directory>\" (for example \"client_policy\"), but %s.", err))
 		return
@@ -424,11 +441,42 @@ func (r *sslPolicyResource) ImportState(ctx context.Context, req resource.Import
 	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, policyPrivate{Imported: true})...)
 }
 
+// importSSHTarget parses "[user@]host[:port]" into an ssh block that sets only those fields.
+func importSSHTarget(s string) (*sshModel, error) {
+	user, hostport, found := strings.Cut(s, "@")
+	if !found {
+		user, hostport = "", s
+	}
+	h, portStr, err := net.SplitHostPort(hostport)
+	if err != nil {
+		h, portStr = hostport, ""
+	}
+	if h == "" {
+		return nil, fmt.Errorf("no host")
+	}
+	m := &sshModel{
+		Host: types.StringValue(h), Port: types.Int64Null(), User: types.StringNull(),
+		PrivateKey: types.StringNull(), PrivateKeyPassphrase: types.StringNull(), Agent: types.BoolNull(),
+		KnownHosts: types.StringNull(), HostKey: types.StringNull(), Sudo: types.BoolNull(), Timeout: types.StringNull(),
+	}
+	if user != "" {
+		m.User = types.StringValue(user)
+	}
+	if portStr != "" {
+		p, err := strconv.Atoi(portStr)
+		if err != nil || p < 1 || p > 65535 {
+			return nil, fmt.Errorf("bad port %q", portStr)
+		}
+		m.Port = types.Int64Value(int64(p))
+	}
+	return m, nil
+}
+
 // fillImported completes an imported state: the policy is resolved from the provider's target, with
 // the lines of its managed block (3.5) as the declaration, and owner and group from the host.
 func (r *sslPolicyResource) fillImported(ctx context.Context, state *sslPolicyResourceModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	t, d := r.data.resolveTarget(types.StringNull(), types.StringNull())
+	t, d := r.data.resolveTarget(ctx, types.StringNull(), types.StringNull(), state.SSH)
 	diags.Append(d...)
 	if diags.HasError() {
 		return diags
@@ -514,6 +562,9 @@ func policyConfigKnown(m sslPolicyResourceModel) bool {
 			return false
 		}
 	}
+	if !m.SSH.known() {
+		return false
+	}
 	for _, l := range []types.List{m.TLSVersions, m.Ciphers} {
 		for _, e := range l.Elements() {
 			if e.IsUnknown() {
@@ -574,6 +625,9 @@ func setPlannedPolicy(ctx context.Context, m *sslPolicyResourceModel, p *neo4j.P
 	settings := p.Settings()
 	settings["config_file"] = t.ConfigFile
 	settings["target"] = t.Host.ID()
+	if t.SSH != nil {
+		settings["ssh"] = encodePublicSSH(t.SSH)
+	}
 	settings["owner"] = m.Owner.ValueString()
 	settings["group"] = m.Group.ValueString()
 	m.Settings, d = types.MapValueFrom(ctx, types.StringType, settings)
@@ -597,7 +651,7 @@ func (r *sslPolicyResource) resolvePlanned(ctx context.Context, plan sslPolicyRe
 		diags.AddError("Provider Not Configured", "The dbtls provider was not configured before this resource was applied. This is a bug in the provider or Terraform.")
 		return nil, nil, diags
 	}
-	t, d := r.data.resolveTarget(plan.Neo4jHome, plan.ConfigFile)
+	t, d := r.data.resolveTarget(ctx, plan.Neo4jHome, plan.ConfigFile, plan.SSH)
 	diags.Append(d...)
 	if diags.HasError() {
 		return nil, nil, diags

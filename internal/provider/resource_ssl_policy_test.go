@@ -20,37 +20,31 @@ const policyAddr = "dbtls_ssl_policy.example"
 // The seed's Example 7.26 on Neo4j 3.5: certificates/example_policy with trusted/ and revoked/, all
 // 0755, and the base_directory line in neo4j.conf.
 func TestAccSSLPolicy_Example726On35(t *testing.T) {
-	home := newHome(t, realisticConf)
-	conf := filepath.Join(home, "conf", "neo4j.conf")
-	base := filepath.Join(home, "certificates", "example_policy")
-	me := currentUser(t)
-	cfg := providerBlock("3.5", home) + `
+	eachTransport(t, func(t *testing.T) {
+		home := newHome(t, realisticConf)
+		conf := filepath.Join(home, "conf", "neo4j.conf")
+		base := filepath.Join(home, "certificates", "example_policy")
+		me := currentUser(t)
+		cfg := providerBlock("3.5", home) + `
 resource "dbtls_ssl_policy" "example" {
   name  = "example_policy"
   owner = "` + me.user + `"
   group = "` + me.group + `"
 }
 `
-	wantLines := []string{
-		"dbms.ssl.policy.example_policy.base_directory=certificates/example_policy",
-		"dbms.ssl.policy.example_policy.private_key=private.key",
-		"dbms.ssl.policy.example_policy.public_certificate=public.crt",
-		"dbms.ssl.policy.example_policy.trusted_dir=" + base + "/trusted",
-		"dbms.ssl.policy.example_policy.revoked_dir=" + base + "/revoked",
-		"dbms.ssl.policy.example_policy.client_auth=REQUIRE",
-		"dbms.ssl.policy.example_policy.tls_versions=TLSv1.2",
-		"dbms.ssl.policy.example_policy.trust_all=false",
-		"dbms.ssl.policy.example_policy.verify_hostname=false",
-		"dbms.ssl.policy.example_policy.allow_key_generation=false",
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy: resource.ComposeTestCheckFunc(
-			checkAbsent(base),
-			checkFileEquals(conf, realisticConf),
-			checkDir(filepath.Join(home, "certificates"), 0o755, -1, -1),
-		),
-		Steps: []resource.TestStep{
+		wantLines := []string{
+			"dbms.ssl.policy.example_policy.base_directory=certificates/example_policy",
+			"dbms.ssl.policy.example_policy.private_key=private.key",
+			"dbms.ssl.policy.example_policy.public_certificate=public.crt",
+			"dbms.ssl.policy.example_policy.trusted_dir=" + base + "/trusted",
+			"dbms.ssl.policy.example_policy.revoked_dir=" + base + "/revoked",
+			"dbms.ssl.policy.example_policy.client_auth=REQUIRE",
+			"dbms.ssl.policy.example_policy.tls_versions=TLSv1.2",
+			"dbms.ssl.policy.example_policy.trust_all=false",
+			"dbms.ssl.policy.example_policy.verify_hostname=false",
+			"dbms.ssl.policy.example_policy.allow_key_generation=false",
+		}
+		steps := []resource.TestStep{
 			{
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -88,76 +82,98 @@ resource "dbtls_ssl_policy" "example" {
 				ImportStateId:     "example_policy",
 				ImportStateVerify: true,
 			},
-		},
+		}
+		if tr := transportOfHome(home); tr.sshd != nil {
+			// The import ID can name the host: ssh://user@host:port/<name>.
+			steps = append(steps, resource.TestStep{
+				ResourceName:            policyAddr,
+				ImportState:             true,
+				ImportStateId:           fmt.Sprintf("ssh://%s@%s:%d/example_policy", tr.sshd.User, tr.sshd.Host, tr.port),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"ssh"},
+			})
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy: resource.ComposeTestCheckFunc(
+				checkAbsent(base),
+				checkFileEquals(conf, realisticConf),
+				checkDir(filepath.Join(home, "certificates"), 0o755, -1, -1),
+			),
+			Steps: steps,
+		})
 	})
 }
 
 // The same declaration on 4.4 and 5.x: each version's defaults, no lines written by the policy.
 func TestAccSSLPolicy_DefaultsPerVersion(t *testing.T) {
-	for _, tc := range []struct {
-		version     string
-		tlsVersions []string
-	}{
-		{"4.4", []string{"TLSv1.2"}},
-		{"5.20", []string{"TLSv1.2"}},
-		{"5.26", []string{"TLSv1.2", "TLSv1.3"}},
-	} {
-		t.Run(tc.version, func(t *testing.T) {
-			home := newHome(t, realisticConf)
-			conf := filepath.Join(home, "conf", "neo4j.conf")
-			base := filepath.Join(home, "certificates", "example_policy")
-			me := currentUser(t)
-			var tlsChecks []knownvalue.Check
-			for _, v := range tc.tlsVersions {
-				tlsChecks = append(tlsChecks, knownvalue.StringExact(v))
-			}
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				CheckDestroy:             resource.ComposeTestCheckFunc(checkAbsent(base), checkFileEquals(conf, realisticConf)),
-				Steps: []resource.TestStep{
-					{
-						Config: providerBlock(tc.version, home) + `
+	eachTransport(t, func(t *testing.T) {
+		for _, tc := range []struct {
+			version     string
+			tlsVersions []string
+		}{
+			{"4.4", []string{"TLSv1.2"}},
+			{"5.20", []string{"TLSv1.2"}},
+			{"5.26", []string{"TLSv1.2", "TLSv1.3"}},
+		} {
+			t.Run(tc.version, func(t *testing.T) {
+				home := newHome(t, realisticConf)
+				conf := filepath.Join(home, "conf", "neo4j.conf")
+				base := filepath.Join(home, "certificates", "example_policy")
+				me := currentUser(t)
+				var tlsChecks []knownvalue.Check
+				for _, v := range tc.tlsVersions {
+					tlsChecks = append(tlsChecks, knownvalue.StringExact(v))
+				}
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+					CheckDestroy:             resource.ComposeTestCheckFunc(checkAbsent(base), checkFileEquals(conf, realisticConf)),
+					Steps: []resource.TestStep{
+						{
+							Config: providerBlock(tc.version, home) + `
 resource "dbtls_ssl_policy" "example" {
   name  = "example_policy"
   owner = "` + me.user + `"
   group = "` + me.group + `"
 }
 `,
-						Check: resource.ComposeTestCheckFunc(
-							checkDir(base, 0o755, -1, -1),
-							checkDir(filepath.Join(base, "trusted"), 0o755, -1, -1),
-							checkDir(filepath.Join(base, "revoked"), 0o755, -1, -1),
-							checkFileEquals(conf, realisticConf),
-						),
-						ConfigStateChecks: []statecheck.StateCheck{
-							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("client_auth"), knownvalue.StringExact("REQUIRE")),
-							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("tls_versions"), knownvalue.ListExact(tlsChecks)),
-							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("trusted_dir"), knownvalue.StringExact("trusted")),
-							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("allow_key_generation"), knownvalue.Null()),
-							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("rendered"), knownvalue.StringExact("")),
-							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("settings").AtMapKey("tls_versions"), knownvalue.StringExact(strings.Join(tc.tlsVersions, ","))),
-							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("settings").AtMapKey("neo4j_version"), knownvalue.StringExact(tc.version)),
-							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("settings").AtMapKey("trusted_dir"), knownvalue.StringExact("trusted")),
+							Check: resource.ComposeTestCheckFunc(
+								checkDir(base, 0o755, -1, -1),
+								checkDir(filepath.Join(base, "trusted"), 0o755, -1, -1),
+								checkDir(filepath.Join(base, "revoked"), 0o755, -1, -1),
+								checkFileEquals(conf, realisticConf),
+							),
+							ConfigStateChecks: []statecheck.StateCheck{
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("client_auth"), knownvalue.StringExact("REQUIRE")),
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("tls_versions"), knownvalue.ListExact(tlsChecks)),
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("trusted_dir"), knownvalue.StringExact("trusted")),
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("allow_key_generation"), knownvalue.Null()),
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("rendered"), knownvalue.StringExact("")),
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("settings").AtMapKey("tls_versions"), knownvalue.StringExact(strings.Join(tc.tlsVersions, ","))),
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("settings").AtMapKey("neo4j_version"), knownvalue.StringExact(tc.version)),
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("settings").AtMapKey("trusted_dir"), knownvalue.StringExact("trusted")),
+							},
+						},
+						{
+							ResourceName:      policyAddr,
+							ImportState:       true,
+							ImportStateId:     "example_policy",
+							ImportStateVerify: true,
 						},
 					},
-					{
-						ResourceName:      policyAddr,
-						ImportState:       true,
-						ImportStateId:     "example_policy",
-						ImportStateVerify: true,
-					},
-				},
+				})
 			})
-		})
-	}
+		}
+	})
 }
 
 // Drift on the host plans an Update that repairs it, and the next plan is empty.
 func TestAccSSLPolicy_Drift(t *testing.T) {
-	home := newHome(t, realisticConf)
-	conf := filepath.Join(home, "conf", "neo4j.conf")
-	base := filepath.Join(home, "certificates", "example_policy")
-	cfg := providerBlock("3.5", home) + `
+	eachTransport(t, func(t *testing.T) {
+		home := newHome(t, realisticConf)
+		conf := filepath.Join(home, "conf", "neo4j.conf")
+		base := filepath.Join(home, "certificates", "example_policy")
+		cfg := providerBlock("3.5", home) + `
 resource "dbtls_ssl_policy" "example" {
   name         = "example_policy"
   client_auth  = "NONE"
@@ -165,90 +181,92 @@ resource "dbtls_ssl_policy" "example" {
   group        = "nogroup"
 }
 `
-	requireRoot(t)
-	converged := resource.ComposeTestCheckFunc(
-		checkDir(base, 0o755, 65534, 65534),
-		checkDir(filepath.Join(base, "trusted"), 0o755, 65534, 65534),
-		checkDir(filepath.Join(base, "revoked"), 0o755, 65534, 65534),
-		checkFileLines(conf, "dbms.ssl.policy.example_policy.client_auth=NONE",
-			"# BEGIN dbtls managed block: dbtls_ssl_policy example_policy"),
-		checkBytesOutsideBlocks(conf, realisticConf),
-	)
-	update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionUpdate)}}
-	editConf := func(from, to string) func() {
-		return func() {
-			b, err := os.ReadFile(conf)
-			must(t, err)
-			if !strings.Contains(string(b), from) {
-				t.Fatalf("neo4j.conf has no %q", from)
+		requireRoot(t)
+		converged := resource.ComposeTestCheckFunc(
+			checkDir(base, 0o755, 65534, 65534),
+			checkDir(filepath.Join(base, "trusted"), 0o755, 65534, 65534),
+			checkDir(filepath.Join(base, "revoked"), 0o755, 65534, 65534),
+			checkFileLines(conf, "dbms.ssl.policy.example_policy.client_auth=NONE",
+				"# BEGIN dbtls managed block: dbtls_ssl_policy example_policy"),
+			checkBytesOutsideBlocks(conf, realisticConf),
+		)
+		update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionUpdate)}}
+		editConf := func(from, to string) func() {
+			return func() {
+				b, err := os.ReadFile(conf)
+				must(t, err)
+				if !strings.Contains(string(b), from) {
+					t.Fatalf("neo4j.conf has no %q", from)
+				}
+				must(t, os.WriteFile(conf, []byte(strings.Replace(string(b), from, to, 1)), 0o640))
 			}
-			must(t, os.WriteFile(conf, []byte(strings.Replace(string(b), from, to, 1)), 0o640))
 		}
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             resource.ComposeTestCheckFunc(checkAbsent(base), checkFileEquals(conf, realisticConf)),
-		Steps: []resource.TestStep{
-			{Config: cfg, Check: converged},
-			{
-				PreConfig:        func() { must(t, os.RemoveAll(filepath.Join(base, "trusted"))) },
-				Config:           cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionUpdate), plancheck.ExpectKnownValue(policyAddr, tfjsonpath.New("directories").AtMapKey(base+"/trusted"), knownvalue.StringExact("drwxr-xr-x nobody:nogroup"))}},
-				Check:            converged,
-			},
-			{
-				PreConfig:        func() { must(t, os.Chmod(base, 0o700)) },
-				Config:           cfg,
-				ConfigPlanChecks: update,
-				Check:            converged,
-			},
-			{
-				PreConfig:        func() { must(t, os.Chown(filepath.Join(base, "revoked"), 0, 0)) },
-				Config:           cfg,
-				ConfigPlanChecks: update,
-				Check:            converged,
-			},
-			{
-				PreConfig:        editConf("example_policy.client_auth=NONE", "example_policy.client_auth=OPTIONAL"),
-				Config:           cfg,
-				ConfigPlanChecks: update,
-				Check:            converged,
-			},
-			{
-				// Someone deleted the whole block, markers included.
-				PreConfig:        func() { must(t, os.WriteFile(conf, realisticConf, 0o640)) },
-				Config:           cfg,
-				ConfigPlanChecks: update,
-				Check:            converged,
-			},
-			{
-				// Someone duplicated the block by hand.
-				PreConfig: func() {
-					b, err := os.ReadFile(conf)
-					must(t, err)
-					i := strings.Index(string(b), "# BEGIN dbtls")
-					must(t, os.WriteFile(conf, append(b, []byte("\n"+string(b[i:]))...), 0o640))
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             resource.ComposeTestCheckFunc(checkAbsent(base), checkFileEquals(conf, realisticConf)),
+			Steps: []resource.TestStep{
+				{Config: cfg, Check: converged},
+				{
+					PreConfig:        func() { must(t, os.RemoveAll(filepath.Join(base, "trusted"))) },
+					Config:           cfg,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionUpdate), plancheck.ExpectKnownValue(policyAddr, tfjsonpath.New("directories").AtMapKey(base+"/trusted"), knownvalue.StringExact("drwxr-xr-x nobody:nogroup"))}},
+					Check:            converged,
 				},
-				Config:           cfg,
-				ConfigPlanChecks: update,
-				Check:            converged,
+				{
+					PreConfig:        func() { must(t, os.Chmod(base, 0o700)) },
+					Config:           cfg,
+					ConfigPlanChecks: update,
+					Check:            converged,
+				},
+				{
+					PreConfig:        func() { must(t, os.Chown(filepath.Join(base, "revoked"), 0, 0)) },
+					Config:           cfg,
+					ConfigPlanChecks: update,
+					Check:            converged,
+				},
+				{
+					PreConfig:        editConf("example_policy.client_auth=NONE", "example_policy.client_auth=OPTIONAL"),
+					Config:           cfg,
+					ConfigPlanChecks: update,
+					Check:            converged,
+				},
+				{
+					// Someone deleted the whole block, markers included.
+					PreConfig:        func() { must(t, os.WriteFile(conf, realisticConf, 0o640)) },
+					Config:           cfg,
+					ConfigPlanChecks: update,
+					Check:            converged,
+				},
+				{
+					// Someone duplicated the block by hand.
+					PreConfig: func() {
+						b, err := os.ReadFile(conf)
+						must(t, err)
+						i := strings.Index(string(b), "# BEGIN dbtls")
+						must(t, os.WriteFile(conf, append(b, []byte("\n"+string(b[i:]))...), 0o640))
+					},
+					Config:           cfg,
+					ConfigPlanChecks: update,
+					Check:            converged,
+				},
 			},
-		},
+		})
 	})
 }
 
 // A realistic neo4j.conf (comments, repeated jvm.additional, Latin-1 byte, no trailing newline), in LF
 // and CRLF, is byte-identical after apply and destroy; the block uses the file's line endings.
 func TestAccSSLPolicy_ConfBytesKept(t *testing.T) {
-	for name, original := range map[string][]byte{"lf": realisticConf, "crlf": crlf(realisticConf), "eol": append(append([]byte{}, realisticConf...), '\n')} {
-		t.Run(name, func(t *testing.T) {
-			home := newHome(t, original)
-			conf := filepath.Join(home, "conf", "neo4j.conf")
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				CheckDestroy:             checkFileEquals(conf, original),
-				Steps: []resource.TestStep{{
-					Config: providerBlock("3.5", home) + `
+	eachTransport(t, func(t *testing.T) {
+		for name, original := range map[string][]byte{"lf": realisticConf, "crlf": crlf(realisticConf), "eol": append(append([]byte{}, realisticConf...), '\n')} {
+			t.Run(name, func(t *testing.T) {
+				home := newHome(t, original)
+				conf := filepath.Join(home, "conf", "neo4j.conf")
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+					CheckDestroy:             checkFileEquals(conf, original),
+					Steps: []resource.TestStep{{
+						Config: providerBlock("3.5", home) + `
 resource "dbtls_ssl_policy" "a" {
   name = "client_policy"
 }
@@ -257,26 +275,27 @@ resource "dbtls_ssl_policy" "b" {
   base_directory = "certificates/cluster"
 }
 `,
-					Check: resource.ComposeTestCheckFunc(
-						checkBytesOutsideBlocks(conf, original),
-						func(*terraform.State) error {
-							b, err := os.ReadFile(conf)
-							if err != nil {
-								return err
-							}
-							if name == "crlf" && strings.Count(string(b), "\n") != strings.Count(string(b), "\r\n") {
-								return fmt.Errorf("CRLF file got LF lines:\n%q", b)
-							}
-							if name != "crlf" && strings.Contains(string(b), "\r") {
-								return fmt.Errorf("LF file got CR bytes")
-							}
-							return nil
-						},
-					),
-				}},
+						Check: resource.ComposeTestCheckFunc(
+							checkBytesOutsideBlocks(conf, original),
+							func(*terraform.State) error {
+								b, err := os.ReadFile(conf)
+								if err != nil {
+									return err
+								}
+								if name == "crlf" && strings.Count(string(b), "\n") != strings.Count(string(b), "\r\n") {
+									return fmt.Errorf("CRLF file got LF lines:\n%q", b)
+								}
+								if name != "crlf" && strings.Contains(string(b), "\r") {
+									return fmt.Errorf("LF file got CR bytes")
+								}
+								return nil
+							},
+						),
+					}},
+				})
 			})
-		})
-	}
+		}
+	})
 }
 
 // checkBytesOutsideBlocks asserts that removing every managed block from the file gives back the

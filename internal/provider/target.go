@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -36,7 +37,8 @@ type providerData struct {
 type targetSpec struct {
 	Version    string
 	Neo4jHome  string
-	ConfigFile string // "" means <Neo4jHome>/conf/neo4j.conf
+	ConfigFile string          // "" means <Neo4jHome>/conf/neo4j.conf
+	SSH        *host.SSHConfig // nil: the local machine
 }
 
 // target is a resolved targetSpec.
@@ -45,13 +47,25 @@ type target struct {
 	Neo4jHome  string
 	ConfigFile string
 	Host       host.Host
+	SSH        *host.SSHConfig // the connection, nil for the local machine
 }
 
 // resolveTarget merges a resource's overrides into the provider's defaults. A resource that
 // overrides neo4j_home without config_file gets <its neo4j_home>/conf/neo4j.conf.
-func (d *providerData) resolveTarget(home, configFile types.String) (*target, diag.Diagnostics) {
+func (d *providerData) resolveTarget(ctx context.Context, home, configFile types.String, ssh *sshModel) (*target, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	spec := d.defaults
+	sshCfg, sd := sshConfigFrom(ssh, d.defaults.SSH, path.Root("ssh"))
+	diags.Append(sd...)
+	if diags.HasError() {
+		return nil, diags
+	}
+	spec.SSH = sshCfg
+	if sshCfg != nil && sshCfg.Host == "" {
+		diags.AddAttributeError(path.Root("ssh"), "SSH Host Missing",
+			"The provider's ssh block has no host, and this resource does not set one. Set host in the resource's ssh block (ssh { host = ... }) or in the provider's.")
+		return nil, diags
+	}
 	if !home.IsNull() && home.ValueString() != "" {
 		spec.Neo4jHome = home.ValueString()
 		if spec.ConfigFile != "" && (configFile.IsNull() || configFile.ValueString() == "") {
@@ -69,30 +83,35 @@ func (d *providerData) resolveTarget(home, configFile types.String) (*target, di
 		diags.AddAttributeError(path.Root("neo4j_version"), "Unsupported Neo4j Version", err.Error())
 		return nil, diags
 	}
-	h, err := d.hosts.get(spec)
+	h, err := d.hosts.get(ctx, spec.SSH)
 	if err != nil {
-		diags.AddError("Cannot Reach Target", err.Error())
+		diags.AddAttributeError(path.Root("ssh"), "Cannot Reach Target", sshErrDetail(err))
 		return nil, diags
 	}
-	return &target{Version: v, Neo4jHome: posix.Clean(spec.Neo4jHome), ConfigFile: posix.Clean(spec.ConfigFile), Host: h}, diags
+	return &target{Version: v, Neo4jHome: posix.Clean(spec.Neo4jHome), ConfigFile: posix.Clean(spec.ConfigFile), Host: h, SSH: spec.SSH}, diags
 }
 
 // targetFromSettings finds the target a resource was created on from the settings it stored (a
 // policy's own, or the policy settings a certificate or binding consumed), so Read and Delete act where
 // Create wrote even when the provider's defaults have changed since.
-func (d *providerData) targetFromSettings(s map[string]string) (*target, diag.Diagnostics) {
+func (d *providerData) targetFromSettings(ctx context.Context, s map[string]string, own *sshModel) (*target, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	v, err := neo4j.ParseVersion(s["neo4j_version"])
 	if err != nil {
 		diags.AddError("Corrupt State", fmt.Sprintf("The state's settings have no valid neo4j_version (%s). Remove the resource from state and import it again.", err))
 		return nil, diags
 	}
-	h, err := d.hosts.get(targetSpec{Version: s["neo4j_version"], Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"]})
-	if err != nil {
-		diags.AddError("Cannot Reach Target", err.Error())
+	sshCfg, sd := d.sshFromSettings(s, own)
+	diags.Append(sd...)
+	if diags.HasError() {
 		return nil, diags
 	}
-	return &target{Version: v, Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"], Host: h}, diags
+	h, err := d.hosts.get(ctx, sshCfg)
+	if err != nil {
+		diags.AddAttributeError(path.Root("ssh"), "Cannot Reach Target", sshErrDetail(err))
+		return nil, diags
+	}
+	return &target{Version: v, Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"], Host: h, SSH: sshCfg}, diags
 }
 
 // validateTargetFields checks neo4j_version, neo4j_home and config_file wherever they are given
@@ -132,11 +151,17 @@ func titleField(name string) string {
 type hostPool struct {
 	mu    sync.Mutex
 	local host.Host
+	ssh   *host.Pool
 }
 
-func newHostPool() *hostPool { return &hostPool{} }
+func newHostPool() *hostPool { return &hostPool{ssh: host.NewPool()} }
 
-func (p *hostPool) get(_ targetSpec) (host.Host, error) {
+// get returns the local host for a nil connection, otherwise the pool's shared connection to it
+// (dialled on first use, with the host key verified before anything else happens).
+func (p *hostPool) get(ctx context.Context, c *host.SSHConfig) (host.Host, error) {
+	if c != nil {
+		return p.ssh.Get(ctx, *c)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.local == nil {
@@ -284,3 +309,53 @@ func missingConfigDetail(t *target) string {
 }
 
 func joinLines(lines []string) string { return strings.Join(lines, "\n") }
+
+// sshFromSettings rebuilds the connection a policy's settings name. The settings carry only what is
+// not secret (host, port, user, known_hosts, sudo, bastion); the credentials come from the consuming
+// resource's own ssh block when it has one, else from the provider's.
+func (d *providerData) sshFromSettings(s map[string]string, own *sshModel) (*host.SSHConfig, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	tgt := s["target"]
+	if tgt == "" || tgt == "local" {
+		return nil, diags
+	}
+	if own.isSet() {
+		cfg, d := sshConfigFrom(own, d.defaults.SSH, path.Root("ssh"))
+		diags.Append(d...)
+		if cfg != nil && cfg.ID() != tgt {
+			diags.AddAttributeError(path.Root("ssh"), "SSH Target Differs From The Policy's",
+				fmt.Sprintf("This resource's ssh block connects to %s, but its policy lives on %s. Files of a policy are written where the policy is: "+
+					"point the ssh block at the same host, or leave only the credentials in it.", cfg.ID(), tgt))
+		}
+		return cfg, diags
+	}
+	var pub publicSSH
+	if err := json.Unmarshal([]byte(s["ssh"]), &pub); err != nil || pub.Host == "" {
+		diags.AddAttributeError(path.Root("policy"), "Policy Settings Without Connection",
+			fmt.Sprintf("The policy lives on %s, but its settings do not say how to reach it. Pass the settings attribute of a dbtls_ssl_policy.", tgt))
+		return nil, diags
+	}
+	cfg := pub.withCredentials(d.defaults.SSH)
+	if cfg.PrivateKey == "" && !cfg.Agent {
+		diags.AddAttributeError(path.Root("ssh"), "No SSH Credentials",
+			fmt.Sprintf("The policy lives on %s, and neither this resource's ssh block nor the provider's gives a private_key or agent = true to log in with. "+
+				"Add an ssh block with the credentials to the provider (or to this resource).", tgt))
+		return nil, diags
+	}
+	return &cfg, diags
+}
+
+// sshErrDetail explains a connection failure; host key and authentication errors are never retried.
+func sshErrDetail(err error) string {
+	var hk *host.HostKeyError
+	var ae *host.AuthError
+	switch {
+	case errors.As(err, &hk) && hk.Unknown:
+		return fmt.Sprintf("%s. The host is not in known_hosts, so nothing was read or written. Add its key to known_hosts (ssh-keyscan shows it; check it out of band) or pin it with host_key.", err)
+	case errors.As(err, &hk):
+		return fmt.Sprintf("%s. The host presented a key other than the one recorded, which is what a man in the middle looks like; nothing was read or written. If the host was reinstalled, update known_hosts or host_key after checking the new key out of band.", err)
+	case errors.As(err, &ae):
+		return fmt.Sprintf("%s. Check user, private_key (and its passphrase) or agent; authentication errors are not retried.", err)
+	}
+	return err.Error() + "."
+}

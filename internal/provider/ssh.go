@@ -1,0 +1,271 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	providerschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	resourceschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/host"
+)
+
+// sshModel is the `ssh` block of the provider and of every resource; its `bastion` block has the same
+// connection fields.
+type sshModel struct {
+	Host                 types.String  `tfsdk:"host"`
+	Port                 types.Int64   `tfsdk:"port"`
+	User                 types.String  `tfsdk:"user"`
+	PrivateKey           types.String  `tfsdk:"private_key"`
+	PrivateKeyPassphrase types.String  `tfsdk:"private_key_passphrase"`
+	Agent                types.Bool    `tfsdk:"agent"`
+	KnownHosts           types.String  `tfsdk:"known_hosts"`
+	HostKey              types.String  `tfsdk:"host_key"`
+	Sudo                 types.Bool    `tfsdk:"sudo"`
+	Timeout              types.String  `tfsdk:"timeout"`
+	Bastion              *bastionModel `tfsdk:"bastion"`
+}
+
+type bastionModel struct {
+	Host                 types.String `tfsdk:"host"`
+	Port                 types.Int64  `tfsdk:"port"`
+	User                 types.String `tfsdk:"user"`
+	PrivateKey           types.String `tfsdk:"private_key"`
+	PrivateKeyPassphrase types.String `tfsdk:"private_key_passphrase"`
+	Agent                types.Bool   `tfsdk:"agent"`
+	KnownHosts           types.String `tfsdk:"known_hosts"`
+	HostKey              types.String `tfsdk:"host_key"`
+	Timeout              types.String `tfsdk:"timeout"`
+}
+
+// sshFieldDocs describes the connection fields once, for the provider's and the resources' schemas.
+var sshFieldDocs = map[string]string{
+	"host":                   "Host name or address of the target.",
+	"port":                   "SSH port. Default `22`.",
+	"user":                   "User to log in as.",
+	"private_key":            "Private key (PEM or OpenSSH format) to authenticate with, e.g. `file(\"~/.ssh/id_ed25519\")`.",
+	"private_key_passphrase": "Passphrase of an encrypted `private_key`.",
+	"agent":                  "Authenticate with the keys of the SSH agent at `SSH_AUTH_SOCK`. Default `false`.",
+	"known_hosts":            "known_hosts content (e.g. `file(\"~/.ssh/known_hosts\")`) the host key must match. Host keys are always verified: an unknown host or a mismatched key is an error before anything is read or written. Only the key types recorded for the host are offered.",
+	"host_key":               "One pinned public key (`ssh-ed25519 AAAA...`) instead of `known_hosts`.",
+	"sudo":                   "Read and write as root through `sudo -n` (the SFTP server runs under sudo), so files can be owned by the `neo4j` user while logging in as a deploy user. Default `false`.",
+	"timeout":                "Dial and handshake deadline, as a Go duration. Default `30s`.",
+}
+
+func sshProviderBlock() providerschema.SingleNestedBlock {
+	attrs := map[string]providerschema.Attribute{}
+	bastion := map[string]providerschema.Attribute{}
+	for _, name := range []string{"host", "user", "known_hosts", "host_key", "timeout"} {
+		attrs[name] = providerschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true}
+		bastion[name] = providerschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true}
+	}
+	for _, name := range []string{"private_key", "private_key_passphrase"} {
+		attrs[name] = providerschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true, Sensitive: true}
+		bastion[name] = providerschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true, Sensitive: true}
+	}
+	attrs["port"] = providerschema.Int64Attribute{MarkdownDescription: sshFieldDocs["port"], Optional: true}
+	bastion["port"] = providerschema.Int64Attribute{MarkdownDescription: sshFieldDocs["port"], Optional: true}
+	attrs["agent"] = providerschema.BoolAttribute{MarkdownDescription: sshFieldDocs["agent"], Optional: true}
+	bastion["agent"] = providerschema.BoolAttribute{MarkdownDescription: sshFieldDocs["agent"], Optional: true}
+	attrs["sudo"] = providerschema.BoolAttribute{MarkdownDescription: sshFieldDocs["sudo"], Optional: true}
+	return providerschema.SingleNestedBlock{
+		MarkdownDescription: "Connect to the target over SSH (SFTP for files) instead of writing to the local machine. " +
+			"One connection per distinct target is shared by every resource of the provider.",
+		Attributes: attrs,
+		Blocks: map[string]providerschema.Block{
+			"bastion": providerschema.SingleNestedBlock{
+				MarkdownDescription: "A jump host to reach the target through, with the same connection fields (its host key is verified the same way).",
+				Attributes:          bastion,
+			},
+		},
+	}
+}
+
+func sshResourceBlock(what string) resourceschema.SingleNestedBlock {
+	attrs := map[string]resourceschema.Attribute{}
+	bastion := map[string]resourceschema.Attribute{}
+	for _, name := range []string{"host", "user", "known_hosts", "host_key", "timeout"} {
+		attrs[name] = resourceschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true}
+		bastion[name] = resourceschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true}
+	}
+	for _, name := range []string{"private_key", "private_key_passphrase"} {
+		attrs[name] = resourceschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true, Sensitive: true}
+		bastion[name] = resourceschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true, Sensitive: true}
+	}
+	attrs["port"] = resourceschema.Int64Attribute{MarkdownDescription: sshFieldDocs["port"], Optional: true}
+	bastion["port"] = resourceschema.Int64Attribute{MarkdownDescription: sshFieldDocs["port"], Optional: true}
+	attrs["agent"] = resourceschema.BoolAttribute{MarkdownDescription: sshFieldDocs["agent"], Optional: true}
+	bastion["agent"] = resourceschema.BoolAttribute{MarkdownDescription: sshFieldDocs["agent"], Optional: true}
+	attrs["sudo"] = resourceschema.BoolAttribute{MarkdownDescription: sshFieldDocs["sudo"], Optional: true}
+	return resourceschema.SingleNestedBlock{
+		MarkdownDescription: what,
+		Attributes:          attrs,
+		Blocks: map[string]resourceschema.Block{
+			"bastion": resourceschema.SingleNestedBlock{
+				MarkdownDescription: "A jump host to reach the target through, with the same connection fields.",
+				Attributes:          bastion,
+			},
+		},
+	}
+}
+
+// isSet reports whether an ssh block was written at all (a SingleNestedBlock that is absent decodes
+// to a nil pointer; one with every field null counts as absent too).
+func (m *sshModel) isSet() bool {
+	return m != nil && (!m.Host.IsNull() || !m.User.IsNull() || !m.PrivateKey.IsNull() || !m.KnownHosts.IsNull() ||
+		!m.HostKey.IsNull() || !m.Agent.IsNull() || !m.Port.IsNull() || !m.Sudo.IsNull() || m.Bastion != nil)
+}
+
+func (m *sshModel) known() bool {
+	if m == nil {
+		return true
+	}
+	vals := []attr.Value{m.Host, m.Port, m.User, m.PrivateKey, m.PrivateKeyPassphrase, m.Agent, m.KnownHosts, m.HostKey, m.Sudo, m.Timeout}
+	if b := m.Bastion; b != nil {
+		vals = append(vals, b.Host, b.Port, b.User, b.PrivateKey, b.PrivateKeyPassphrase, b.Agent, b.KnownHosts, b.HostKey, b.Timeout)
+	}
+	for _, v := range vals {
+		if v.IsUnknown() {
+			return false
+		}
+	}
+	return true
+}
+
+// sshConfigFrom turns an ssh block into a host.SSHConfig; base (the provider's block) fills every
+// field the block leaves unset, so a resource can override only `host`.
+func sshConfigFrom(m *sshModel, base *host.SSHConfig, at path.Path) (*host.SSHConfig, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if !m.isSet() {
+		return base, diags
+	}
+	cfg := host.SSHConfig{}
+	if base != nil {
+		cfg = *base
+	}
+	setStr(&cfg.Host, m.Host)
+	setStr(&cfg.User, m.User)
+	setStr(&cfg.PrivateKey, m.PrivateKey)
+	setStr(&cfg.PrivateKeyPassphrase, m.PrivateKeyPassphrase)
+	setStr(&cfg.KnownHosts, m.KnownHosts)
+	setStr(&cfg.HostKey, m.HostKey)
+	if !m.Port.IsNull() {
+		cfg.Port = int(m.Port.ValueInt64())
+	}
+	if !m.Agent.IsNull() {
+		cfg.Agent = m.Agent.ValueBool()
+	}
+	if !m.Sudo.IsNull() {
+		cfg.Sudo = m.Sudo.ValueBool()
+	}
+	if !m.Timeout.IsNull() {
+		d, err := time.ParseDuration(m.Timeout.ValueString())
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(at.AtName("timeout"), "Invalid SSH Timeout", fmt.Sprintf("timeout %q is not a positive duration such as \"30s\" or \"2m\".", m.Timeout.ValueString()))
+		}
+		cfg.Timeout = d
+	}
+	if b := m.Bastion; b != nil {
+		bc := host.SSHConfig{}
+		if cfg.Bastion != nil {
+			bc = *cfg.Bastion
+		}
+		setStr(&bc.Host, b.Host)
+		setStr(&bc.User, b.User)
+		setStr(&bc.PrivateKey, b.PrivateKey)
+		setStr(&bc.PrivateKeyPassphrase, b.PrivateKeyPassphrase)
+		setStr(&bc.KnownHosts, b.KnownHosts)
+		setStr(&bc.HostKey, b.HostKey)
+		if !b.Port.IsNull() {
+			bc.Port = int(b.Port.ValueInt64())
+		}
+		if !b.Agent.IsNull() {
+			bc.Agent = b.Agent.ValueBool()
+		}
+		if !b.Timeout.IsNull() {
+			if d, err := time.ParseDuration(b.Timeout.ValueString()); err == nil && d > 0 {
+				bc.Timeout = d
+			} else {
+				diags.AddAttributeError(at.AtName("bastion").AtName("timeout"), "Invalid SSH Timeout", fmt.Sprintf("timeout %q is not a positive duration such as \"30s\".", b.Timeout.ValueString()))
+			}
+		}
+		cfg.Bastion = &bc
+	}
+	// A block without host is a template (usually the provider's: credentials and known_hosts) that
+	// resources complete with their own host; it is checked once a host is known.
+	if cfg.Host != "" {
+		if err := cfg.Validate(); err != nil {
+			diags.AddAttributeError(at, "Invalid SSH Configuration", err.Error()+".")
+		}
+	}
+	return &cfg, diags
+}
+
+func setStr(dst *string, v types.String) {
+	if !v.IsNull() && !v.IsUnknown() {
+		*dst = v.ValueString()
+	}
+}
+
+// publicSSH is the part of an SSH target that is not secret: what a policy's settings carry so that
+// the certificates and bindings that consume them reach the same host, with credentials from their
+// own ssh block or the provider's.
+type publicSSH struct {
+	Host       string     `json:"host"`
+	Port       int        `json:"port,omitempty"`
+	User       string     `json:"user"`
+	KnownHosts string     `json:"known_hosts,omitempty"`
+	HostKey    string     `json:"host_key,omitempty"`
+	Sudo       bool       `json:"sudo,omitempty"`
+	Timeout    string     `json:"timeout,omitempty"`
+	Bastion    *publicSSH `json:"bastion,omitempty"`
+}
+
+func publicOf(c *host.SSHConfig) *publicSSH {
+	if c == nil {
+		return nil
+	}
+	p := &publicSSH{Host: c.Host, Port: c.Port, User: c.User, KnownHosts: c.KnownHosts, HostKey: c.HostKey, Sudo: c.Sudo}
+	if c.Timeout > 0 {
+		p.Timeout = c.Timeout.String()
+	}
+	p.Bastion = publicOf(c.Bastion)
+	return p
+}
+
+func encodePublicSSH(c *host.SSHConfig) string {
+	if c == nil {
+		return ""
+	}
+	b, _ := json.Marshal(publicOf(c))
+	return string(b)
+}
+
+// withCredentials rebuilds a connection from its public part and the credentials of creds (a
+// resource's or the provider's ssh configuration).
+func (p *publicSSH) withCredentials(creds *host.SSHConfig) host.SSHConfig {
+	c := host.SSHConfig{Host: p.Host, Port: p.Port, User: p.User, KnownHosts: p.KnownHosts, HostKey: p.HostKey, Sudo: p.Sudo}
+	if d, err := time.ParseDuration(p.Timeout); err == nil {
+		c.Timeout = d
+	}
+	if creds != nil {
+		c.PrivateKey, c.PrivateKeyPassphrase, c.Agent = creds.PrivateKey, creds.PrivateKeyPassphrase, creds.Agent
+	}
+	if p.Bastion != nil {
+		var bcreds *host.SSHConfig
+		if creds != nil {
+			bcreds = creds.Bastion
+			if bcreds == nil {
+				bcreds = creds
+			}
+		}
+		b := p.Bastion.withCredentials(bcreds)
+		c.Bastion = &b
+	}
+	return c
+}
