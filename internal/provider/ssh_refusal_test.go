@@ -71,3 +71,64 @@ resource "dbtls_ssl_policy" "example" {
 		})
 	}
 }
+
+// Logging in as a deploy user and writing as root through sudo: the tree ends up owned by the
+// requested owner and neo4j.conf keeps its owner and mode.
+func TestAccSSH_SudoDeployUser(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	requireRoot(t)
+	sshd := testenv.SharedSSHD(t)
+	if sshd.SudoUser == "" {
+		t.Skipf("no sudo user on this machine: %s", sshd.SudoUnavailable)
+	}
+	home := newHome(t, realisticConf)
+	conf := home + "/conf/neo4j.conf"
+	base := home + "/certificates/example_policy"
+	cfg := fmt.Sprintf(`
+provider "dbtls" {
+  neo4j_version = "3.5"
+  neo4j_home    = %q
+  ssh {
+    host        = %q
+    port        = %d
+    user        = %q
+    sudo        = true
+    private_key = <<-EOT
+%s
+EOT
+    known_hosts = <<-EOT
+%s
+EOT
+  }
+}
+resource "dbtls_ssl_policy" "example" {
+  name  = "example_policy"
+  owner = "nobody"
+  group = "nogroup"
+}
+`, home, sshd.Host, sshd.Ports[2], sshd.SudoUser, sshd.ClientKey, sshd.KnownHostsFor(sshd.Ports[2]))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkAbsent(base), checkFileEquals(conf, realisticConf)),
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: resource.ComposeTestCheckFunc(
+				checkDir(base, 0o755, 65534, 65534),
+				checkDir(base+"/trusted", 0o755, 65534, 65534),
+				checkFileLines(conf, "dbms.ssl.policy.example_policy.base_directory=certificates/example_policy"),
+				func(*terraform.State) error {
+					info, err := os.Stat(conf)
+					if err != nil {
+						return err
+					}
+					if info.Mode().Perm() != 0o640 {
+						return fmt.Errorf("neo4j.conf mode changed to %o", info.Mode().Perm())
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}

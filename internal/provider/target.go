@@ -88,6 +88,7 @@ func (d *providerData) resolveTarget(ctx context.Context, home, configFile types
 		diags.AddAttributeError(path.Root("ssh"), "Cannot Reach Target", sshErrDetail(err))
 		return nil, diags
 	}
+	diags.Append(d.hosts.capabilityWarnings(ctx, h)...)
 	return &target{Version: v, Neo4jHome: posix.Clean(spec.Neo4jHome), ConfigFile: posix.Clean(spec.ConfigFile), Host: h, SSH: spec.SSH}, diags
 }
 
@@ -149,9 +150,39 @@ func titleField(name string) string {
 // hostPool hands out one host.Host per distinct target, shared by every resource of the provider
 // process.
 type hostPool struct {
-	mu    sync.Mutex
-	local host.Host
-	ssh   *host.Pool
+	mu     sync.Mutex
+	local  host.Host
+	ssh    *host.Pool
+	warned map[string]bool // SSH targets whose missing SFTP extensions were reported
+}
+
+// capabilityWarnings reports, once per target and provider process, what an SSH server lacks
+// (posix-rename, fsync, directory fsync), so a user learns that writes there are refused or not
+// durable.
+func (p *hostPool) capabilityWarnings(ctx context.Context, h host.Host) diag.Diagnostics {
+	var diags diag.Diagnostics
+	sh, ok := h.(*host.SSHHost)
+	if !ok {
+		return diags
+	}
+	p.mu.Lock()
+	if p.warned == nil {
+		p.warned = map[string]bool{}
+	}
+	seen := p.warned[h.ID()]
+	p.warned[h.ID()] = true
+	p.mu.Unlock()
+	if seen {
+		return diags
+	}
+	caps, err := sh.Capabilities(ctx)
+	if err != nil {
+		return diags
+	}
+	for _, w := range caps.Warnings() {
+		diags.AddWarning("SFTP Server Lacks An Extension", fmt.Sprintf("On %s (%s): %s.", h.ID(), caps.ServerVersion, w))
+	}
+	return diags
 }
 
 func newHostPool() *hostPool { return &hostPool{ssh: host.NewPool()} }
