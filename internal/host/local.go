@@ -77,10 +77,10 @@ func pathErr(op, p string, err error) error { return &PathError{Op: op, Path: p,
 // parentErr describes a missing parent directory (wrapping ErrNotExist) or one that is not a
 // directory (ErrNotDir).
 func parentErr(p string, errno error) error {
-	switch errno {
-	case unix.ENOENT:
+	switch {
+	case errors.Is(errno, unix.ENOENT):
 		return fmt.Errorf("parent directory %s: %w", path.Dir(p), ErrNotExist)
-	case unix.ENOTDIR:
+	case errors.Is(errno, unix.ENOTDIR):
 		return fmt.Errorf("parent directory %s: %w", path.Dir(p), ErrNotDir)
 	}
 	return errno
@@ -277,12 +277,12 @@ func (l *local) ReadFile(ctx context.Context, p string) ([]byte, error) {
 func openNoFollow(p string, flags int) (int, error) {
 	for {
 		fd, err := unix.Open(p, flags|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		switch {
-		case err == nil:
+		switch err {
+		case nil:
 			return fd, nil
-		case err == unix.EINTR:
+		case unix.EINTR:
 			continue
-		case err == unix.ELOOP || err == unix.ENOTDIR:
+		case unix.ELOOP, unix.ENOTDIR:
 			var st unix.Stat_t
 			if unix.Lstat(p, &st) == nil {
 				switch st.Mode & unix.S_IFMT {
@@ -518,7 +518,7 @@ func setAttr(p string, perm uint32, uid, gid int, mustBeDir bool) error {
 		return ErrNotDir
 	}
 	cur := st.Mode & 0o7777
-	chown := (uid != -1 && uint32(uid) != st.Uid) || (gid != -1 && uint32(gid) != st.Gid)
+	chown := (uid != -1 && int64(uid) != int64(st.Uid)) || (gid != -1 && int64(gid) != int64(st.Gid))
 	if chown {
 		if both := cur & perm; both != cur {
 			if err := chmodFD(fd, both); err != nil {

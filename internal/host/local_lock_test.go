@@ -222,7 +222,7 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer u.Unlock()
+	defer func() { _ = u.Unlock() }()
 
 	for _, timeout := range []time.Duration{0, 80 * time.Millisecond} {
 		start := time.Now()
@@ -258,7 +258,7 @@ func TestLockContextCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer u.Unlock()
+	defer func() { _ = u.Unlock() }()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -310,7 +310,9 @@ func TestLockFileLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Unlock()
+	if err := u.Unlock(); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestLockRefusesSymlinkAndMissingParent(t *testing.T) {

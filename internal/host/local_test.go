@@ -771,7 +771,9 @@ func TestReadFile(t *testing.T) {
 	content := "dbms.ssl.policy.bolt.enabled=true\r\nno newline at end"
 	writeRaw(t, p, content, 0o000) // root reads it anyway; others would get EACCES
 	if os.Geteuid() != 0 {
-		os.Chmod(p, 0o400)
+		if err := os.Chmod(p, 0o400); err != nil {
+			t.Fatal(err)
+		}
 	}
 	got, err := h.ReadFile(ctx, p)
 	if err != nil || string(got) != content {

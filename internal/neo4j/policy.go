@@ -42,7 +42,7 @@ func (s Suffix) Exists(v Version) bool {
 	return true
 }
 
-// ClientAuth values accepted by Neo4j.
+// ClientAuthValues are the client_auth values Neo4j accepts.
 var ClientAuthValues = []string{"NONE", "OPTIONAL", "REQUIRE"}
 
 // TLSVersionValues are the protocol names the provider accepts in tls_versions.

@@ -79,10 +79,10 @@ func MustParseVersion(s string) Version {
 
 // Family reports the settings family of v.
 func (v Version) Family() Family {
-	switch {
-	case v.Major == 3:
+	switch v.Major {
+	case 3:
 		return Family35
-	case v.Major == 4:
+	case 4:
 		return Family4
 	default:
 		return Family5

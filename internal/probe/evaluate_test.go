@@ -3,6 +3,7 @@ package probe
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -234,9 +235,5 @@ func TestExpectationsInput(t *testing.T) {
 }
 
 func errorsAs(err error, target **FieldError) bool {
-	fe, ok := err.(*FieldError)
-	if ok {
-		*target = fe
-	}
-	return ok
+	return errors.As(err, target)
 }

@@ -340,5 +340,5 @@ func inetAton(s string) net.IP {
 		return nil
 	}
 	n |= vals[last]
-	return net.IPv4(byte(n>>24), byte(n>>16), byte(n>>8), byte(n)).To4()
+	return net.IPv4(byte(n>>24&0xff), byte(n>>16&0xff), byte(n>>8&0xff), byte(n&0xff)).To4()
 }

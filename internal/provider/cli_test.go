@@ -84,7 +84,7 @@ func (c *tfCLI) run(args ...string) (int, string) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if len(args) > 0 && args[0] != "version" {
+	if len(args) > 0 && args[0] != "version" && args[0] != "state" {
 		args = append([]string{args[0], "-no-color"}, args[1:]...)
 	}
 	cmd := exec.CommandContext(ctx, "terraform", args...)

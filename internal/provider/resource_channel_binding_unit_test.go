@@ -21,7 +21,7 @@ func TestClusterEKUWarning(t *testing.T) {
 		must(t, os.WriteFile(filepath.Join(dir, name), []byte(pem), 0o644))
 	}
 	d := clusterEKUWarning(context.Background(), tgt, filepath.Join(dir, "server.crt"))
-	if d.WarningsCount() != 1 || !strings.Contains(d[0].Detail(), "clientAuth") {
+	if d.WarningsCount() != 1 || d[0].Summary() != "Cluster Certificate Lacks clientAuth" || !strings.Contains(d[0].Detail(), "clientAuth") {
 		t.Errorf("serverAuth-only certificate: %v", d)
 	}
 	if d := clusterEKUWarning(context.Background(), tgt, filepath.Join(dir, "both.crt")); len(d) != 0 {

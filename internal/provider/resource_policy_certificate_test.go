@@ -764,7 +764,7 @@ func TestPolicyCertificateApplyRollsBack(t *testing.T) {
 	tgt := &target{Neo4jHome: home, Host: failingHost{Host: host.NewLocal(), failPath: certFile}}
 	r := &policyCertificateResource{}
 	_, diags = r.apply(ctx, tgt, m, mat, key, nil, certificatePrivate{})
-	if !diags.HasError() || !strings.Contains(fmt.Sprint(diags), "injected failure") || !strings.Contains(fmt.Sprint(diags), "restored") {
+	if !diags.HasError() || diags[0].Summary() != "Cannot Write Certificate File" || !strings.Contains(fmt.Sprint(diags), "injected failure") || !strings.Contains(fmt.Sprint(diags), "restored") {
 		t.Fatalf("diags = %v", diags)
 	}
 	if after := snapshot(t, home); after != before {

@@ -24,6 +24,11 @@ data "dbtls_endpoint" "app_database" {
 # 2. A Neo4j Bolt endpoint held to the policy it was declared with: TLS 1.3 only, no client
 #    certificates, plaintext refused (server.bolt.tls_level=REQUIRED). The postcondition stops the plan
 #    (and anything that depends on this data source) when the live endpoint disagrees.
+variable "graph_ca_pem" {
+  description = "The CA that issued graph-1's certificate (PEM)."
+  type        = string
+}
+
 resource "dbtls_ssl_policy" "client" {
   name         = "client_policy"
   client_auth  = "NONE"
@@ -33,7 +38,7 @@ resource "dbtls_ssl_policy" "client" {
 data "dbtls_endpoint" "bolt" {
   url                 = "neo4j+s://graph-1.internal:7687"
   policy              = dbtls_ssl_policy.client.settings
-  ca_certificates_pem = file("${path.module}/ca.crt")
+  ca_certificates_pem = var.graph_ca_pem
 
   lifecycle {
     postcondition {

@@ -1,0 +1,858 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/host"
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
+	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
+)
+
+// The Diagnostics guide (templates/guides/diagnostics.md.tmpl) lists every error and warning summary the
+// provider can emit. TestDiagnosticsDocumented keeps it honest: it finds every summary in the source of
+// this package and of internal/neo4j, and fails when one is missing from the table (or the table lists
+// one that is gone, or gives the wrong severity), and when a summary has no test that triggers it.
+
+// diagnosticsDoc is the template that holds the table.
+const diagnosticsDoc = "../../templates/guides/diagnostics.md.tmpl"
+
+// summarySources are the directories whose non-test Go files emit diagnostics.
+var summarySources = []string{".", "../neo4j"}
+
+// severity of a summary: an error, a warning, or (the same summary from several places) both.
+type severity uint8
+
+const (
+	sevError severity = 1 << iota
+	sevWarning
+)
+
+func (s severity) String() string {
+	switch s {
+	case sevError:
+		return "Error"
+	case sevWarning:
+		return "Warning"
+	case sevError | sevWarning:
+		return "Error, warning"
+	}
+	return "?"
+}
+
+// summaryCalls are the functions that take a summary: the argument index and the severity. report is
+// checkCertMaterial's AddAttributeWarning-or-AddAttributeError; fail and warn are ResolvePolicy's; the
+// function errors' messages start with "<Summary>: ".
+var summaryCalls = map[string]struct {
+	arg int
+	sev severity
+	fn  bool // a function error: the summary is the message up to the first ": "
+}{
+	"AddError":                      {0, sevError, false},
+	"AddWarning":                    {0, sevWarning, false},
+	"AddAttributeError":             {1, sevError, false},
+	"AddAttributeWarning":           {1, sevWarning, false},
+	"NewErrorDiagnostic":            {0, sevError, false},
+	"NewWarningDiagnostic":          {0, sevWarning, false},
+	"NewAttributeErrorDiagnostic":   {1, sevError, false},
+	"NewAttributeWarningDiagnostic": {1, sevWarning, false},
+	"report":                        {1, sevError | sevWarning, false},
+	"fail":                          {1, sevError, false},
+	"warn":                          {1, sevWarning, false},
+	"addCertPEMError":               {3, sevError, false},
+	"NewFuncError":                  {0, sevError, true},
+	"NewArgumentFuncError":          {1, sevError, true},
+}
+
+// dynamicSummaries are the places where a summary is not a string literal, keyed by the enclosing
+// function: what the summary can be there (nil: the value is forwarded from a literal found elsewhere,
+// such as a neo4j.FieldError's Summary or addCertPEMError's argument).
+func dynamicSummaries() map[string][]string {
+	return map[string][]string{
+		"validateTargetFields": {"Invalid " + titleField("neo4j_home"), "Invalid " + titleField("config_file")},
+		"addCertPEMError":      nil,
+		"appendFieldErrors":    nil,
+		"ResolvePolicy":        nil, // fail and warn build FieldErrors from their summary argument
+	}
+}
+
+// emittedSummaries parses the sources and returns every summary with its severity and where it is.
+func emittedSummaries(t *testing.T) (map[string]severity, map[string][]string) {
+	t.Helper()
+	sev, where := map[string]severity{}, map[string][]string{}
+	add := func(summary string, s severity, pos string) {
+		sev[summary] |= s
+		where[summary] = append(where[summary], pos)
+	}
+	dynamic := dynamicSummaries()
+	fset := token.NewFileSet()
+	for _, dir := range summarySources {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		must(t, err)
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, file, nil, 0)
+			must(t, err)
+			for _, decl := range f.Decls {
+				fn, ok := decl.(*ast.FuncDecl)
+				if !ok || fn.Body == nil {
+					continue
+				}
+				ast.Inspect(fn.Body, func(n ast.Node) bool {
+					pos := func(e ast.Node) string { return fset.Position(e.Pos()).String() }
+					// literal summary, or a dynamic one the table above explains
+					take := func(e ast.Expr, s severity, fnErr bool) {
+						if lit, ok := e.(*ast.BinaryExpr); ok && fnErr {
+							e = leftmost(lit)
+						}
+						if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							v, err := strconv.Unquote(lit.Value)
+							must(t, err)
+							if fnErr {
+								v, _, _ = strings.Cut(v, ": ")
+							}
+							add(v, s, pos(e))
+							return
+						}
+						exp, known := dynamic[fn.Name.Name]
+						if !known {
+							t.Errorf("%s: the summary in %s is not a string literal; add %s to dynamicSummaries with the values it can take", pos(e), fn.Name.Name, fn.Name.Name)
+							return
+						}
+						for _, v := range exp {
+							add(v, s, pos(e))
+						}
+					}
+					switch x := n.(type) {
+					case *ast.CallExpr:
+						name := ""
+						switch f := x.Fun.(type) {
+						case *ast.Ident:
+							name = f.Name
+						case *ast.SelectorExpr:
+							name = f.Sel.Name
+						}
+						c, ok := summaryCalls[name]
+						if ok && len(x.Args) > c.arg {
+							take(x.Args[c.arg], c.sev, c.fn)
+						}
+					case *ast.CompositeLit:
+						if !isFieldError(x.Type) {
+							return true
+						}
+						s := sevError
+						var summary ast.Expr
+						for _, el := range x.Elts {
+							kv, ok := el.(*ast.KeyValueExpr)
+							if !ok {
+								continue
+							}
+							switch key := kv.Key.(*ast.Ident); {
+							case key == nil:
+							case key.Name == "Summary":
+								summary = kv.Value
+							case key.Name == "Warning":
+								if id, ok := kv.Value.(*ast.Ident); !ok || id.Name != "false" {
+									s = sevWarning
+								}
+							}
+						}
+						if summary != nil {
+							take(summary, s, false)
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	return sev, where
+}
+
+func leftmost(e *ast.BinaryExpr) ast.Expr {
+	for {
+		l, ok := e.X.(*ast.BinaryExpr)
+		if !ok {
+			return e.X
+		}
+		e = l
+	}
+}
+
+func isFieldError(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return x.Name == "FieldError"
+	case *ast.SelectorExpr:
+		return x.Sel.Name == "FieldError"
+	}
+	return false
+}
+
+// documentedSummaries reads the table of the Diagnostics guide: summary -> severity column.
+func documentedSummaries(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(diagnosticsDoc)
+	must(t, err)
+	row := regexp.MustCompile("^\\| `([^`]+)` \\| ([^|]+) \\|")
+	out := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if m := row.FindStringSubmatch(l); m != nil {
+			if _, dup := out[m[1]]; dup {
+				t.Errorf("%s lists %q twice", diagnosticsDoc, m[1])
+			}
+			out[m[1]] = strings.TrimSpace(m[2])
+		}
+	}
+	return out
+}
+
+// diagnosticTests names, for every summary, the test of this package that triggers it (and mentions
+// the summary, so that it checks for it), or says why no test can: "unreachable: <reason>" for a
+// guard that no input reaches, "untested: <reason>" for one this test environment cannot provoke.
+var diagnosticTests = map[string]string{
+	// Provider and target.
+	"Unsupported Neo4j Version":            "TestAccProvider_UnsupportedVersion",
+	"Invalid neo4j_home":                   "TestDiagnosticsTargetFields",
+	"Invalid Config File":                  "TestDiagnosticsTargetFields",
+	"Corrupt State":                        "TestDiagnosticsTargetFields",
+	"Cannot Reach Target":                  "TestAccSSH_HostKeyRefusals",
+	"SSH Host Missing":                     "TestDiagnosticsSSH",
+	"Invalid SSH Timeout":                  "TestDiagnosticsSSH",
+	"Invalid SSH Configuration":            "TestDiagnosticsSSH",
+	"No SSH Credentials":                   "TestDiagnosticsSSH",
+	"Policy Settings Without Connection":   "TestDiagnosticsSSH",
+	"SSH Target Differs From The Policy's": "TestDiagnosticsSSH",
+	"SFTP Server Lacks An Extension": "untested: OpenSSH's sftp-server, the only SFTP server here, offers every extension the provider uses; " +
+		"the warnings' texts are tested by internal/host's TestSSHCapabilities",
+	"Unexpected Provider Data": "unreachable: Terraform passes Configure only what the provider's Configure returned",
+	"Provider Not Configured":  "unreachable: Terraform configures the provider before any create, update or import",
+
+	// dbtls_ssl_policy, and the policy rules of internal/neo4j.
+	"neo4j_home Does Not Exist":                        "TestDiagnosticsPolicyHost",
+	"Cannot Inspect neo4j_home":                        "TestDiagnosticsPolicyHost",
+	"Unsafe Path On The Host":                          "TestAccSSLPolicy_Refusals",
+	"Unknown Owner":                                    "TestAccSSLPolicy_Refusals",
+	"Unknown Group":                                    "TestDiagnosticsPolicyHost",
+	"Config File Not Found":                            "TestAccSSLPolicy_Refusals",
+	"Cannot Read Config File":                          "TestDiagnosticsPolicyHost",
+	"Managed Block Already Exists":                     "TestAccSSLPolicy_Refusals",
+	"Conflicting Setting In neo4j.conf":                "TestAccSSLPolicy_Refusals",
+	"Cannot Create Policy Directory":                   "TestDiagnosticsPolicyHost",
+	"Cannot Write neo4j.conf":                          "TestDiagnosticsPolicyHost",
+	"Cannot Read neo4j.conf":                           "TestDiagnosticsPolicyHost",
+	"Cannot Inspect Directory":                         "TestDiagnosticsPolicyHost",
+	"Directory Left In Place":                          "TestAccGuide_MigratingNeo4jConf",
+	"Cannot Remove The Policy's Lines From neo4j.conf": "TestAccDiagnostics_DestroyRefusals",
+	"Invalid Import ID":                                "TestDiagnosticsImport",
+	"Cannot Import Policy":                             "TestDiagnosticsImport",
+	"Unreadable Private State":                         "TestDiagnosticsPrivateState",
+	"Cannot Save Private State":                        "unreachable: encoding/json cannot fail on the private state's struct of strings and booleans",
+	"Invalid Policy Name":                              "TestDiagnosticsPolicyRules",
+	"Reserved Policy Name":                             "TestDiagnosticsPolicyRules",
+	"Invalid Base Directory":                           "TestDiagnosticsPolicyRules",
+	"Base Directory Outside neo4j_home":                "TestDiagnosticsPolicyRules",
+	"Invalid File Name":                                "TestDiagnosticsPolicyRules",
+	"Path Escapes The Policy Directory":                "TestDiagnosticsPolicyRules",
+	"Key And Certificate Share A Path":                 "TestDiagnosticsPolicyRules",
+	"Invalid Directory":                                "TestDiagnosticsPolicyRules",
+	"Neo4j 3.5 Needs An Absolute Path":                 "TestDiagnosticsPolicyRules",
+	"Directory Outside neo4j_home":                     "TestDiagnosticsPolicyRules",
+	"Trusted And Revoked Share A Directory":            "TestDiagnosticsPolicyRules",
+	"File And Directory Share A Path":                  "TestDiagnosticsPolicyRules",
+	"Invalid Client Authentication":                    "TestDiagnosticsPolicyRules",
+	"No TLS Version":                                   "TestDiagnosticsPolicyRules",
+	"Unknown TLS Version":                              "TestDiagnosticsPolicyRules",
+	"Duplicated TLS Version":                           "TestDiagnosticsPolicyRules",
+	"TLSv1.3 Needs Neo4j 5.24":                         "TestDiagnosticsPolicyRules",
+	"Deprecated TLS Version":                           "TestDiagnosticsPolicyRules",
+	"No Cipher":                                        "TestDiagnosticsPolicyRules",
+	"Invalid Cipher Name":                              "TestDiagnosticsPolicyRules",
+	"Duplicated Cipher":                                "TestDiagnosticsPolicyRules",
+	"Policy Trusts Anyone":                             "TestDiagnosticsPolicyRules",
+	"Setting Not In This Neo4j Version":                "TestDiagnosticsPolicyRules",
+	"Self-Signed Key Generation":                       "TestDiagnosticsPolicyRules",
+
+	// dbtls_channel_binding, and the binding rules of internal/neo4j.
+	"Invalid Policy Settings":                   "TestAccChannelBinding_Refusals",
+	"Channel Already Bound":                     "TestAccChannelBinding_Refusals",
+	"Conflicting Managed Blocks":                "TestDiagnosticsBindingConflicts",
+	"Cluster Certificate Lacks clientAuth":      "TestClusterEKUWarning",
+	"Cannot Remove The Binding From neo4j.conf": "TestAccDiagnostics_DestroyRefusals",
+	"Unknown Channel":                           "TestDiagnosticsBindingRules",
+	"Channel Not In This Neo4j Version":         "TestDiagnosticsBindingRules",
+	"Invalid TLS Level":                         "TestDiagnosticsBindingRules",
+	"Bolt TLS Disabled":                         "TestDiagnosticsBindingRules",
+	"tls_level Is For Bolt Only":                "TestDiagnosticsBindingRules",
+
+	// dbtls_policy_certificate.
+	"Conflicting Private Key Attributes":             "TestDiagnosticsKeyChoice",
+	"Missing Private Key":                            "TestDiagnosticsKeyChoice",
+	"Missing private_key_wo_version":                 "TestDiagnosticsKeyChoice",
+	"private_key_wo_version Without private_key_wo":  "TestDiagnosticsKeyChoice",
+	"Invalid Certificate":                            "TestAccPolicyCertificate_Refusals",
+	"Invalid Trusted Certificate":                    "TestDiagnosticsCertificateMaterial",
+	"Invalid Certificate Revocation List":            "TestAccPolicyCertificate_Refusals",
+	"Invalid Private Key":                            "TestAccPolicyCertificate_Refusals",
+	"Encrypted Private Key":                          "TestAccPolicyCertificate_Refusals",
+	"Unsupported Key Type":                           "TestAccPolicyCertificate_Refusals",
+	"Private Key Does Not Match The Certificate":     "TestAccPolicyCertificate_Refusals",
+	"Certificate Has Expired":                        "TestCheckCertMaterial",
+	"Certificate Not Yet Valid":                      "TestAccPolicyCertificate_Refusals",
+	"Certificate Expires Soon":                       "TestCheckCertMaterial",
+	"Certificate Chain Out Of Order":                 "TestCheckCertMaterial",
+	"Revocation List Without A Trusted Signer":       "TestCheckCertMaterial",
+	"Revocation List Out Of Date":                    "TestDiagnosticsCertificateMaterial",
+	"Cannot Read The Key On The Host":                "TestDiagnosticsCertificateMaterial",
+	"Certificate Does Not Match The Key On The Host": "TestAccGuide_RotatingCertificates",
+	"Two Files At One Path":                          "TestDiagnosticsCertificateMaterial",
+	"Cannot Inspect Certificate File":                "TestDiagnosticsCertificateHost",
+	"Cannot Inspect Policy Directory":                "TestDiagnosticsCertificateHost",
+	"Policy Directory Missing":                       "TestDiagnosticsCertificateHost",
+	"Cannot Read Certificate File":                   "TestDiagnosticsCertificateHost",
+	"Cannot Write Certificate File":                  "TestPolicyCertificateApplyRollsBack",
+	"Cannot Remove Certificate File":                 "TestAccDiagnostics_DestroyRefusals",
+	"File Left In Place":                             "TestAccDiagnostics_DestroyRefusals",
+	"Cannot Import Certificate":                      "TestDiagnosticsImport",
+	"Cannot Encode Private Key":                      "unreachable: the key was parsed as RSA or EC just before, and every such key encodes as PKCS#8",
+	"Cannot Record The Key's Digest":                 "unreachable: crypto/rand.Read does not fail on the platforms the provider is built for",
+
+	// dbtls_endpoint and with_sslmode.
+	"Invalid Endpoint URL":              "TestAccEndpoint_InvalidInput",
+	"Invalid Timeout":                   "TestAccEndpoint_InvalidInput",
+	"Invalid Policy Setting":            "TestAccEndpoint_InvalidInput",
+	"Invalid Expectation":               "TestAccEndpoint_InvalidInput",
+	"Invalid Endpoint Input":            "TestAccEndpoint_InvalidInput",
+	"Endpoint Violates Its Declaration": "TestAccEndpoint_RequireAndFailOnViolation",
+	"Invalid Policy":                    "unreachable: internal/probe reports every bad policy setting as a FieldError (Invalid Policy Setting); this is its guard",
+	"Endpoint Probe Failed":             "unreachable: internal/probe fails only on bad input, as an InputError (Invalid Endpoint Input); this is its guard",
+	"Weak sslmode":                      "TestAccFunctionWithSSLMode",
+	"Invalid Connection String":         "TestAccFunctionWithSSLMode",
+}
+
+func TestDiagnosticsDocumented(t *testing.T) {
+	t.Parallel()
+	emitted, where := emittedSummaries(t)
+	documented := documentedSummaries(t)
+	if len(emitted) < 50 {
+		t.Fatalf("found only %d summaries in the source: the extraction is broken", len(emitted))
+	}
+	for s, sev := range emitted {
+		switch doc, ok := documented[s]; {
+		case !ok:
+			t.Errorf("%q (%s, %s) is not in the table of %s: add a row", s, sev, where[s][0], diagnosticsDoc)
+		case doc != sev.String():
+			t.Errorf("%s says %q is %q, but the code emits it as %q (%s)", diagnosticsDoc, s, doc, sev, where[s][0])
+		}
+		if diagnosticTests[s] == "" {
+			t.Errorf("%q (%s) has no entry in diagnosticTests: name the test that triggers it", s, where[s][0])
+		}
+	}
+	for s := range documented {
+		if _, ok := emitted[s]; !ok {
+			t.Errorf("%s lists %q, which the provider no longer emits: remove the row", diagnosticsDoc, s)
+		}
+	}
+	bodies := testFunctionSources(t)
+	for s, test := range diagnosticTests {
+		if _, ok := emitted[s]; !ok {
+			t.Errorf("diagnosticTests has %q, which the provider no longer emits", s)
+			continue
+		}
+		if strings.HasPrefix(test, "unreachable: ") || strings.HasPrefix(test, "untested: ") {
+			continue
+		}
+		body, ok := bodies[test]
+		switch {
+		case !ok:
+			t.Errorf("diagnosticTests names %s for %q, but there is no such test in this package", test, s)
+		case !strings.Contains(strings.ReplaceAll(body, `\`, ""), s):
+			t.Errorf("%s is named for %q, but never mentions it, so it cannot check for it", test, s)
+		}
+	}
+}
+
+// testFunctionSources returns the source of every Test function in this package's _test.go files.
+func testFunctionSources(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob("*_test.go")
+	must(t, err)
+	out := map[string]string{}
+	fset := token.NewFileSet()
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		must(t, err)
+		f, err := parser.ParseFile(fset, file, src, 0)
+		must(t, err)
+		for _, decl := range f.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Test") {
+				out[fn.Name.Name] = string(src[fset.Position(fn.Pos()).Offset:fset.Position(fn.End()).Offset])
+			}
+		}
+	}
+	return out
+}
+
+// ---- Tests for the summaries no other test triggers ----
+
+// summariesOf lists a diagnostics' summaries, "E:" for errors and "W:" for warnings.
+func summariesOf(ds diag.Diagnostics) []string {
+	var out []string
+	for _, d := range ds {
+		sev := "W:"
+		if d.Severity() == diag.SeverityError {
+			sev = "E:"
+		}
+		out = append(out, sev+d.Summary())
+	}
+	return out
+}
+
+// wantSummary fails unless ds holds the summary with the severity ("E:..." or "W:...").
+func wantSummary(t *testing.T, what string, ds diag.Diagnostics, want string) {
+	t.Helper()
+	if !slices.Contains(summariesOf(ds), want) {
+		t.Errorf("%s: diagnostics %q, want %q", what, summariesOf(ds), want)
+	}
+}
+
+// canceled is a context whose every host operation fails: the local host checks it first.
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+// localTarget is the local machine with NEO4J_HOME home and its conf/neo4j.conf, for version v.
+func localTarget(v, home string) *target {
+	return &target{Version: neo4j.MustParseVersion(v), Neo4jHome: home, ConfigFile: filepath.Join(home, "conf", "neo4j.conf"), Host: host.NewLocal()}
+}
+
+func TestDiagnosticsTargetFields(t *testing.T) {
+	t.Parallel()
+	var diags diag.Diagnostics
+	validateTargetFields(types.StringNull(), types.StringValue("var/lib/neo4j"), types.StringValue("/etc/neo4j/../neo4j.conf"), path.Empty(), &diags)
+	wantSummary(t, "relative neo4j_home", diags, "E:Invalid neo4j_home")
+	wantSummary(t, "config_file with ..", diags, "E:Invalid Config File")
+
+	_, diags = newTestProviderData().targetFromSettings(context.Background(), map[string]string{"name": "p"}, nil)
+	wantSummary(t, "settings without neo4j_version", diags, "E:Corrupt State")
+}
+
+// nullSSH is an ssh block with every field null, as Terraform decodes one that sets nothing.
+func nullSSH() *sshModel {
+	return &sshModel{Host: types.StringNull(), Port: types.Int64Null(), User: types.StringNull(), PrivateKey: types.StringNull(),
+		PrivateKeyPassphrase: types.StringNull(), Agent: types.BoolNull(), KnownHosts: types.StringNull(), HostKey: types.StringNull(),
+		Sudo: types.BoolNull(), Timeout: types.StringNull()}
+}
+
+func TestDiagnosticsSSH(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := nullSSH()
+	m.Host, m.Timeout = types.StringValue("graph-1.internal"), types.StringValue("soon")
+	_, diags := sshConfigFrom(m, nil, path.Root("ssh"))
+	wantSummary(t, "timeout soon", diags, "E:Invalid SSH Timeout")
+	// No user, no known_hosts, no credentials.
+	wantSummary(t, "a host alone", diags, "E:Invalid SSH Configuration")
+
+	// The provider's block is a template without host, and the resource adds none.
+	d := newTestProviderData()
+	d.defaults = targetSpec{Version: "5.26", Neo4jHome: "/var/lib/neo4j", SSH: &host.SSHConfig{User: "deploy", Agent: true}}
+	_, diags = d.resolveTarget(ctx, types.StringNull(), types.StringNull(), nil)
+	wantSummary(t, "no host anywhere", diags, "E:SSH Host Missing")
+
+	// A policy on another host: its settings must say how to reach it, and credentials must exist.
+	remote := "ssh://deploy@graph-1.internal:22"
+	d = newTestProviderData()
+	_, diags = d.sshFromSettings(map[string]string{"target": remote}, nil)
+	wantSummary(t, "settings without ssh", diags, "E:Policy Settings Without Connection")
+	_, diags = d.sshFromSettings(map[string]string{"target": remote, "ssh": `{"host":"graph-1.internal","user":"deploy"}`}, nil)
+	wantSummary(t, "no credentials", diags, "E:No SSH Credentials")
+	own := nullSSH()
+	own.Host, own.User, own.Agent = types.StringValue("graph-2.internal"), types.StringValue("deploy"), types.BoolValue(true)
+	_, diags = d.sshFromSettings(map[string]string{"target": remote, "ssh": `{"host":"graph-1.internal","user":"deploy"}`}, own)
+	wantSummary(t, "another host than the policy's", diags, "E:SSH Target Differs From The Policy's")
+}
+
+// The policy's checks of the host, each with the condition that provokes it.
+func TestDiagnosticsPolicyHost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	home := newHome(t, realisticConf)
+	r := &sslPolicyResource{data: newTestProviderData()}
+	model := sslPolicyResourceModel{Owner: types.StringNull(), Group: types.StringNull()}
+	resolve := func(v string, tgt *target) *neo4j.Policy {
+		t.Helper()
+		p, problems := neo4j.ResolvePolicy(tgt.Version, tgt.Neo4jHome, neo4j.PolicyInput{Name: "p"})
+		if p == nil {
+			t.Fatalf("ResolvePolicy: %v", problems)
+		}
+		return p
+	}
+
+	gone := localTarget("5.26", filepath.Join(home, "gone"))
+	wantSummary(t, "missing home", r.preflight(ctx, gone, resolve("5.26", gone), model, true), "E:neo4j_home Does Not Exist")
+	tgt := localTarget("5.26", home)
+	pol := resolve("5.26", tgt)
+	wantSummary(t, "host unreachable", r.preflight(canceled(), tgt, pol, model, true), "E:Cannot Inspect neo4j_home")
+	bad := model
+	bad.Group = types.StringValue("no-such-group-dbtls")
+	wantSummary(t, "unknown group", r.preflight(ctx, tgt, pol, bad, true), "E:Unknown Group")
+	_, diags := r.apply(canceled(), tgt, pol, model, nil, true)
+	wantSummary(t, "host unreachable", diags, "E:Cannot Create Policy Directory")
+	_, diags = readDirectories(canceled(), tgt.Host, pol.Directories(), "", "")
+	wantSummary(t, "host unreachable", diags, "E:Cannot Inspect Directory")
+
+	// Neo4j 3.5: the policy writes lines, so a config file that cannot be read or written stops it.
+	t35 := localTarget("3.5", home)
+	p35 := resolve("3.5", t35)
+	realConf := filepath.Join(home, "conf", "neo4j.conf.real")
+	must(t, os.Rename(t35.ConfigFile, realConf))
+	must(t, os.Symlink(realConf, t35.ConfigFile))
+	wantSummary(t, "symlinked neo4j.conf", r.preflight(ctx, t35, p35, model, true), "E:Cannot Read Config File")
+	_, diags = r.readRendered(ctx, t35, "p")
+	wantSummary(t, "symlinked neo4j.conf", diags, "E:Cannot Read neo4j.conf")
+	must(t, os.Remove(t35.ConfigFile))
+	must(t, os.Rename(realConf, t35.ConfigFile))
+
+	// The write of neo4j.conf fails: the directories created for the policy are removed again.
+	before := snapshot(t, filepath.Join(home, "certificates"))
+	failing := *t35
+	failing.Host = failingHost{Host: host.NewLocal(), failPath: t35.ConfigFile}
+	_, diags = r.apply(ctx, &failing, p35, model, nil, true)
+	wantSummary(t, "neo4j.conf not writable", diags, "E:Cannot Write neo4j.conf")
+	if after := snapshot(t, filepath.Join(home, "certificates")); after != before {
+		t.Errorf("a failed apply left directories behind:\n--- before\n%s\n--- after\n%s", before, after)
+	}
+	hostCheck(t, checkFileEquals(t35.ConfigFile, realisticConf))
+}
+
+func TestDiagnosticsImport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	home := newHome(t, realisticConf)
+	d := newTestProviderData()
+	d.defaults = targetSpec{Version: "5.26", Neo4jHome: home}
+
+	var resp resource.ImportStateResponse
+	(&sslPolicyResource{data: d}).ImportState(ctx, resource.ImportStateRequest{ID: "../etc"}, &resp)
+	wantSummary(t, "policy import ID ../etc", resp.Diagnostics, "E:Invalid Import ID")
+	resp = resource.ImportStateResponse{}
+	(&channelBindingResource{data: d}).ImportState(ctx, resource.ImportStateRequest{ID: "telnet"}, &resp)
+	wantSummary(t, "binding import ID telnet", resp.Diagnostics, "E:Invalid Import ID")
+
+	// No directory to import.
+	m := sslPolicyResourceModel{Name: types.StringValue("p"), BaseDirectory: types.StringNull()}
+	wantSummary(t, "policy without directory", (&sslPolicyResource{data: d}).fillImported(ctx, &m), "E:Cannot Import Policy")
+	// A directory, but no certificate in it.
+	must(t, os.MkdirAll(filepath.Join(home, "certificates", "p"), 0o755))
+	resp = resource.ImportStateResponse{}
+	(&policyCertificateResource{data: d}).ImportState(ctx, resource.ImportStateRequest{ID: "p"}, &resp)
+	wantSummary(t, "certificate missing", resp.Diagnostics, "E:Cannot Import Certificate")
+}
+
+// privateState stands in for the framework's private state.
+type privateState struct{ raw []byte }
+
+func (p privateState) GetKey(context.Context, string) ([]byte, diag.Diagnostics) { return p.raw, nil }
+
+func TestDiagnosticsPrivateState(t *testing.T) {
+	t.Parallel()
+	garbled := privateState{raw: []byte("{not json")}
+	_, diags := getPrivate(context.Background(), garbled)
+	wantSummary(t, "policy", diags, "W:Unreadable Private State")
+	_, diags = getCertPrivate(context.Background(), garbled)
+	wantSummary(t, "certificate", diags, "W:Unreadable Private State")
+}
+
+// Every rule of neo4j.ResolvePolicy, with the summary it reports.
+func TestDiagnosticsPolicyRules(t *testing.T) {
+	t.Parallel()
+	const home = "/var/lib/neo4j"
+	s := func(v string) *string { return &v }
+	b := func(v bool) *bool { return &v }
+	for _, tc := range []struct {
+		version string
+		in      neo4j.PolicyInput
+		want    string
+	}{
+		{"5.26", neo4j.PolicyInput{Name: "../etc"}, "E:Invalid Policy Name"},
+		{"3.5", neo4j.PolicyInput{Name: "legacy"}, "E:Reserved Policy Name"},
+		{"5.26", neo4j.PolicyInput{Name: "p", BaseDirectory: s(".")}, "E:Invalid Base Directory"},
+		{"5.26", neo4j.PolicyInput{Name: "p", BaseDirectory: s("/etc/neo4j-certs")}, "E:Base Directory Outside neo4j_home"},
+		{"5.26", neo4j.PolicyInput{Name: "p", PrivateKey: s("")}, "E:Invalid File Name"},
+		{"5.26", neo4j.PolicyInput{Name: "p", PrivateKey: s("/etc/ssl/key.pem")}, "E:Path Escapes The Policy Directory"},
+		{"5.26", neo4j.PolicyInput{Name: "p", PrivateKey: s("both.pem"), PublicCertificate: s("both.pem")}, "E:Key And Certificate Share A Path"},
+		{"5.26", neo4j.PolicyInput{Name: "p", TrustedDir: s(".")}, "E:Invalid Directory"},
+		{"3.5", neo4j.PolicyInput{Name: "p", TrustedDir: s("trusted")}, "E:Neo4j 3.5 Needs An Absolute Path"},
+		{"5.26", neo4j.PolicyInput{Name: "p", RevokedDir: s("/etc/crls")}, "E:Directory Outside neo4j_home"},
+		{"5.26", neo4j.PolicyInput{Name: "p", TrustedDir: s("ca"), RevokedDir: s("ca")}, "E:Trusted And Revoked Share A Directory"},
+		{"5.26", neo4j.PolicyInput{Name: "p", PrivateKey: s("trusted")}, "E:File And Directory Share A Path"},
+		{"5.26", neo4j.PolicyInput{Name: "p", ClientAuth: s("SOMETIMES")}, "E:Invalid Client Authentication"},
+		{"5.26", neo4j.PolicyInput{Name: "p", TLSVersions: []string{}}, "E:No TLS Version"},
+		{"5.26", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"SSLv3"}}, "E:Unknown TLS Version"},
+		{"5.26", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.2", "TLSv1.2"}}, "E:Duplicated TLS Version"},
+		{"5.20", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.3"}}, "E:TLSv1.3 Needs Neo4j 5.24"},
+		{"5.26", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.1", "TLSv1.2"}}, "W:Deprecated TLS Version"},
+		{"5.26", neo4j.PolicyInput{Name: "p", Ciphers: []string{}}, "E:No Cipher"},
+		{"5.26", neo4j.PolicyInput{Name: "p", Ciphers: []string{"TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384"}}, "E:Invalid Cipher Name"},
+		{"5.26", neo4j.PolicyInput{Name: "p", Ciphers: []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"}}, "E:Duplicated Cipher"},
+		{"5.26", neo4j.PolicyInput{Name: "p", TrustAll: b(true)}, "W:Policy Trusts Anyone"},
+		{"5.26", neo4j.PolicyInput{Name: "p", AllowKeyGeneration: b(false)}, "E:Setting Not In This Neo4j Version"},
+		{"3.5", neo4j.PolicyInput{Name: "p", AllowKeyGeneration: b(true)}, "W:Self-Signed Key Generation"},
+	} {
+		_, problems := neo4j.ResolvePolicy(neo4j.MustParseVersion(tc.version), home, tc.in)
+		var diags diag.Diagnostics
+		appendFieldErrors(&diags, problems)
+		wantSummary(t, fmt.Sprintf("%s %+v", tc.version, tc.in), diags, tc.want)
+	}
+}
+
+// Every rule of neo4j.ResolveBinding, with the summary it reports.
+func TestDiagnosticsBindingRules(t *testing.T) {
+	t.Parallel()
+	level := func(v string) *string { return &v }
+	for _, tc := range []struct {
+		version, channel string
+		tlsLevel         *string
+		want             string
+	}{
+		{"5.26", "telnet", nil, "E:Unknown Channel"},
+		{"5.26", "fabric", nil, "E:Channel Not In This Neo4j Version"},
+		{"5.26", "bolt", level("ALWAYS"), "E:Invalid TLS Level"},
+		{"5.26", "bolt", level("DISABLED"), "W:Bolt TLS Disabled"},
+		{"5.26", "https", level("REQUIRED"), "E:tls_level Is For Bolt Only"},
+	} {
+		p, problems := neo4j.ResolvePolicy(neo4j.MustParseVersion(tc.version), "/var/lib/neo4j", neo4j.PolicyInput{Name: "p"})
+		if p == nil {
+			t.Fatal(problems)
+		}
+		_, problems = neo4j.ResolveBinding(p, tc.channel, tc.tlsLevel)
+		var diags diag.Diagnostics
+		appendFieldErrors(&diags, problems)
+		wantSummary(t, tc.channel, diags, tc.want)
+	}
+}
+
+// A key the binding writes, set in a managed block of another resource.
+func TestDiagnosticsBindingConflicts(t *testing.T) {
+	t.Parallel()
+	home := newHome(t, realisticConf)
+	tgt := localTarget("5.26", home)
+	p, _ := neo4j.ResolvePolicy(tgt.Version, home, neo4j.PolicyInput{Name: "p"})
+	b, _ := neo4j.ResolveBinding(p, "bolt", nil)
+	other := neo4j.PolicyBlockID("legacy_tls")
+	conf, err := neo4j.ParseConf([]byte("server.memory.heap.max_size=512m\n" + neo4j.BeginMarker(other) + "\nserver.bolt.tls_level=OPTIONAL\n" + neo4j.EndMarker(other) + "\n"))
+	must(t, err)
+	_, diags := bindingConflicts(conf, tgt, b, "comment_out", true)
+	wantSummary(t, "key in another block", diags, "E:Conflicting Managed Blocks")
+}
+
+func TestDiagnosticsKeyChoice(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		wo, pem, version bool
+		want             string
+	}{
+		{true, true, true, "E:Conflicting Private Key Attributes"},
+		{false, false, false, "E:Missing Private Key"},
+		{true, false, false, "E:Missing private_key_wo_version"},
+		{false, true, true, "E:private_key_wo_version Without private_key_wo"},
+	} {
+		m := policyCertificateResourceModel{PrivateKeyWO: types.StringNull(), PrivateKeyPEM: types.StringNull(), PrivateKeyWOVersion: types.StringNull()}
+		if tc.wo {
+			m.PrivateKeyWO = types.StringValue("key")
+		}
+		if tc.pem {
+			m.PrivateKeyPEM = types.StringValue("key")
+		}
+		if tc.version {
+			m.PrivateKeyWOVersion = types.StringValue("1")
+		}
+		wantSummary(t, fmt.Sprintf("%+v", tc), validateKeyChoice(m), tc.want)
+	}
+}
+
+func TestDiagnosticsCertificateMaterial(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ca := pkitest.NewCA(t, "Material CA")
+	leaf := ca.Issue(t, pkitest.Options{})
+
+	m := policyCertificateResourceModel{CertificatePEM: types.StringValue(leaf.CertPEM), RevocationListsPEM: types.SetNull(types.StringType),
+		TrustedCertificatesPEM: types.SetValueMust(types.StringType, []attr.Value{types.StringValue("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")})}
+	_, diags := parseCertMaterial(ctx, m)
+	wantSummary(t, "garbage in trusted_certificates_pem", diags, "E:Invalid Trusted Certificate")
+
+	// A CRL whose next update is past.
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: time.Now().Add(-72 * time.Hour), NextUpdate: time.Now().Add(-time.Hour),
+	}, ca.Cert, ca.Key)
+	must(t, err)
+	crl, err := x509.ParseRevocationList(der)
+	must(t, err)
+	diags = checkCertMaterial(&certMaterial{chain: []*x509.Certificate{leaf.Cert}, trusted: []*x509.Certificate{ca.Cert}, crls: []*x509.RevocationList{crl}}, true, 0, time.Now())
+	wantSummary(t, "stale CRL", diags, "W:Revocation List Out Of Date")
+
+	// A new certificate while the key stays, and the key on the host cannot be read.
+	home := newHome(t, realisticConf)
+	wantSummary(t, "no key on the host", checkCertHostKeyMatches(ctx, localTarget("5.26", home), filepath.Join(home, "certificates", "p", "private.key"), leaf.Cert),
+		"E:Cannot Read The Key On The Host")
+
+	// The key named like the certificate's copy in trusted/.
+	base := filepath.Join(home, "certificates", "p")
+	s := map[string]string{"neo4j_home": home, "private_key_path": filepath.Join(base, "trusted", "public.crt"),
+		"public_certificate_path": filepath.Join(base, "public.crt"), "trusted_dir_path": filepath.Join(base, "trusted"), "revoked_dir_path": filepath.Join(base, "revoked")}
+	wantSummary(t, "key at the trusted copy's path", checkCertLayout(s, certLayout(s, &certMaterial{chain: []*x509.Certificate{leaf.Cert}})), "E:Two Files At One Path")
+}
+
+// The certificate's checks of the host before it writes.
+func TestDiagnosticsCertificateHost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	home := newHome(t, realisticConf)
+	base := filepath.Join(home, "certificates", "p")
+	ca := pkitest.NewCA(t, "Host CA")
+	leaf := ca.Issue(t, pkitest.Options{})
+	s := map[string]string{
+		"name": "p", "neo4j_version": "5.26", "neo4j_home": home, "target": "local", "base_directory": "certificates/p",
+		"base_directory_path": base, "private_key_path": filepath.Join(base, "private.key"), "public_certificate_path": filepath.Join(base, "public.crt"),
+		"trusted_dir_path": filepath.Join(base, "trusted"), "revoked_dir_path": filepath.Join(base, "revoked"),
+	}
+	policy, diags := types.MapValueFrom(ctx, types.StringType, s)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	m := policyCertificateResourceModel{Policy: policy, CertificatePEM: types.StringValue(leaf.CertPEM), Owner: types.StringNull(), Group: types.StringNull(),
+		TrustedCertificatesPEM: types.SetNull(types.StringType), RevocationListsPEM: types.SetNull(types.StringType)}
+	mat, diags := parseCertMaterial(ctx, m)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	key, diags := parseCertKey(leaf.KeyPEM(t), path.Root("private_key_wo"))
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	tgt := localTarget("5.26", home)
+	r := &policyCertificateResource{}
+
+	_, diags = r.apply(ctx, tgt, m, mat, key, nil, certificatePrivate{})
+	wantSummary(t, "no policy directories", diags, "E:Policy Directory Missing")
+	for _, d := range []string{"trusted", "revoked"} {
+		must(t, os.MkdirAll(filepath.Join(base, d), 0o755))
+	}
+	_, diags = r.apply(canceled(), tgt, m, mat, key, nil, certificatePrivate{})
+	wantSummary(t, "host unreachable", diags, "E:Cannot Inspect Policy Directory")
+	_, diags = observeCertFiles(canceled(), tgt.Host, []string{s["public_certificate_path"]}, s["private_key_path"], "", "", certificatePrivate{})
+	wantSummary(t, "host unreachable", diags, "E:Cannot Inspect Certificate File")
+
+	must(t, os.Symlink("/etc/hostname", s["public_certificate_path"]))
+	before := snapshot(t, home)
+	_, diags = r.apply(ctx, tgt, m, mat, key, nil, certificatePrivate{})
+	wantSummary(t, "symlink at public.crt", diags, "E:Cannot Read Certificate File")
+	if after := snapshot(t, home); after != before {
+		t.Errorf("a refused apply changed the host:\n--- before\n%s\n--- after\n%s", before, after)
+	}
+}
+
+// What destroy cannot do, run as a user would: a certificate file replaced by a symlink or a directory,
+// and a neo4j.conf replaced by a symlink, so that neither block can be removed.
+func TestAccDiagnostics_DestroyRefusals(t *testing.T) {
+	home := newHome(t, realisticConf)
+	base := filepath.Join(home, "certificates", "p")
+	conf := filepath.Join(home, "conf", "neo4j.conf")
+	ca := pkitest.NewCA(t, "Destroy CA")
+	leaf := ca.Issue(t, pkitest.Options{})
+	c := newTFCLI(t, `
+terraform {
+  required_providers {
+    dbtls = {
+      source = "dbtls/dbtls"
+    }
+  }
+}
+`+providerBlock("5.26", home)+`
+variable "cert" {
+  type = string
+}
+variable "key" {
+  type      = string
+  ephemeral = true
+}
+resource "dbtls_ssl_policy" "p" {
+  name = "p"
+}
+resource "dbtls_policy_certificate" "p" {
+  policy                 = dbtls_ssl_policy.p.settings
+  certificate_pem        = var.cert
+  private_key_wo         = var.key
+  private_key_wo_version = 1
+}
+resource "dbtls_channel_binding" "bolt" {
+  channel = "bolt"
+  policy  = dbtls_ssl_policy.p.settings
+}
+`)
+	c.setVars(map[string]any{"cert": leaf.CertPEM, "key": leaf.KeyPEM(t)})
+	c.apply()
+
+	// The certificate: a symlink where public.crt was (never removed through), a directory where the
+	// copy in trusted/ was (not this resource's).
+	cert, copyPath := filepath.Join(base, "public.crt"), filepath.Join(base, "trusted", "public.crt")
+	must(t, os.Remove(cert))
+	must(t, os.Symlink("/etc/hostname", cert))
+	must(t, os.Remove(copyPath))
+	must(t, os.MkdirAll(filepath.Join(copyPath, "sub"), 0o755))
+	code, out := c.run("destroy", "-auto-approve", "-refresh=false", "-target=dbtls_policy_certificate.p")
+	if code != 1 {
+		t.Fatalf("destroy exited %d, want 1:\n%s", code, out)
+	}
+	mustMatch(t, "destroying the certificate", out, `Error: Cannot Remove Certificate File`, `Warning: File Left In Place`)
+	hostCheck(t, checkAbsent(filepath.Join(base, "private.key")))
+	c.mustRun("state", "rm", "dbtls_policy_certificate.p")
+
+	// neo4j.conf: a symlink, which the provider never writes through.
+	realConf := conf + ".real"
+	must(t, os.Rename(conf, realConf))
+	must(t, os.Symlink(realConf, conf))
+	code, out = c.run("destroy", "-auto-approve", "-refresh=false", "-target=dbtls_channel_binding.bolt")
+	if code != 1 {
+		t.Fatalf("destroy exited %d, want 1:\n%s", code, out)
+	}
+	mustMatch(t, "destroying the binding", out, `Error: Cannot Remove The Binding From neo4j\.conf`)
+	c.mustRun("state", "rm", "dbtls_channel_binding.bolt")
+	code, out = c.run("destroy", "-auto-approve", "-refresh=false")
+	if code != 1 {
+		t.Fatalf("destroy exited %d, want 1:\n%s", code, out)
+	}
+	mustMatch(t, "destroying the policy", out, `Error: Cannot Remove The Policy's Lines From neo4j\.conf`)
+	b, err := os.ReadFile(realConf)
+	must(t, err)
+	if !bytes.Contains(b, []byte(neo4j.BeginMarker(neo4j.BindingBlockID("bolt")))) {
+		t.Errorf("the binding's block was removed through the symlink")
+	}
+}

@@ -1,0 +1,468 @@
+package provider
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
+	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
+	"github.com/dbtls/terraform-provider-dbtls/internal/probe"
+	"github.com/dbtls/terraform-provider-dbtls/internal/testenv"
+)
+
+// The guides in docs/guides/ each show one configuration, kept in examples/guides/<guide>/main.tf so that
+// `make test` formats and validates it. The tests here apply exactly that file with the real Terraform CLI
+// and a provider binary built from this tree (dev_overrides, as a user would run it; cli_test.go), against
+// a throwaway NEO4J_HOME or local servers, and check what the guide says happens.
+
+// newGuide starts a Terraform working directory holding the guide's example as main.tf. HOME points at an
+// empty directory, so nothing of the machine's ~/.postgresql or ~/.terraform.d takes part.
+func newGuide(t *testing.T, guide string) *tfCLI {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "examples", "guides", guide, "main.tf"))
+	must(t, err)
+	c := newTFCLI(t, string(src))
+	c.env = append(c.env, "HOME="+t.TempDir())
+	return c
+}
+
+// setVars writes the input variables into terraform.tfvars.json, replacing the previous ones.
+func (c *tfCLI) setVars(vars map[string]any) {
+	c.t.Helper()
+	b, err := json.MarshalIndent(vars, "", "  ")
+	must(c.t, err)
+	must(c.t, os.WriteFile(filepath.Join(c.dir, "terraform.tfvars.json"), b, 0o600))
+}
+
+// apply runs terraform apply and fails the test unless it succeeds.
+func (c *tfCLI) apply() string {
+	c.t.Helper()
+	return c.mustRun("apply", "-auto-approve", "-input=false")
+}
+
+// plan runs terraform plan -detailed-exitcode: 0 no changes, 1 error, 2 changes.
+func (c *tfCLI) plan(extra ...string) (int, string) {
+	c.t.Helper()
+	return c.run(append([]string{"plan", "-detailed-exitcode", "-input=false"}, extra...)...)
+}
+
+// expectPlan asserts the exit code of terraform plan -detailed-exitcode and returns the output.
+func (c *tfCLI) expectPlan(want int, why string) string {
+	c.t.Helper()
+	code, out := c.plan()
+	if code != want {
+		c.t.Fatalf("%s: terraform plan -detailed-exitcode exited %d, want %d:\n%s", why, code, want, out)
+	}
+	return out
+}
+
+// output decodes one root module output.
+func (c *tfCLI) output(name string, v any) {
+	c.t.Helper()
+	out := c.mustRun("output", "-json", name)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		c.t.Fatalf("terraform output %s: %v\n%s", name, err, out)
+	}
+}
+
+// mustMatch fails the test unless out matches every pattern.
+func mustMatch(t *testing.T, what, out string, patterns ...string) {
+	t.Helper()
+	for _, p := range patterns {
+		if !regexp.MustCompile(p).MatchString(out) {
+			t.Errorf("%s does not match %s:\n%s", what, p, out)
+		}
+	}
+}
+
+// checkWarnings returns the details of the warnings with the given summary in the diagnostics of a
+// terraform plan -json run.
+func checkWarnings(t *testing.T, jsonLines, summary string) []string {
+	t.Helper()
+	var details []string
+	for _, line := range strings.Split(jsonLines, "\n") {
+		var msg struct {
+			Type       string `json:"type"`
+			Diagnostic struct {
+				Severity string `json:"severity"`
+				Summary  string `json:"summary"`
+				Detail   string `json:"detail"`
+			} `json:"diagnostic"`
+		}
+		if json.Unmarshal([]byte(line), &msg) != nil || msg.Type != "diagnostic" {
+			continue
+		}
+		if msg.Diagnostic.Severity == "warning" && msg.Diagnostic.Summary == summary {
+			details = append(details, msg.Diagnostic.Detail)
+		}
+	}
+	return details
+}
+
+// hostCheck runs a check function of the other tests (they take a *terraform.State and ignore it).
+func hostCheck(t *testing.T, checks ...func(*terraform.State) error) {
+	t.Helper()
+	for _, f := range checks {
+		if err := f(nil); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// ---- Migrating a hand-edited neo4j.conf ----
+
+// handEditedBolt is what an administrator added to neo4j.conf to turn on TLS for Bolt.
+const handEditedBolt = "\n# TLS for Bolt, set up by hand\n" +
+	"dbms.ssl.policy.bolt.enabled=true\n" +
+	"dbms.ssl.policy.bolt.base_directory=certificates/bolt\n" +
+	"dbms.ssl.policy.bolt.client_auth=NONE\n" +
+	"server.bolt.tls_level=OPTIONAL\n"
+
+// The guide's example adopts a hand-made Bolt set-up: the policy and its files are imported, the
+// hand-written lines are commented out in favour of the managed block, the next plan is empty, and a
+// destroy gives back neo4j.conf byte for byte.
+func TestAccGuide_MigratingNeo4jConf(t *testing.T) {
+	original := append(append([]byte{}, realisticConf...), handEditedBolt...)
+	home := newHome(t, original)
+	conf := filepath.Join(home, "conf", "neo4j.conf")
+	base := filepath.Join(home, "certificates", "bolt")
+	me := currentUser(t)
+	ca := pkitest.NewCA(t, "Hand-made CA")
+	leaf := ca.Issue(t, pkitest.Options{CommonName: "graph-1.internal"})
+	// The hand-made tree: a key readable by its group, the certificate, the CA under a name of its own.
+	for _, d := range []string{"trusted", "revoked"} {
+		must(t, os.MkdirAll(filepath.Join(base, d), 0o755))
+	}
+	must(t, os.WriteFile(filepath.Join(base, "private.key"), []byte(leaf.KeyPEM(t)), 0o640))
+	must(t, os.WriteFile(filepath.Join(base, "public.crt"), []byte(leaf.CertPEM), 0o644))
+	must(t, os.WriteFile(filepath.Join(base, "trusted", "ca.crt"), []byte(ca.CertPEM), 0o644))
+
+	c := newGuide(t, "migrating-neo4j-conf")
+	c.setVars(map[string]any{
+		"neo4j_home": home, "owner": me.user, "group": me.group,
+		"certificate_pem": leaf.CertPEM, "private_key_pem": leaf.KeyPEM(t), "ca_certificate_pem": ca.CertPEM,
+	})
+
+	code, out := c.plan()
+	if code != 2 {
+		t.Fatalf("first plan exited %d, want 2:\n%s", code, out)
+	}
+	mustMatch(t, "the first plan", out,
+		`dbtls_ssl_policy\.bolt: Preparing import\.\.\. \[id=bolt\]`,
+		`dbtls_policy_certificate\.bolt: Preparing import\.\.\. \[id=bolt\]`,
+		`(?s)# dbtls_channel_binding\.bolt will be created.*commented_out += \[\s*\+ "dbms\.ssl\.policy\.bolt\.enabled=true",`,
+		`Plan: 2 to import, 1 to add, 2 to change, 0 to destroy\.`,
+	)
+	c.apply()
+
+	b, err := os.ReadFile(conf)
+	must(t, err)
+	for _, l := range []string{"dbms.ssl.policy.bolt.enabled=true", "dbms.ssl.policy.bolt.base_directory=certificates/bolt",
+		"dbms.ssl.policy.bolt.client_auth=NONE", "server.bolt.tls_level=OPTIONAL"} {
+		if !bytes.Contains(b, []byte("\n#dbtls-commented-out[dbtls_channel_binding bolt] "+l+"\n")) {
+			t.Errorf("neo4j.conf lacks the commented-out %q:\n%s", l, b)
+		}
+	}
+	hostCheck(t,
+		checkFileLines(conf, "server.bolt.tls_level=REQUIRED", "dbms.ssl.policy.bolt.tls_versions=TLSv1.2,TLSv1.3", "dbms.ssl.policy.bolt.enabled=true"),
+		checkBlockCount(conf, 1),
+		checkKeyFile(filepath.Join(base, "private.key"), leaf.Key.Public()),
+		checkMode(filepath.Join(base, "private.key"), 0o400),
+		checkFileEquals(filepath.Join(base, "trusted", "public.crt"), []byte(leaf.CertPEM)),
+		checkFileEquals(filepath.Join(base, "trusted", "trusted-"+derShort(ca.Cert)+".crt"), []byte(ca.CertPEM)),
+		// Not named as this provider names trusted files: left alone.
+		checkFileEquals(filepath.Join(base, "trusted", "ca.crt"), []byte(ca.CertPEM)),
+	)
+	// With the block removed and the lines restored, the file is the hand-edited one.
+	parsed, err := neo4j.ParseConf(b)
+	must(t, err)
+	restored, err := neo4j.ParseConf(parsed.RestoreCommented(neo4j.BindingBlockID("bolt")))
+	must(t, err)
+	if got := restored.RemoveBlock(neo4j.BindingBlockID("bolt")); !bytes.Equal(got, original) {
+		t.Errorf("neo4j.conf changed outside the block and the commented-out lines:\n%q", got)
+	}
+	var commented []string
+	c.output("commented_out", &commented)
+	if strings.Join(commented, "|") != "dbms.ssl.policy.bolt.enabled=true|dbms.ssl.policy.bolt.base_directory=certificates/bolt|dbms.ssl.policy.bolt.client_auth=NONE|server.bolt.tls_level=OPTIONAL" {
+		t.Errorf("commented_out = %q", commented)
+	}
+
+	c.expectPlan(0, "the plan after the migration")
+
+	out = c.mustRun("destroy", "-auto-approve")
+	mustMatch(t, "destroy", out, `Directory Left In Place`)
+	hostCheck(t,
+		checkFileEquals(conf, original),
+		checkAbsent(filepath.Join(base, "private.key"), filepath.Join(base, "public.crt")),
+		checkFileEquals(filepath.Join(base, "trusted", "ca.crt"), []byte(ca.CertPEM)),
+	)
+}
+
+// ---- Rotating certificates without downtime ----
+
+// The guide's sequence on one member: a renewal for the same key leaves the key file alone; the new CA is
+// trusted before anything else changes; a certificate for a new key without a new key_version is refused
+// while planning; the new key and certificate replace the old ones in place; then the old CA goes.
+func TestAccGuide_RotatingCertificates(t *testing.T) {
+	home := newHome(t, realisticConf)
+	base := filepath.Join(home, "certificates", "cluster")
+	keyFile, certFile := filepath.Join(base, "private.key"), filepath.Join(base, "public.crt")
+	me := currentUser(t)
+	oldCA, newCA := pkitest.NewCA(t, "Old cluster CA"), pkitest.NewCA(t, "New cluster CA")
+	oldTrust := filepath.Join(base, "trusted", "trusted-"+derShort(oldCA.Cert)+".crt")
+	newTrust := filepath.Join(base, "trusted", "trusted-"+derShort(newCA.Cert)+".crt")
+	first := oldCA.Issue(t, pkitest.Options{CommonName: "graph-1.internal"})
+	renewed := reissue(t, oldCA, first)
+	next := newCA.Issue(t, pkitest.Options{CommonName: "graph-1.internal"})
+
+	c := newGuide(t, "rotating-certificates")
+	step := func(cas []*pkitest.Pair, leaf *pkitest.Pair, keyVersion int) {
+		t.Helper()
+		var pems []string
+		for _, ca := range cas {
+			pems = append(pems, ca.CertPEM)
+		}
+		c.setVars(map[string]any{
+			"neo4j_home": home, "owner": me.user, "group": me.group, "trusted_ca_pems": pems,
+			"certificate_pem": leaf.CertPEM, "private_key_pem": leaf.KeyPEM(t), "key_version": keyVersion,
+		})
+	}
+	inPlace := `Plan: 0 to add, 1 to change, 0 to destroy\.`
+
+	step([]*pkitest.Pair{oldCA}, first, 1)
+	c.apply()
+	hostCheck(t, checkKeyFile(keyFile, first.Key.Public()), checkFileEquals(certFile, []byte(first.CertPEM)), checkAbsent(newTrust))
+	keyIno := inode(t, keyFile)
+
+	// A renewal for the same key: the certificate changes, the key file is not even rewritten.
+	step([]*pkitest.Pair{oldCA}, renewed, 1)
+	mustMatch(t, "the renewal's plan", c.expectPlan(2, "renewal"), inPlace)
+	c.apply()
+	hostCheck(t, checkFileEquals(certFile, []byte(renewed.CertPEM)), checkInode(t, keyFile, &keyIno))
+
+	// 1. Trust the new CA next to the old one.
+	step([]*pkitest.Pair{oldCA, newCA}, renewed, 1)
+	mustMatch(t, "the trust overlap's plan", c.expectPlan(2, "trust overlap"), inPlace, `\+ "`+regexp.QuoteMeta(newTrust)+`"`)
+	c.apply()
+	hostCheck(t, checkFileEquals(newTrust, []byte(newCA.CertPEM)), checkFileEquals(oldTrust, []byte(oldCA.CertPEM)),
+		checkInode(t, keyFile, &keyIno), checkFileEquals(certFile, []byte(renewed.CertPEM)))
+
+	// 2a. A certificate for a new key with the old key_version: refused while planning, nothing written.
+	before := snapshot(t, home)
+	step([]*pkitest.Pair{oldCA, newCA}, next, 1)
+	code, out := c.plan()
+	if code != 1 {
+		t.Fatalf("a new key without a new key_version planned with exit %d, want 1:\n%s", code, out)
+	}
+	mustMatch(t, "the refused plan", out, `Certificate Does Not Match The Key On The Host`)
+	if after := snapshot(t, home); after != before {
+		t.Errorf("a refused plan changed the host")
+	}
+
+	// 2b. The new key and certificate, with a new key_version: both replaced, in place.
+	step([]*pkitest.Pair{oldCA, newCA}, next, 2)
+	mustMatch(t, "the rotation's plan", c.expectPlan(2, "rotation"), inPlace)
+	c.apply()
+	hostCheck(t, checkKeyFile(keyFile, next.Key.Public()), checkMode(keyFile, 0o400), checkFileEquals(certFile, []byte(next.CertPEM)),
+		checkFileEquals(filepath.Join(base, "trusted", "public.crt"), []byte(next.CertPEM)), checkFileEquals(oldTrust, []byte(oldCA.CertPEM)))
+	var got struct {
+		Issuer string `json:"issuer"`
+	}
+	c.output("certificate", &got)
+	if got.Issuer != "CN=New cluster CA,O=dbtls tests" {
+		t.Errorf("output certificate.issuer = %q", got.Issuer)
+	}
+
+	// 3. Once every member presents a certificate from the new CA: drop the old one.
+	step([]*pkitest.Pair{newCA}, next, 2)
+	mustMatch(t, "the clean-up's plan", c.expectPlan(2, "old CA removed"), inPlace, `- "`+regexp.QuoteMeta(oldTrust)+`"`)
+	c.apply()
+	hostCheck(t, checkAbsent(oldTrust), checkFileEquals(newTrust, []byte(newCA.CertPEM)), checkKeyFile(keyFile, next.Key.Public()))
+	c.expectPlan(0, "after the rotation")
+}
+
+// ---- Neon and PostgreSQL: from sslmode=require to verify-full ----
+
+// The guide's example against local PostgreSQL servers standing in for Neon: hostssl only (Neon refuses
+// plaintext), and one that also accepts plaintext. The provider's "system trust store" is the test CAs
+// (Go reads SSL_CERT_FILE and SSL_CERT_DIR), as Neon's public CA is in a real one.
+func TestAccGuide_NeonVerifyFull(t *testing.T) {
+	endpointAccParallel(t)
+	neon := sharedEndpointServer(t, "hostssl-only")
+	lax := sharedEndpointServer(t, "tls-and-plain")
+	c := newGuide(t, "neon-verify-full")
+	roots := testenv.WriteFile(t, t.TempDir(), "roots.pem", []byte(neon.caPEM+lax.caPEM))
+	c.env = append(c.env, "SSL_CERT_FILE="+roots, "SSL_CERT_DIR="+t.TempDir())
+	url := func(s *endpointServer, mode string) string {
+		return fmt.Sprintf("postgresql://app:secret@localhost:%d/appdb?hostaddr=127.0.0.1&sslmode=%s", s.srv.Port, mode)
+	}
+	type result struct {
+		asDeployed []string
+		compliant  bool
+		out        string
+	}
+	run := func(databaseURL string) result {
+		t.Helper()
+		c.setVars(map[string]any{"database_url": databaseURL})
+		r := result{out: c.apply()}
+		c.output("as_deployed", &r.asDeployed)
+		c.output("verify_full_compliant", &r.compliant)
+		return r
+	}
+	codes := func(vs []string) string {
+		var out []string
+		for _, v := range vs {
+			code, _, _ := strings.Cut(v, ":")
+			out = append(out, code)
+		}
+		return strings.Join(out, ",")
+	}
+
+	// sslmode=require: encrypted, but nobody checks who answers. verify-full connects.
+	r := run(url(neon, "require"))
+	if codes(r.asDeployed) != "VERIFICATION_SKIPPED" || !r.compliant {
+		t.Errorf("sslmode=require: as_deployed %q, verify_full compliant %v", r.asDeployed, r.compliant)
+	}
+	if strings.Contains(r.out, "Check block assertion failed") {
+		t.Errorf("a check failed:\n%s", r.out)
+	}
+	var fixed string
+	c.output("verify_full_url", &fixed)
+	if want := strings.Replace(url(neon, "require"), "sslmode=require", "sslmode=verify-full", 1) + "&sslrootcert=system"; fixed != want {
+		t.Errorf("verify_full_url = %q, want %q", fixed, want)
+	}
+
+	// sslmode=disable (or a driver that never asks for TLS): refused, the "SSL Required" case; the
+	// verify-full string made from it works.
+	r = run(url(neon, "disable"))
+	if codes(r.asDeployed) != "NOT_CONNECTABLE,TLS_NOT_REQUIRED" || !r.compliant {
+		t.Errorf("sslmode=disable: as_deployed %q, verify_full compliant %v", r.asDeployed, r.compliant)
+	}
+
+	// A server that also accepts plaintext: both checks fail, as warnings; the apply goes on.
+	r = run(url(lax, "require"))
+	if codes(r.asDeployed) != "VERIFICATION_SKIPPED,PLAINTEXT_ACCEPTED" || r.compliant {
+		t.Errorf("lax server: as_deployed %q, verify_full compliant %v", r.asDeployed, r.compliant)
+	}
+	mustMatch(t, "the apply against a lax server", r.out,
+		`(?s)Warning: Check block assertion failed.*The server accepts sessions without TLS`,
+		`(?s)Warning: Check block assertion failed.*PLAINTEXT_ACCEPTED: `)
+	if strings.Contains(r.out, "secret") {
+		t.Errorf("the password appears in Terraform's output:\n%s", r.out)
+	}
+}
+
+// ---- Drift detection on a schedule ----
+
+// The guide's scheduled plan: exit 0 and no warning when host and endpoint are as declared; exit 2 with
+// the repairs when the host drifted; exit 1 when a foreign line collides with a binding; exit 0 with a
+// check warning naming the violation when the endpoint drifted.
+func TestAccGuide_DriftDetection(t *testing.T) {
+	home := newHome(t, realisticConf)
+	conf := filepath.Join(home, "conf", "neo4j.conf")
+	base := filepath.Join(home, "certificates", "bolt")
+	me := currentUser(t)
+	ca := pkitest.NewCA(t, "Drift guide CA")
+	leaf := ca.Issue(t, pkitest.Options{})
+	serverTLS := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf.Cert.Raw}, PrivateKey: leaf.Key}}, MinVersion: tls.VersionTLS13}
+	strict := testenv.StartBolt(t, testenv.BoltConfig{TLS: serverTLS})
+	optional := testenv.StartBolt(t, testenv.BoltConfig{TLS: serverTLS, AllowPlaintext: true})
+	boltURL := func(s *testenv.BoltServer) string {
+		_, port, err := net.SplitHostPort(s.Addr)
+		must(t, err)
+		return "neo4j+s://localhost:" + port
+	}
+	vars := map[string]any{
+		"neo4j_home": home, "owner": me.user, "group": me.group, "certificate_pem": leaf.CertPEM,
+		"private_key_pem": leaf.KeyPEM(t), "ca_certificate_pem": ca.CertPEM, "bolt_url": boltURL(strict),
+	}
+	c := newGuide(t, "drift-detection")
+	c.setVars(vars)
+	c.apply()
+
+	scheduled := func(want int, why string) string {
+		t.Helper()
+		code, out := c.plan("-json")
+		if code != want {
+			t.Fatalf("%s: the scheduled plan exited %d, want %d:\n%s", why, code, want, out)
+		}
+		return out
+	}
+	if w := checkWarnings(t, scheduled(0, "converged"), "Check block assertion failed"); len(w) != 0 {
+		t.Errorf("converged, but a check failed: %q", w)
+	}
+
+	// The host drifts: a directory's mode, the key's mode, a line inside the binding's block.
+	must(t, os.Chmod(filepath.Join(base, "trusted"), 0o700))
+	must(t, os.Chmod(filepath.Join(base, "private.key"), 0o644))
+	b, err := os.ReadFile(conf)
+	must(t, err)
+	must(t, os.WriteFile(conf, bytes.Replace(b, []byte("server.bolt.tls_level=REQUIRED"), []byte("server.bolt.tls_level=OPTIONAL"), 1), 0o640))
+	owner := me.user + ":" + me.group
+	out := c.expectPlan(2, "drifted host")
+	mustMatch(t, "the plan of a drifted host", out,
+		`# dbtls_ssl_policy\.bolt will be updated in-place`,
+		regexp.QuoteMeta(`"drwx------ `+owner+`" -> "drwxr-xr-x `+owner+`"`),
+		`# dbtls_policy_certificate\.bolt will be updated in-place`,
+		regexp.QuoteMeta(`"-rw-r--r-- `+owner+`" -> "-r-------- `+owner+`"`),
+		`# dbtls_channel_binding\.bolt will be updated in-place`,
+		`- server\.bolt\.tls_level=OPTIONAL`,
+		`\+ server\.bolt\.tls_level=REQUIRED`,
+		`Plan: 0 to add, 3 to change, 0 to destroy\.`,
+	)
+	c.apply()
+	hostCheck(t, checkDir(filepath.Join(base, "trusted"), 0o755, -1, -1), checkMode(filepath.Join(base, "private.key"), 0o400),
+		checkFileLines(conf, "server.bolt.tls_level=REQUIRED"))
+	scheduled(0, "repaired")
+
+	// A foreign line sets a key the binding owns: the plan fails and names the line.
+	b, err = os.ReadFile(conf)
+	must(t, err)
+	must(t, os.WriteFile(conf, append(append([]byte{}, b...), "\nserver.bolt.tls_level=OPTIONAL\n"...), 0o640))
+	code, out := c.plan()
+	if code != 1 {
+		t.Fatalf("a colliding foreign line: exit %d, want 1:\n%s", code, out)
+	}
+	mustMatch(t, "the plan with a colliding line", out, `(?s)Conflicting Setting In neo4j\.conf.*server\.bolt\.tls_level`)
+	must(t, os.WriteFile(conf, b, 0o640))
+	scheduled(0, "the foreign line removed")
+
+	// The endpoint drifts: Bolt also accepts plaintext. Nothing to change, so the exit code stays 0; the
+	// check's warning says why.
+	vars["bolt_url"] = boltURL(optional)
+	c.setVars(vars)
+	w := checkWarnings(t, scheduled(0, "endpoint drift"), "Check block assertion failed")
+	if len(w) != 1 || !strings.HasPrefix(w[0], "PLAINTEXT_ACCEPTED: ") {
+		t.Errorf("check warnings %q, want one PLAINTEXT_ACCEPTED", w)
+	}
+}
+
+// The drift guide's table of violation codes is every code of internal/probe, in the order they are
+// reported, so that it cannot fall behind the data source.
+func TestDriftGuideListsViolationCodes(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "templates", "guides", "drift-detection.md.tmpl"))
+	must(t, err)
+	row := regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\|")
+	var documented []string
+	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+		documented = append(documented, m[1])
+	}
+	var codes []string
+	for _, c := range probe.ViolationCodes {
+		codes = append(codes, c.Code)
+	}
+	if strings.Join(documented, ",") != strings.Join(codes, ",") {
+		t.Errorf("the drift guide's violation codes are\n  %v\nbut internal/probe reports\n  %v", documented, codes)
+	}
+}
