@@ -41,10 +41,6 @@ type local struct {
 	beforeRename func(tmp string) error
 }
 
-type idKey struct {
-	group bool
-	id    int
-}
 
 var _ Host = (*local)(nil)
 
@@ -60,19 +56,6 @@ func newLocal() *local {
 }
 
 func (l *local) ID() string { return "local" }
-
-// begin checks the path and the context before any operation touches the filesystem.
-func begin(ctx context.Context, op, p string) error {
-	if err := checkPath(op, p); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return &PathError{Op: op, Path: p, Err: err}
-	}
-	return nil
-}
-
-func pathErr(op, p string, err error) error { return &PathError{Op: op, Path: p, Err: err} }
 
 // parentErr describes a missing parent directory (wrapping ErrNotExist) or one that is not a
 // directory (ErrNotDir).

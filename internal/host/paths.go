@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path"
@@ -66,4 +67,23 @@ func checkPath(op, p string) error {
 		return &PathError{Op: op, Path: p, Err: ErrInvalidPath}
 	}
 	return nil
+}
+
+// begin checks the path and the context before any operation touches the filesystem.
+func begin(ctx context.Context, op, p string) error {
+	if err := checkPath(op, p); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return &PathError{Op: op, Path: p, Err: err}
+	}
+	return nil
+}
+
+func pathErr(op, p string, err error) error { return &PathError{Op: op, Path: p, Err: err} }
+
+// idKey is a user (group=false) or group id, the key of the id -> name caches.
+type idKey struct {
+	group bool
+	id    int
 }
