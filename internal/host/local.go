@@ -41,7 +41,6 @@ type local struct {
 	beforeRename func(tmp string) error
 }
 
-
 var _ Host = (*local)(nil)
 
 // NewLocal returns the local machine as a Host. Its ID is "local". It is safe for concurrent use.
