@@ -293,13 +293,13 @@ func (l *sshLock) Unlock() error {
 	l.done = true
 	defer l.release()
 	defer l.sess.Close()
-	err := l.stdin.Close()
+	// Closing stdin tells the remote flock to let go; whether it did is what its exit status says.
+	_ = l.stdin.Close()
+	var err error
 	select {
 	case werr := <-l.exited:
 		if werr != nil {
 			err = fmt.Errorf("the remote flock ended with %v; the lock is released, but it may have been lost before", werr)
-		} else {
-			err = nil
 		}
 	case <-time.After(l.grace):
 		err = fmt.Errorf("the remote flock did not end within %s after the unlock", l.grace)
