@@ -62,7 +62,7 @@ HCL
 		continue
 	fi
 	others=$(grep -o 'provider\[[^]]*\]' <<<"$out" | sed 's/^provider\[\(.*\)\]$/\1/' |
-		grep -v -x -e 'registry.terraform.io/dbtls/dbtls' -e 'terraform.io/builtin/terraform' | sort -u | tr '\n' ' ' || true)
+		grep -v -e '/dbtls/dbtls$' -e '/builtin/terraform$' | sort -u | tr '\n' ' ' || true)
 	if [ -n "$others" ]; then
 		printf 'parsed     %s (not validated: needs %s, which cannot be installed offline)\n' "$dir" "${others% }"
 		parsed=$((parsed + 1))

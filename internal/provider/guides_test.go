@@ -3,12 +3,14 @@ package provider
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -464,5 +466,95 @@ func TestDriftGuideListsViolationCodes(t *testing.T) {
 	}
 	if strings.Join(documented, ",") != strings.Join(codes, ",") {
 		t.Errorf("the drift guide's violation codes are\n  %v\nbut internal/probe reports\n  %v", documented, codes)
+	}
+}
+
+// ---- Securing a Neo4j 5 cluster ----
+
+// The guide's example on three members (the three ports of the shared sshd, each with a NEO4J_HOME of
+// its own), logging in as a deploy user with sudo where the machine has one: Bolt and HTTPS with
+// separate "public" certificates, cluster and backup with the cluster CA; the next plan is empty and a
+// destroy leaves the members as they were.
+func TestAccGuide_SecuringNeo4j5Cluster(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	sshd := testenv.SharedSSHD(t)
+	tf := newGuide(t, "securing-neo4j-5-cluster")
+	module, err := filepath.Abs(filepath.Join("..", "..", "examples", "modules", "neo4j-cluster-tls"))
+	must(t, err)
+	main := filepath.Join(tf.dir, "main.tf")
+	src, err := os.ReadFile(main)
+	must(t, err)
+	must(t, os.WriteFile(main, []byte(strings.Replace(string(src), `"../../modules/neo4j-cluster-tls"`, strconv.Quote(module), 1)), 0o600))
+
+	user, sudo := sshd.User, false
+	if sshd.SudoUser != "" {
+		user, sudo = sshd.SudoUser, true
+	}
+	// A user with a group of the same name, as the module takes owner for both (neo4j:neo4j on a real
+	// member); the tests run as root.
+	requireRoot(t)
+	owner := "postgres"
+	clusterCA := pkitest.NewCA(t, "cluster CA")
+	publicCA := pkitest.NewCA(t, "public CA")
+	members, certs, keys, pubCerts, pubKeys := map[string]any{}, map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
+	var knownHosts strings.Builder
+	homes := map[string]string{}
+	before := map[string]string{}
+	for i := 0; i < 3; i++ {
+		name := fmt.Sprintf("graph-%d", i+1)
+		home := newHome(t, []byte("# Neo4j 5\nserver.default_listen_address=0.0.0.0\n"))
+		homes[name], before[name] = home, snapshot(t, home)
+		members[name] = map[string]any{"host": sshd.Host, "port": sshd.Ports[i], "neo4j_home": home}
+		leaf := clusterCA.Issue(t, pkitest.Options{CommonName: name + ".internal"})
+		pub := publicCA.Issue(t, pkitest.Options{CommonName: name + ".example.com", ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		certs[name], keys[name] = leaf.CertPEM, leaf.KeyPEM(t)
+		pubCerts[name], pubKeys[name] = pub.CertPEM, pub.KeyPEM(t)
+		knownHosts.WriteString(sshd.KnownHostsFor(sshd.Ports[i]))
+	}
+	tf.setVars(map[string]any{
+		"members": members, "ssh_user": user, "ssh_private_key": sshd.ClientKey, "known_hosts": knownHosts.String(),
+		"sudo": sudo, "owner": owner, "cluster_ca_pem": clusterCA.CertPEM,
+		"member_certificates_pem": certs, "member_private_keys_pem": keys,
+		"public_certificates_pem": pubCerts, "public_private_keys_pem": pubKeys,
+	})
+	tf.mustRun("get")
+	tf.apply()
+	for name, home := range homes {
+		conf := filepath.Join(home, "conf", "neo4j.conf")
+		hostCheck(t,
+			checkFileLines(conf, "server.bolt.tls_level=REQUIRED", "server.https.enabled=true", "dbms.ssl.policy.bolt.client_auth=NONE",
+				"dbms.ssl.policy.cluster.client_auth=REQUIRE", "dbms.ssl.policy.backup.client_auth=REQUIRE"),
+			checkBlockCount(conf, 4),
+			checkFileMode(filepath.Join(home, "certificates", "cluster_policy", "private.key"), 0o400),
+		)
+		got, err := os.ReadFile(filepath.Join(home, "certificates", "client_policy", "public.crt"))
+		must(t, err)
+		if strings.TrimSpace(string(got)) != strings.TrimSpace(pubCerts[name]) {
+			t.Errorf("%s: Bolt/HTTPS do not present the public certificate", name)
+		}
+		got, err = os.ReadFile(filepath.Join(home, "certificates", "cluster_policy", "public.crt"))
+		must(t, err)
+		if strings.TrimSpace(string(got)) != strings.TrimSpace(certs[name]) {
+			t.Errorf("%s: the cluster channel does not present the cluster certificate", name)
+		}
+	}
+	tf.expectPlan(0, "right after apply")
+	tf.mustRun("destroy", "-auto-approve", "-input=false")
+	// The lock file beside neo4j.conf stays by design (removing it would race with waiting writers).
+	withoutLock := func(s string) string {
+		var keep []string
+		for _, l := range strings.Split(s, "\n") {
+			if !strings.Contains(l, ".neo4j.conf.dbtls.lock") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	for name, home := range homes {
+		if after := withoutLock(snapshot(t, home)); after != before[name] {
+			t.Errorf("%s: destroy did not give the member back as it was:\n--- before\n%s\n--- after\n%s", name, before[name], after)
+		}
 	}
 }

@@ -1,5 +1,6 @@
 # TLS for every channel of a Neo4j 5 cluster, on each member over SSH:
-#   - Bolt and HTTPS with a client-facing policy (server authentication, TLS 1.3),
+#   - Bolt and HTTPS with a client-facing policy (server authentication, TLS 1.3), with the cluster
+#     certificates or separate ones (e.g. from a public CA),
 #   - intra-cluster and backup traffic with mutual TLS (client_auth = REQUIRE).
 # One configuration, for_each over the members: no provider aliases. The provider's ssh block gives the
 # credentials and known_hosts; each resource overrides only the host.
@@ -57,8 +58,8 @@ resource "dbtls_policy_certificate" "client" {
   for_each = var.members
 
   policy                   = dbtls_ssl_policy.client[each.key].settings
-  certificate_pem          = var.certificates_pem[each.key]
-  private_key_wo           = var.private_keys_pem[each.key]
+  certificate_pem          = var.public_certificates_pem == null ? var.certificates_pem[each.key] : var.public_certificates_pem[each.key]
+  private_key_wo           = var.public_private_keys_pem == null ? var.private_keys_pem[each.key] : var.public_private_keys_pem[each.key]
   private_key_wo_version   = var.private_key_version
   trusted_certificates_pem = local.trusted_client
 }

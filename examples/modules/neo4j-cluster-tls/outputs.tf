@@ -14,3 +14,13 @@ output "certificates_not_after" {
   description = "When each member's certificate expires."
   value       = { for name, c in dbtls_policy_certificate.client : name => c.not_after }
 }
+
+output "client_policy_settings" {
+  description = "The client policy's settings per member, for dbtls_endpoint checks of Bolt and HTTPS."
+  value       = { for name, p in dbtls_ssl_policy.client : name => p.settings }
+}
+
+output "cluster_policy_settings" {
+  description = "The cluster policy's settings per member."
+  value       = { for name, p in dbtls_ssl_policy.cluster : name => p.settings }
+}

@@ -31,8 +31,22 @@ variable "ca_certificate_pem" {
   type        = string
 }
 
+variable "public_certificates_pem" {
+  description = "Each member's Bolt/HTTPS certificate by member name (PEM), e.g. from a public CA. Null: the members use their cluster certificates for Bolt and HTTPS too."
+  type        = map(string)
+  default     = null
+}
+
+variable "public_private_keys_pem" {
+  description = "The private keys of public_certificates_pem, by member name (PEM). Ephemeral, like private_keys_pem."
+  type        = map(string)
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
 variable "client_ca_certificate_pem" {
-  description = "The public CA of the Bolt/HTTPS certificates, if different from ca_certificate_pem (PEM). Null: the same CA."
+  description = "The CA clients' certificates would come from, written into the client policy's trusted/ (PEM). Null: ca_certificate_pem. Bolt and HTTPS do not ask clients for certificates, so this matters only if you change client_auth."
   type        = string
   default     = null
 }
