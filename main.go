@@ -6,6 +6,7 @@ import (
 	"flag"
 	"log"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -21,6 +22,7 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 	quietSDKLogs()
+	lessGC()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/dbtls/dbtls",
@@ -43,5 +45,15 @@ func quietSDKLogs() {
 	}
 	for _, k := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
 		_ = os.Setenv(k, "off")
+	}
+}
+
+// lessGC lets the heap grow further between collections unless GOGC says otherwise. A provider
+// process lives for one Terraform operation and allocates mostly short-lived protocol values; with
+// the default, a third of a no-op plan's CPU went to the collector. The heap stays small either way
+// (tens of MiB for hundreds of resources).
+func lessGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 }
