@@ -4,9 +4,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	posix "path"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -142,3 +144,17 @@ func stringOr(v types.String, def string) string {
 
 // defaultConfigFile is the config_file used when none is given: <neo4j_home>/conf/neo4j.conf.
 func defaultConfigFile(home string) string { return posix.Join(home, "conf", "neo4j.conf") }
+
+// configuredData is what every resource and data source does in Configure: take the provider's data
+// (nil before the provider is configured, e.g. while validating).
+func configuredData(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", v))
+		return nil
+	}
+	return data
+}
