@@ -4,50 +4,27 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 )
 
-// parseCertificates parses every CERTIFICATE block in data, in order. Text around and between the blocks
-// (the comments that bundles such as ca-certificates.crt carry) is ignored. Data with no PEM block at all
-// is tried as a single DER certificate. An empty input, or one without any certificate, is an error.
+// The probe reads trust material the way libpq does, leniently: a file may be a PEM bundle with text
+// around and between the blocks (as ca-certificates.crt has) and blocks of other types, or a single DER
+// object. (internal/pki's parsers are strict on purpose: they check what users declare.)
+
+// parseCertificates parses every CERTIFICATE block in data, in order, or data as one DER certificate
+// when it holds no PEM block. An empty input, or one without any certificate, is an error.
 func parseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	rest := data
-	sawPEM := false
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		sawPEM = true
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		cert, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certificate %d: %w", len(certs)+1, err)
-		}
-		certs = append(certs, cert)
-	}
-	if !sawPEM && len(bytes.TrimSpace(data)) > 0 {
-		cert, err := x509.ParseCertificate(data)
-		if err != nil {
-			return nil, errors.New("neither PEM nor a DER certificate")
-		}
-		certs = append(certs, cert)
-	}
-	if len(certs) == 0 {
-		return nil, errors.New("no CERTIFICATE block found")
-	}
-	return certs, nil
+	return parseLenient(data, "CERTIFICATE", "certificate", x509.ParseCertificate)
 }
 
-// parseRevocationLists parses every X509 CRL block in data (PEM type "X509 CRL"), or data as a single DER
-// CRL when it holds no PEM block. Blocks of other types are ignored.
+// parseRevocationLists parses every X509 CRL block in data, or data as one DER CRL when it holds no
+// PEM block.
 func parseRevocationLists(data []byte) ([]*x509.RevocationList, error) {
-	var crls []*x509.RevocationList
+	return parseLenient(data, "X509 CRL", "revocation list", x509.ParseRevocationList)
+}
+
+func parseLenient[T any](data []byte, blockType, what string, parse func([]byte) (T, error)) ([]T, error) {
+	var out []T
 	rest := data
 	sawPEM := false
 	for {
@@ -57,24 +34,24 @@ func parseRevocationLists(data []byte) ([]*x509.RevocationList, error) {
 			break
 		}
 		sawPEM = true
-		if block.Type != "X509 CRL" {
+		if block.Type != blockType {
 			continue
 		}
-		crl, err := x509.ParseRevocationList(block.Bytes)
+		v, err := parse(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("revocation list %d: %w", len(crls)+1, err)
+			return nil, fmt.Errorf("%s %d: %w", what, len(out)+1, err)
 		}
-		crls = append(crls, crl)
+		out = append(out, v)
 	}
 	if !sawPEM && len(bytes.TrimSpace(data)) > 0 {
-		crl, err := x509.ParseRevocationList(data)
+		v, err := parse(data)
 		if err != nil {
-			return nil, errors.New("neither PEM nor a DER revocation list")
+			return nil, fmt.Errorf("neither PEM nor a DER %s", what)
 		}
-		crls = append(crls, crl)
+		out = append(out, v)
 	}
-	if len(crls) == 0 {
-		return nil, errors.New("no X509 CRL block found")
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no %s block found", blockType)
 	}
-	return crls, nil
+	return out, nil
 }
