@@ -57,58 +57,72 @@ var sshFieldDocs = map[string]string{
 	"timeout":                "Dial and handshake deadline, as a Go duration. Default `30s`.",
 }
 
-func sshProviderBlock() providerschema.SingleNestedBlock {
-	attrs := map[string]providerschema.Attribute{}
-	bastion := map[string]providerschema.Attribute{}
+// sshAttributes lists the connection fields as attributes of one schema package: str, i64 and bool
+// build an optional attribute of that type. sudo belongs to the target only, not to a bastion.
+func sshAttributes[A any](str func(doc string, sensitive bool) A, i64, boolean func(doc string) A, withSudo bool) map[string]A {
+	attrs := map[string]A{}
 	for _, name := range []string{"host", "user", "known_hosts", "host_key", "timeout"} {
-		attrs[name] = providerschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true}
-		bastion[name] = providerschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true}
+		attrs[name] = str(sshFieldDocs[name], false)
 	}
 	for _, name := range []string{"private_key", "private_key_passphrase"} {
-		attrs[name] = providerschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true, Sensitive: true}
-		bastion[name] = providerschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true, Sensitive: true}
+		attrs[name] = str(sshFieldDocs[name], true)
 	}
-	attrs["port"] = providerschema.Int64Attribute{MarkdownDescription: sshFieldDocs["port"], Optional: true}
-	bastion["port"] = providerschema.Int64Attribute{MarkdownDescription: sshFieldDocs["port"], Optional: true}
-	attrs["agent"] = providerschema.BoolAttribute{MarkdownDescription: sshFieldDocs["agent"], Optional: true}
-	bastion["agent"] = providerschema.BoolAttribute{MarkdownDescription: sshFieldDocs["agent"], Optional: true}
-	attrs["sudo"] = providerschema.BoolAttribute{MarkdownDescription: sshFieldDocs["sudo"], Optional: true}
+	attrs["port"] = i64(sshFieldDocs["port"])
+	attrs["agent"] = boolean(sshFieldDocs["agent"])
+	if withSudo {
+		attrs["sudo"] = boolean(sshFieldDocs["sudo"])
+	}
+	return attrs
+}
+
+func sshProviderBlock() providerschema.SingleNestedBlock {
+	attrs := func(withSudo bool) map[string]providerschema.Attribute {
+		return sshAttributes(
+			func(doc string, sensitive bool) providerschema.Attribute {
+				return providerschema.StringAttribute{MarkdownDescription: doc, Optional: true, Sensitive: sensitive}
+			},
+			func(doc string) providerschema.Attribute {
+				return providerschema.Int64Attribute{MarkdownDescription: doc, Optional: true}
+			},
+			func(doc string) providerschema.Attribute {
+				return providerschema.BoolAttribute{MarkdownDescription: doc, Optional: true}
+			},
+			withSudo)
+	}
 	return providerschema.SingleNestedBlock{
 		MarkdownDescription: "Connect to the target over SSH (SFTP for files) instead of writing to the local machine. " +
 			"One connection per distinct target is shared by every resource of the provider.",
-		Attributes: attrs,
+		Attributes: attrs(true),
 		Blocks: map[string]providerschema.Block{
 			"bastion": providerschema.SingleNestedBlock{
 				MarkdownDescription: "A jump host to reach the target through, with the same connection fields (its host key is verified the same way).",
-				Attributes:          bastion,
+				Attributes:          attrs(false),
 			},
 		},
 	}
 }
 
 func sshResourceBlock(what string) resourceschema.SingleNestedBlock {
-	attrs := map[string]resourceschema.Attribute{}
-	bastion := map[string]resourceschema.Attribute{}
-	for _, name := range []string{"host", "user", "known_hosts", "host_key", "timeout"} {
-		attrs[name] = resourceschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true}
-		bastion[name] = resourceschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true}
+	attrs := func(withSudo bool) map[string]resourceschema.Attribute {
+		return sshAttributes(
+			func(doc string, sensitive bool) resourceschema.Attribute {
+				return resourceschema.StringAttribute{MarkdownDescription: doc, Optional: true, Sensitive: sensitive}
+			},
+			func(doc string) resourceschema.Attribute {
+				return resourceschema.Int64Attribute{MarkdownDescription: doc, Optional: true}
+			},
+			func(doc string) resourceschema.Attribute {
+				return resourceschema.BoolAttribute{MarkdownDescription: doc, Optional: true}
+			},
+			withSudo)
 	}
-	for _, name := range []string{"private_key", "private_key_passphrase"} {
-		attrs[name] = resourceschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true, Sensitive: true}
-		bastion[name] = resourceschema.StringAttribute{MarkdownDescription: sshFieldDocs[name], Optional: true, Sensitive: true}
-	}
-	attrs["port"] = resourceschema.Int64Attribute{MarkdownDescription: sshFieldDocs["port"], Optional: true}
-	bastion["port"] = resourceschema.Int64Attribute{MarkdownDescription: sshFieldDocs["port"], Optional: true}
-	attrs["agent"] = resourceschema.BoolAttribute{MarkdownDescription: sshFieldDocs["agent"], Optional: true}
-	bastion["agent"] = resourceschema.BoolAttribute{MarkdownDescription: sshFieldDocs["agent"], Optional: true}
-	attrs["sudo"] = resourceschema.BoolAttribute{MarkdownDescription: sshFieldDocs["sudo"], Optional: true}
 	return resourceschema.SingleNestedBlock{
 		MarkdownDescription: what,
-		Attributes:          attrs,
+		Attributes:          attrs(true),
 		Blocks: map[string]resourceschema.Block{
 			"bastion": resourceschema.SingleNestedBlock{
 				MarkdownDescription: "A jump host to reach the target through, with the same connection fields.",
-				Attributes:          bastion,
+				Attributes:          attrs(false),
 			},
 		},
 	}
@@ -148,52 +162,13 @@ func sshConfigFrom(m *sshModel, base *host.SSHConfig, at path.Path) (*host.SSHCo
 	if base != nil {
 		cfg = *base
 	}
-	setStr(&cfg.Host, m.Host)
-	setStr(&cfg.User, m.User)
-	setStr(&cfg.PrivateKey, m.PrivateKey)
-	setStr(&cfg.PrivateKeyPassphrase, m.PrivateKeyPassphrase)
-	setStr(&cfg.KnownHosts, m.KnownHosts)
-	setStr(&cfg.HostKey, m.HostKey)
-	if !m.Port.IsNull() {
-		cfg.Port = int(m.Port.ValueInt64())
-	}
-	if !m.Agent.IsNull() {
-		cfg.Agent = m.Agent.ValueBool()
-	}
-	if !m.Sudo.IsNull() {
-		cfg.Sudo = m.Sudo.ValueBool()
-	}
-	if !m.Timeout.IsNull() {
-		d, err := time.ParseDuration(m.Timeout.ValueString())
-		if err != nil || d <= 0 {
-			diags.AddAttributeError(at.AtName("timeout"), "Invalid SSH Timeout", fmt.Sprintf("timeout %q is not a positive duration such as \"30s\" or \"2m\".", m.Timeout.ValueString()))
-		}
-		cfg.Timeout = d
-	}
+	diags.Append(overlaySSH(&cfg, m, at)...)
 	if b := m.Bastion; b != nil {
 		bc := host.SSHConfig{}
 		if cfg.Bastion != nil {
 			bc = *cfg.Bastion
 		}
-		setStr(&bc.Host, b.Host)
-		setStr(&bc.User, b.User)
-		setStr(&bc.PrivateKey, b.PrivateKey)
-		setStr(&bc.PrivateKeyPassphrase, b.PrivateKeyPassphrase)
-		setStr(&bc.KnownHosts, b.KnownHosts)
-		setStr(&bc.HostKey, b.HostKey)
-		if !b.Port.IsNull() {
-			bc.Port = int(b.Port.ValueInt64())
-		}
-		if !b.Agent.IsNull() {
-			bc.Agent = b.Agent.ValueBool()
-		}
-		if !b.Timeout.IsNull() {
-			if d, err := time.ParseDuration(b.Timeout.ValueString()); err == nil && d > 0 {
-				bc.Timeout = d
-			} else {
-				diags.AddAttributeError(at.AtName("bastion").AtName("timeout"), "Invalid SSH Timeout", fmt.Sprintf("timeout %q is not a positive duration such as \"30s\".", b.Timeout.ValueString()))
-			}
-		}
+		diags.Append(overlaySSH(&bc, b.asSSH(), at.AtName("bastion"))...)
 		cfg.Bastion = &bc
 	}
 	// A block without host is a template (usually the provider's: credentials and known_hosts) that
@@ -204,6 +179,42 @@ func sshConfigFrom(m *sshModel, base *host.SSHConfig, at path.Path) (*host.SSHCo
 		}
 	}
 	return &cfg, diags
+}
+
+// overlaySSH copies the fields a block sets over cfg (the bastion is handled by the caller).
+func overlaySSH(cfg *host.SSHConfig, m *sshModel, at path.Path) diag.Diagnostics {
+	var diags diag.Diagnostics
+	setStr(&cfg.Host, m.Host)
+	setStr(&cfg.User, m.User)
+	setStr(&cfg.PrivateKey, m.PrivateKey)
+	setStr(&cfg.PrivateKeyPassphrase, m.PrivateKeyPassphrase)
+	setStr(&cfg.KnownHosts, m.KnownHosts)
+	setStr(&cfg.HostKey, m.HostKey)
+	if !m.Port.IsNull() && !m.Port.IsUnknown() {
+		cfg.Port = int(m.Port.ValueInt64())
+	}
+	if !m.Agent.IsNull() && !m.Agent.IsUnknown() {
+		cfg.Agent = m.Agent.ValueBool()
+	}
+	if !m.Sudo.IsNull() && !m.Sudo.IsUnknown() {
+		cfg.Sudo = m.Sudo.ValueBool()
+	}
+	if !m.Timeout.IsNull() && !m.Timeout.IsUnknown() {
+		d, err := time.ParseDuration(m.Timeout.ValueString())
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(at.AtName("timeout"), "Invalid SSH Timeout", fmt.Sprintf("timeout %q is not a positive duration such as \"30s\" or \"2m\".", m.Timeout.ValueString()))
+		}
+		cfg.Timeout = d
+	}
+	return diags
+}
+
+// asSSH views a bastion block as an ssh block without sudo or a further bastion.
+func (b *bastionModel) asSSH() *sshModel {
+	return &sshModel{
+		Host: b.Host, Port: b.Port, User: b.User, PrivateKey: b.PrivateKey, PrivateKeyPassphrase: b.PrivateKeyPassphrase,
+		Agent: b.Agent, KnownHosts: b.KnownHosts, HostKey: b.HostKey, Sudo: types.BoolNull(), Timeout: b.Timeout,
+	}
 }
 
 func setStr(dst *string, v types.String) {
