@@ -90,10 +90,9 @@ var summaryCalls = map[string]struct {
 // such as a neo4j.FieldError's Summary or addCertPEMError's argument).
 func dynamicSummaries() map[string][]string {
 	return map[string][]string{
-		"validateTargetFields": {"Invalid " + titleField("neo4j_home"), "Invalid " + titleField("config_file")},
-		"addCertPEMError":      nil,
-		"appendFieldErrors":    nil,
-		"ResolvePolicy":        nil, // fail and warn build FieldErrors from their summary argument
+		"addCertPEMError":   nil,
+		"appendFieldErrors": nil,
+		"ResolvePolicy":     nil, // fail and warn build FieldErrors from their summary argument
 	}
 }
 

@@ -123,28 +123,23 @@ func validateTargetFields(version, home, configFile types.String, base path.Path
 			diags.AddAttributeError(base.AtName("neo4j_version"), "Unsupported Neo4j Version", err.Error())
 		}
 	}
-	for _, f := range []struct {
-		name string
-		v    types.String
-	}{{"neo4j_home", home}, {"config_file", configFile}} {
-		if f.v.IsNull() || f.v.IsUnknown() {
-			continue
-		}
-		if _, err := host.CleanAbs(f.v.ValueString()); err != nil {
-			diags.AddAttributeError(base.AtName(f.name), "Invalid "+titleField(f.name),
-				fmt.Sprintf("%s must be an absolute path without \"..\" elements, such as \"/var/lib/neo4j\": %s.", f.name, err))
-		}
+	if badPath(home) {
+		diags.AddAttributeError(base.AtName("neo4j_home"), "Invalid neo4j_home",
+			fmt.Sprintf("neo4j_home must be an absolute path without \"..\" elements, such as \"/var/lib/neo4j\", but it is %q.", home.ValueString()))
+	}
+	if badPath(configFile) {
+		diags.AddAttributeError(base.AtName("config_file"), "Invalid Config File",
+			fmt.Sprintf("config_file must be an absolute path without \"..\" elements, such as \"/etc/neo4j/neo4j.conf\", but it is %q.", configFile.ValueString()))
 	}
 }
 
-func titleField(name string) string {
-	switch name {
-	case "neo4j_home":
-		return "neo4j_home"
-	case "config_file":
-		return "Config File"
+// badPath reports a known path that is not absolute and clean.
+func badPath(v types.String) bool {
+	if v.IsNull() || v.IsUnknown() {
+		return false
 	}
-	return name
+	_, err := host.CleanAbs(v.ValueString())
+	return err != nil
 }
 
 // hostPool hands out one host.Host per distinct target, shared by every resource of the provider
