@@ -3,7 +3,9 @@ package neo4j
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
+	"sync"
 )
 
 // This file edits neo4j.conf through managed blocks. A resource owns exactly one block: the lines
@@ -96,6 +98,9 @@ type Conf struct {
 	blocks []confBlock
 	crlf   int // lines ending in "\r\n"
 	lf     int // lines ending in a bare "\n"
+
+	propOnce sync.Once
+	props    []PropEntry // the settings as Neo4j reads them, parsed on first use
 }
 
 // ParseConf parses neo4j.conf bytes. It fails only when the managed block structure is malformed (a
@@ -235,49 +240,148 @@ func (c *Conf) Block(id string) []BlockInfo {
 	return out
 }
 
-// Setting is one key=value line of neo4j.conf.
+// Setting is one setting of neo4j.conf as Neo4j reads it (see properties.go): its decoded key and
+// value, whatever the separator ('=', ':' or blanks), the escapes and the continuation lines.
 type Setting struct {
 	Key, Value string
-	Line       int    // 1-based
+	Line       int    // 1-based: the line the setting starts on
 	BlockID    string // "" when the line is outside every managed block
 }
 
-// Settings returns every key=value line in file order. Blank lines, comment lines (first non-blank
-// character '#') and lines without '=' or with an empty key are skipped; key and value are trimmed
-// of spaces and tabs.
+// entries returns the file's settings as java.util.Properties.load reads them; parsed once.
+func (c *Conf) entries() []PropEntry {
+	c.propOnce.Do(func() { c.props = ParseProperties(c.data) })
+	return c.props
+}
+
+// lineAt returns the 0-based index of the line holding byte offset off (the last line for the end
+// of the file).
+func (c *Conf) lineAt(off int) int {
+	i := sort.Search(len(c.lines), func(i int) bool { return c.lines[i].end > off })
+	if i == len(c.lines) {
+		i = len(c.lines) - 1
+	}
+	return i
+}
+
+// entryLines returns the 0-based indexes of the first and last line an entry touches.
+func (c *Conf) entryLines(e PropEntry) (first, last int) {
+	return c.lineAt(e.First), c.lineAt(e.End)
+}
+
+// Settings returns every setting in file order, as Neo4j reads it: comments (first non-blank
+// character '#' or '!') and blank lines are skipped, keys and values are decoded, and a setting
+// continued over several lines is one setting on the line it starts on. A setting Neo4j cannot read
+// (a malformed \uXXXX, see Problems) is listed with its escapes decoded as far as they go.
 func (c *Conf) Settings() []Setting {
 	var out []Setting
-	for i, l := range c.lines {
-		if l.kind != kindText {
-			continue
-		}
-		key, value, ok := parseSetting(c.data[l.start:l.contentEnd])
-		if !ok {
-			continue
-		}
-		s := Setting{Key: key, Value: value, Line: i + 1}
-		if l.block >= 0 {
-			s.BlockID = c.blocks[l.block].id
+	for _, e := range c.entries() {
+		i := c.lineAt(e.First)
+		s := Setting{Key: e.Key, Value: e.Value, Line: i + 1}
+		if b := c.lines[i].block; b >= 0 {
+			s.BlockID = c.blocks[b].id
 		}
 		out = append(out, s)
 	}
 	return out
 }
 
-func parseSetting(content []byte) (key, value string, ok bool) {
-	t := trimSpaceTab(content)
-	if len(t) == 0 || t[0] == '#' {
-		return "", "", false
+// Problem is a line of neo4j.conf that Neo4j cannot load at all: java.util.Properties.load throws on
+// it, and Neo4j does not start.
+type Problem struct {
+	Line int // 1-based
+	Msg  string
+}
+
+// Problems returns the lines Neo4j cannot load (a malformed \uXXXX escape), in file order.
+func (c *Conf) Problems() []Problem {
+	var out []Problem
+	for _, e := range c.entries() {
+		if e.Err != nil {
+			out = append(out, Problem{Line: c.lineAt(e.First) + 1, Msg: e.Err.Error()})
+		}
 	}
-	k, v, found := bytes.Cut(t, []byte{'='})
-	if !found {
-		return "", "", false
+	return out
+}
+
+// ContinuationError reports an edit after which Neo4j would read the file differently from what it
+// means: a line that ends in a backslash continues (for Neo4j) onto the next line, so a managed
+// block next to it would become part of a foreign setting, or the other way round.
+type ContinuationError struct {
+	Line int // 1-based line of the setting that continues
+	Msg  string
+}
+
+func (e *ContinuationError) Error() string {
+	return fmt.Sprintf("neo4j.conf line %d: %s", e.Line, e.Msg)
+}
+
+// checkIsolation checks that block id is read by Neo4j as its own lines: no setting runs onto one of
+// its marker lines (a marker is a comment only where a logical line starts), and none runs from
+// inside it to outside or back.
+func (c *Conf) checkIsolation(id string) error {
+	in := func(i int) bool { b := c.lines[i].block; return b >= 0 && c.blocks[b].id == id }
+	for _, e := range c.entries() {
+		first, last := c.entryLines(e)
+		for i := first; i <= last; i++ {
+			if c.lines[i].kind != kindText && in(i) {
+				return &ContinuationError{Line: first + 1, Msg: fmt.Sprintf(
+					"the setting %q ends in a backslash, which continues it onto line %d, the marker of the managed block %q; Neo4j (java.util.Properties) would read the marker as part of that setting's value",
+					e.Key, i+1, id)}
+			}
+			if in(i) != in(first) {
+				return &ContinuationError{Line: first + 1, Msg: fmt.Sprintf(
+					"the setting %q continues (trailing backslash) from line %d to line %d, across the edge of the managed block %q", e.Key, first+1, i+1, id)}
+			}
+		}
 	}
-	k = trimSpaceTab(k)
-	if len(k) == 0 {
-		return "", "", false
+	return nil
+}
+
+// foreignSettings returns the settings that start outside block id, as Neo4j reads them.
+func (c *Conf) foreignSettings(id string) []PropEntry {
+	var out []PropEntry
+	for _, e := range c.entries() {
+		if b := c.lines[c.lineAt(e.First)].block; b < 0 || c.blocks[b].id != id {
+			out = append(out, e)
+		}
 	}
-	return string(k), string(trimSpaceTab(v)), true
+	return out
+}
+
+// sameReading reports whether two lists of settings read the same (keys, values, loadability), and
+// where they first differ.
+func sameReading(a, b []PropEntry) (int, bool) {
+	for i := 0; i < len(a) || i < len(b); i++ {
+		if i >= len(a) || i >= len(b) || a[i].Key != b[i].Key || a[i].Value != b[i].Value || (a[i].Err == nil) != (b[i].Err == nil) {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// checkEdit checks that the edited file out reads, for Neo4j, like c outside block id, and that the
+// block stands on its own lines.
+func (c *Conf) checkEdit(id string, out []byte) error {
+	nc, err := ParseConf(out)
+	if err != nil {
+		return err
+	}
+	if err := nc.checkIsolation(id); err != nil {
+		return err
+	}
+	before, after := c.foreignSettings(id), nc.foreignSettings(id)
+	if i, ok := sameReading(before, after); !ok {
+		line := len(c.lines)
+		what := "a setting"
+		if i < len(before) {
+			line = c.lineAt(before[i].First) + 1
+			what = fmt.Sprintf("the setting %q", before[i].Key)
+		}
+		return &ContinuationError{Line: line, Msg: fmt.Sprintf(
+			"writing the managed block %q would change how Neo4j (java.util.Properties) reads %s outside it: a line ending in a backslash continues onto the next line", id, what)}
+	}
+	return nil
 }
 
 // checkBlockLines refuses content lines that would break the file's structure.
@@ -288,6 +392,9 @@ func checkBlockLines(lines []string) error {
 		}
 		if _, _, isMarker := parseMarker([]byte(s)); isMarker {
 			return fmt.Errorf("managed block line %d is itself a managed block marker: %q", i+1, s)
+		}
+		if n := len(s) - len(strings.TrimRight(s, `\`)); n%2 == 1 {
+			return fmt.Errorf("managed block line %d ends in a backslash, which Neo4j reads as a continuation onto the next line: %q", i+1, s)
 		}
 	}
 	return nil
@@ -301,6 +408,10 @@ func checkBlockLines(lines []string) error {
 // bare '\r', so that this '\r' is not merged into the new ending) and writes no ending after the
 // END marker: the block then owns that ending (see the end-of-file rule above), and RemoveBlock
 // restores the original bytes exactly.
+//
+// SetBlock refuses (with a *ContinuationError) an edit after which Neo4j would read the file
+// differently outside the block, or read the block's lines as part of another setting: a foreign line
+// ending in a backslash continues, for Neo4j, onto the line after it, marker or not.
 func (c *Conf) SetBlock(id string, lines []string) ([]byte, error) {
 	if err := ValidateBlockID(id); err != nil {
 		return nil, err
@@ -336,6 +447,9 @@ func (c *Conf) SetBlock(id string, lines []string) ([]byte, error) {
 		}
 		out = appendBlock(out, id, lines, le)
 		out = append(out, trailing...)
+		if err := c.checkEdit(id, out); err != nil {
+			return nil, err
+		}
 		return out, nil
 	}
 
@@ -363,6 +477,9 @@ func (c *Conf) SetBlock(id string, lines []string) ([]byte, error) {
 	}
 	if lastDropped {
 		out = applyEOFRule(out, d, lastEnding)
+	}
+	if err := c.checkEdit(id, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

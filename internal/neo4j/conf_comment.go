@@ -34,33 +34,68 @@ func (c *Conf) Commented(id string) []CommentedLine {
 	return out
 }
 
-// CommentOut returns new file bytes in which the given 1-based lines, which must be setting lines
-// outside every managed block, carry block id's comment-out marker. Everything else is unchanged.
+// CommentOut returns new file bytes in which the settings starting on the given 1-based lines, which
+// must lie outside every managed block, carry block id's comment-out marker. A setting continued over
+// several lines (trailing backslash) has the marker on each of them, since a comment never continues.
+// Everything else is unchanged; the edit is refused when Neo4j would then read any other setting
+// differently (for example two settings on one line, separated by a lone carriage return).
 func (c *Conf) CommentOut(id string, lines []int) ([]byte, error) {
 	if err := ValidateBlockID(id); err != nil {
 		return nil, err
 	}
-	want := map[int]bool{}
+	want := map[int]bool{}   // 0-based lines that get the marker
+	starts := map[int]bool{} // 0-based lines whose settings are commented out
 	for _, n := range lines {
 		if n < 1 || n > len(c.lines) {
 			return nil, fmt.Errorf("line %d is not in the file", n)
 		}
-		l := c.lines[n-1]
-		if l.kind != kindText || l.block >= 0 {
+		if l := c.lines[n-1]; l.kind != kindText || l.block >= 0 {
 			return nil, fmt.Errorf("line %d is inside a managed block", n)
 		}
-		if _, _, ok := parseSetting(c.data[l.start:l.contentEnd]); !ok {
+		found := false
+		for _, e := range c.entries() {
+			first, last := c.entryLines(e)
+			if first != n-1 {
+				continue
+			}
+			found = true
+			for i := first; i <= last; i++ {
+				if l := c.lines[i]; l.kind != kindText || l.block >= 0 {
+					return nil, &ContinuationError{Line: n, Msg: fmt.Sprintf("the setting %q continues (trailing backslash) into a managed block on line %d", e.Key, i+1)}
+				}
+				want[i] = true
+			}
+		}
+		if !found {
 			return nil, fmt.Errorf("line %d is not a setting", n)
 		}
-		want[n] = true
+		starts[n-1] = true
 	}
 	prefix := commentOutPrefix(id)
-	out := make([]byte, 0, len(c.data)+len(lines)*len(prefix))
+	out := make([]byte, 0, len(c.data)+len(want)*len(prefix))
 	for i, l := range c.lines {
-		if want[i+1] {
+		if want[i] {
 			out = append(out, prefix...)
 		}
 		out = append(out, c.data[l.start:l.end]...)
+	}
+	// Neo4j must read the result as the file without those settings, and nothing else.
+	var expect []PropEntry
+	for _, e := range c.entries() {
+		if !starts[c.lineAt(e.First)] {
+			expect = append(expect, e)
+		}
+	}
+	nc, err := ParseConf(out)
+	if err != nil {
+		return nil, err
+	}
+	if i, ok := sameReading(expect, nc.entries()); !ok {
+		line := len(c.lines)
+		if i < len(expect) {
+			line = c.lineAt(expect[i].First) + 1
+		}
+		return nil, &ContinuationError{Line: line, Msg: "commenting out the conflicting lines would change how Neo4j reads another setting (a lone carriage return or a trailing backslash joins them); edit the file by hand"}
 	}
 	return out, nil
 }

@@ -251,15 +251,19 @@ func TestSettings(t *testing.T) {
 		"server.jvm.additional=-XX:+AlwaysPreTouch\n" +
 		"latin1=caf\xe9" // no final newline
 	got := mustParseConf(t, []byte(in)).Settings()
+	// As java.util.Properties reads them: blanks after the value are kept, a blank separates a key
+	// from its value, an empty key is a key, and bytes are ISO 8859-1.
 	want := []Setting{
 		{Key: "a", Value: "1", Line: 2},
-		{Key: "spaced.key", Value: "spaced value", Line: 3},
+		{Key: "spaced.key", Value: "spaced value \t ", Line: 3},
+		{Key: "no", Value: "equals sign", Line: 7},
+		{Key: "", Value: "no key", Line: 8},
 		{Key: "empty.value", Value: "", Line: 9},
 		{Key: "with.equals", Value: "a=b=c", Line: 10},
 		{Key: "server.bolt.tls_level", Value: "REQUIRED", Line: 12, BlockID: confIDBolt},
 		{Key: "server.jvm.additional", Value: "-XX:+UseG1GC", Line: 15},
 		{Key: "server.jvm.additional", Value: "-XX:+AlwaysPreTouch", Line: 16},
-		{Key: "latin1", Value: "caf\xe9", Line: 17},
+		{Key: "latin1", Value: "café", Line: 17},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Settings() =\n%#v\nwant\n%#v", got, want)
@@ -638,7 +642,10 @@ func TestRoundTripProperties(t *testing.T) {
 		}
 		b1, b2 := genBlockLines(r), genBlockLines(r)
 
-		s1 := mustSetBlock(t, f, confIDBolt, b1)
+		s1, err := c.SetBlock(confIDBolt, b1)
+		if refusedForContinuation(t, f, err) {
+			continue
+		}
 		if got := mustRemoveBlock(t, s1, confIDBolt); !bytes.Equal(got, f) {
 			t.Fatalf("RemoveBlock(SetBlock(F)) != F\nF   = %q\nset = %q\ngot = %q", f, s1, got)
 		}
@@ -675,6 +682,32 @@ func TestRoundTripProperties(t *testing.T) {
 	}
 }
 
+// refusedForContinuation reports whether SetBlock refused f because a line of f ends in a backslash
+// (Neo4j continues it onto the next line, so a block next to it would be read differently); any
+// other error fails the test.
+func refusedForContinuation(t *testing.T, f []byte, err error) bool {
+	t.Helper()
+	if err == nil {
+		return false
+	}
+	var ce *ContinuationError
+	if errors.As(err, &ce) && hasContinuedLine(f) {
+		return true
+	}
+	t.Fatalf("SetBlock on %q: %v", f, err)
+	return false
+}
+
+// hasContinuedLine reports whether a natural line of f ends in an odd number of backslashes.
+func hasContinuedLine(f []byte) bool {
+	for _, l := range bytes.FieldsFunc(f, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if n := len(l) - len(bytes.TrimRight(l, `\`)); n%2 == 1 {
+			return true
+		}
+	}
+	return false
+}
+
 func TestDuplicateBlockProperties(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
 	ids := []string{confIDBolt, "dbtls_ssl_policy other"}
@@ -688,7 +721,10 @@ func TestDuplicateBlockProperties(t *testing.T) {
 		}
 		found++
 		lines := genBlockLines(r)
-		s := mustSetBlock(t, f, confIDBolt, lines)
+		s, err := c.SetBlock(confIDBolt, lines)
+		if refusedForContinuation(t, f, err) {
+			continue
+		}
 		cs := mustParseConf(t, s)
 		got := cs.Block(confIDBolt)
 		if len(got) != 1 || got[0].StartLine != blocks[0].StartLine || !reflect.DeepEqual(got[0].Lines, append([]string{}, lines...)) {
@@ -750,5 +786,96 @@ func BenchmarkParseConf(b *testing.B) {
 		if err != nil || len(c.blocks) != 100 {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Neo4j reads neo4j.conf with java.util.Properties, so Settings and Conflicts judge on the decoded
+// key: every spelling below sets a key a binding manages.
+func TestConflictsDecodedKeys(t *testing.T) {
+	in := "dbms.connector.bolt.tls_level DISABLED\n" +
+		"dbms.ssl.policy.bolt.client_auth:NONE\n" +
+		"dbms.ssl.policy.bolt.trust_all   true\n" +
+		"dbms.ssl.policy.bolt.trusted\\u005fdir=\\u002e\\u002e/elsewhere\n" +
+		"dbms.ssl.policy.bolt.\\\n    revoked_dir = revoked\n" +
+		"dbms\\.ssl\\.policy\\.bolt\\.enabled\\=x=false\n" + // the key is "dbms.ssl.policy.bolt.enabled=x": no conflict
+		"\\u0064bms.ssl.policy.bolt.tls_versions=TLSv1\n" +
+		"! dbms.ssl.policy.bolt.ciphers=X\n" +
+		"# dbms.ssl.policy.bolt.ciphers=X \\\n" +
+		"dbms.ssl.policy.bolt.verify_hostname\ffalse\n"
+	c := mustParseConf(t, []byte(in))
+	keys := []string{"dbms.connector.bolt.tls_level", "dbms.ssl.policy.bolt.client_auth", "dbms.ssl.policy.bolt.trust_all",
+		"dbms.ssl.policy.bolt.trusted_dir", "dbms.ssl.policy.bolt.revoked_dir", "dbms.ssl.policy.bolt.enabled",
+		"dbms.ssl.policy.bolt.tls_versions", "dbms.ssl.policy.bolt.ciphers", "dbms.ssl.policy.bolt.verify_hostname"}
+	got := c.Conflicts(confIDBolt, keys)
+	want := []Conflict{
+		{Key: "dbms.connector.bolt.tls_level", Line: 1, Value: "DISABLED"},
+		{Key: "dbms.ssl.policy.bolt.client_auth", Line: 2, Value: "NONE"},
+		{Key: "dbms.ssl.policy.bolt.trust_all", Line: 3, Value: "true"},
+		{Key: "dbms.ssl.policy.bolt.trusted_dir", Line: 4, Value: "../elsewhere"},
+		{Key: "dbms.ssl.policy.bolt.revoked_dir", Line: 5, Value: "revoked"},
+		{Key: "dbms.ssl.policy.bolt.tls_versions", Line: 8, Value: "TLSv1"},
+		{Key: "dbms.ssl.policy.bolt.verify_hostname", Line: 11, Value: "false"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Conflicts() =\n%#v\nwant\n%#v", got, want)
+	}
+	if p := c.Problems(); len(p) != 0 {
+		t.Errorf("Problems() = %#v", p)
+	}
+	bad := mustParseConf(t, []byte("a=1\nk=\\u12G4\n"))
+	if p := bad.Problems(); len(p) != 1 || p[0].Line != 2 || !strings.Contains(p[0].Msg, "Malformed") {
+		t.Errorf("Problems() = %#v", p)
+	}
+}
+
+// A foreign line that ends in a backslash continues, for Neo4j, onto the line after it, marker or
+// not. SetBlock refuses to put a block there, or to keep one there, rather than write a file Neo4j
+// reads differently; a continuation that ends before the block is fine.
+func TestSetBlockContinuation(t *testing.T) {
+	blk := confBegin(confIDBolt) + "\nx=1\n" + confEnd(confIDBolt)
+	for _, tc := range []struct {
+		name, in string
+		line     int // the line a refusal names; 0: accepted
+	}{
+		{"trailing backslash at EOF", "a=1\nb=2\\", 2},
+		{"trailing backslash, newline, EOF", "a=1\nb=2\\\n", 2},
+		{"trailing backslash, CRLF, EOF", "b=2\\\r\n", 1},
+		{"continued twice at EOF", "b=2,\\\n  3\\\n", 1},
+		{"continued onto an existing block", "b=2\\\n" + blk + "\n", 1},
+		{"continued onto an existing block, CRLF", "b=2\\\r\n" + strings.ReplaceAll(blk, "\n", "\r\n") + "\r\n", 1},
+		{"lone backslash at EOF", "a=1\n\\\n", 2},
+		{"a hand edit continuing our line onto our END is replaced", confBegin(confIDBolt) + "\nx=1\\\n" + confEnd(confIDBolt) + "\nz=1\n", 0},
+		{"even backslashes", "b=2\\\\\n", 0},
+		{"continuation ended by an empty line", "b=2\\\n\n", 0},
+		{"continuation ended by a blank line", "b=2\\\n  \n", 0},
+		{"comment ending in a backslash", "# b=2\\\n", 0},
+		{"! comment ending in a backslash", "!b=2\\", 0},
+		{"block before a continued line", blk + "\nb=2\\\n", 0},
+		{"continuation inside the file", "b=2\\\n  3\nc=4\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParseConf(t, []byte(tc.in))
+			out, err := c.SetBlock(confIDBolt, []string{"x=1", "y=2"})
+			if tc.line == 0 {
+				if err != nil {
+					t.Fatalf("SetBlock: %v", err)
+				}
+				if got := mustParseConf(t, out).Conflicts("none", []string{"x", "y"}); len(got) != 2 || got[0].Value != "1" || got[1].Value != "2" {
+					t.Errorf("the block's settings read as %#v in %q", got, out)
+				}
+				return
+			}
+			var ce *ContinuationError
+			if !errors.As(err, &ce) || ce.Line != tc.line || !strings.Contains(err.Error(), "backslash") {
+				t.Fatalf("SetBlock(%q) = %q, %v; want a *ContinuationError naming line %d", tc.in, out, err, tc.line)
+			}
+		})
+	}
+	// Lines of our own that end in a backslash are refused before anything else.
+	if _, err := mustParseConf(t, nil).SetBlock(confIDBolt, []string{`x=a\`}); err == nil || !strings.Contains(err.Error(), "backslash") {
+		t.Errorf("SetBlock accepted a line ending in a backslash: %v", err)
+	}
+	if _, err := mustParseConf(t, nil).SetBlock(confIDBolt, []string{`x=a\\`}); err != nil {
+		t.Errorf("SetBlock refused a line ending in an escaped backslash: %v", err)
 	}
 }
