@@ -284,7 +284,7 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 		}
 		seen := map[string]bool{}
 		for _, c := range p.Ciphers {
-			if c == "" || strings.ContainsAny(c, ", \t\r\n#=") || !isASCIIPrintable(c) {
+			if c == "" || strings.ContainsAny(c, ", \t\r\n#=\\") || !isASCIIPrintable(c) {
 				fail("ciphers", "Invalid Cipher Name", "ciphers has %q; a cipher suite name is one word such as TLS_AES_256_GCM_SHA384 or TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.", c)
 			} else if seen[c] {
 				fail("ciphers", "Duplicated Cipher", "ciphers lists %q twice.", c)
@@ -417,16 +417,22 @@ func deref(s *string, def string) string {
 func derefBool(b *bool) bool { return b != nil && *b }
 
 // checkValue refuses what cannot be written as a neo4j.conf value or a path: empty values,
-// surrounding blanks, control and non-ASCII characters (neo4j.conf is read as ISO-8859-1), and any
-// ".." element. It returns "" when the value is acceptable.
+// surrounding blanks, control and non-ASCII characters (neo4j.conf is read as ISO-8859-1),
+// backslashes (escapes and continuations for java.util.Properties), and any ".." element. A value it
+// accepts is read by Neo4j exactly as written (see PlainValueProblem). It returns "" when the value
+// is acceptable.
 func checkValue(s string) string {
 	switch {
 	case s == "":
 		return "is empty"
 	case strings.TrimSpace(s) != s:
-		return fmt.Sprintf("%q has leading or trailing blanks, which Neo4j trims", s)
+		return fmt.Sprintf("%q has leading or trailing blanks; Neo4j drops them at the start of a value and keeps them at its end", s)
 	case !isASCIIPrintable(s):
 		return fmt.Sprintf("%q has control or non-ASCII characters", s)
+	case strings.Contains(s, `\`):
+		// Neo4j reads neo4j.conf with java.util.Properties (see properties.go): a backslash starts an
+		// escape, and at the end of a value continues it onto the next line.
+		return fmt.Sprintf("%q has a backslash, which Neo4j reads as an escape (such as \\u002e for '.') or, at the end of the value, as a continuation that swallows the next line of neo4j.conf; write the path with '/' and without escapes", s)
 	}
 	for _, el := range strings.Split(s, "/") {
 		if el == ".." {
