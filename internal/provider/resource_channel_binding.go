@@ -156,11 +156,24 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Cannot Read Config File", hostErrDetail(t, err))
 		return
 	}
-	commented, diags := bindingConflicts(conf, t, b, plan.OnConflict.ValueString(), state == nil || !state.ConfigFile.Equal(plan.ConfigFile))
-	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(plainLinesDiags(b.Lines())...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The edit apply will make, on the file as it is now: conflicts, lines to comment out, and lines
+	// that a trailing backslash would join to the block are all known before anything is written.
+	_, commented, diags, err := bindingEdit(conf, t, b, plan.OnConflict.ValueString(), state == nil || !state.ConfigFile.Equal(plan.ConfigFile))
+	resp.Diagnostics.Append(diags...)
+	if d, ok := continuationDiag(t, path.Root("policy"), err); ok {
+		resp.Diagnostics.Append(d)
+	} else if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Cannot Write neo4j.conf", hostErrDetail(t, err))
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(confProblemWarnings(conf, t)...)
+	resp.Diagnostics.Append(foreignPolicyWarnings(conf, t, b)...)
 	if b.Channel == "cluster" {
 		resp.Diagnostics.Append(clusterEKUWarning(ctx, t, b.Policy.PublicCertificatePath)...)
 	}
@@ -192,33 +205,18 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 	if b == nil {
 		return
 	}
-	id := neo4j.BindingBlockID(b.Channel)
-	lines := b.Lines()
+	if d := plainLinesDiags(b.Lines()); d.HasError() {
+		diags.Append(d...)
+		return
+	}
 	var commented []string
 	err := r.data.editConf(ctx, t, lockHolder("applying dbtls_channel_binding "+b.Channel), func(c *neo4j.Conf) ([]byte, error) {
-		var d diag.Diagnostics
-		commented, d = bindingConflicts(c, t, b, plan.OnConflict.ValueString(), creating)
+		out, cl, d, err := bindingEdit(c, t, b, plan.OnConflict.ValueString(), creating)
 		if d.HasError() {
 			return nil, diagError{d}
 		}
-		if plan.OnConflict.ValueString() == "comment_out" {
-			var foreign []int
-			for _, cf := range c.Conflicts(id, keysOf(lines)) {
-				if cf.BlockID == "" {
-					foreign = append(foreign, cf.Line)
-				}
-			}
-			if len(foreign) > 0 {
-				out, err := c.CommentOut(id, foreign)
-				if err != nil {
-					return nil, err
-				}
-				if c, err = neo4j.ParseConf(out); err != nil {
-					return nil, err
-				}
-			}
-		}
-		return c.SetBlock(id, lines)
+		commented = cl
+		return out, err
 	})
 	var de diagError
 	switch {
@@ -230,6 +228,10 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 		diags.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
 		return
 	default:
+		if d, ok := continuationDiag(t, path.Root("policy"), err); ok {
+			diags.Append(d)
+			return
+		}
 		diags.AddError("Cannot Write neo4j.conf", hostErrDetail(t, err))
 		return
 	}
@@ -377,6 +379,43 @@ func setPlannedBinding(m *channelBindingResourceModel, b *neo4j.Binding, t *targ
 	}
 }
 
+// bindingEdit computes the file with the binding's block in it: conflicts checked (errors, or with
+// comment_out the foreign lines commented out), then the block set. It returns the new bytes and the
+// lines the binding has commented out, as they were. Planning runs it on the file as it is; applying
+// runs it again under the file's lock. The error is a *neo4j.ContinuationError when Neo4j would read
+// the result differently from what it means.
+func bindingEdit(c *neo4j.Conf, t *target, b *neo4j.Binding, onConflict string, creating bool) ([]byte, []string, diag.Diagnostics, error) {
+	id := neo4j.BindingBlockID(b.Channel)
+	lines := b.Lines()
+	_, diags := bindingConflicts(c, t, b, onConflict, creating)
+	if diags.HasError() {
+		return nil, nil, diags, nil
+	}
+	if onConflict == "comment_out" {
+		var foreign []int
+		for _, cf := range c.Conflicts(id, keysOf(lines)) {
+			if cf.BlockID == "" {
+				foreign = append(foreign, cf.Line)
+			}
+		}
+		if len(foreign) > 0 {
+			out, err := c.CommentOut(id, foreign)
+			if err != nil {
+				return nil, nil, diags, err
+			}
+			if c, err = neo4j.ParseConf(out); err != nil {
+				return nil, nil, diags, err
+			}
+		}
+	}
+	var commented []string
+	for _, cl := range c.Commented(id) {
+		commented = append(commented, cl.Original)
+	}
+	out, err := c.SetBlock(id, lines)
+	return out, commented, diags, err
+}
+
 // bindingConflicts checks the file for a binding: another binding of the same channel (when
 // creating), a key set in another managed block (always an error), and foreign lines setting one
 // of its keys (an error, or with comment_out the lines to comment out). It returns the foreign lines
@@ -413,9 +452,9 @@ func bindingConflicts(conf *neo4j.Conf, t *target, b *neo4j.Binding, onConflict 
 			commented = append(commented, conf.Line(c.Line))
 		default:
 			diags.AddAttributeError(path.Root("on_conflict"), "Conflicting Setting In neo4j.conf",
-				fmt.Sprintf("The key %q is set on line %d of %s, outside the managed blocks, and this binding must write it too. Neo4j 5 refuses to start with a duplicated key "+
+				fmt.Sprintf("The key %q is set on line %d of %s%s, outside the managed blocks, and this binding must write it too. Neo4j 5 refuses to start with a duplicated key "+
 					"(earlier versions pick one silently). Remove the line, or set on_conflict = \"comment_out\" to have it commented out now and restored on destroy.",
-					c.Key, c.Line, t.ConfigFile))
+					c.Key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value)))
 		}
 	}
 	return commented, diags

@@ -701,6 +701,13 @@ func (r *sslPolicyResource) preflight(ctx context.Context, t *target, p *neo4j.P
 		return diags
 	}
 	diags.Append(blockConflicts(conf, t, neo4j.PolicyBlockID(p.Name), lines, creating)...)
+	if !diags.HasError() {
+		if _, err := conf.SetBlock(neo4j.PolicyBlockID(p.Name), lines); err != nil {
+			if d, ok := continuationDiag(t, path.Root("config_file"), err); ok {
+				diags.Append(d)
+			}
+		}
+	}
 	return diags
 }
 
@@ -727,8 +734,8 @@ func blockConflicts(conf *neo4j.Conf, t *target, id string, lines []string, crea
 			where = fmt.Sprintf("in the managed block %q", c.BlockID)
 		}
 		diags.AddError("Conflicting Setting In neo4j.conf",
-			fmt.Sprintf("The key %q is set on line %d of %s, %s. This resource must write it too, and Neo4j 5 refuses to start with a duplicated key (earlier versions pick one silently). "+
-				"Remove that line from the file (or the resource that owns the other block), then plan again.", c.Key, c.Line, t.ConfigFile, where))
+			fmt.Sprintf("The key %q is set on line %d of %s%s, %s. This resource must write it too, and Neo4j 5 refuses to start with a duplicated key (earlier versions pick one silently). "+
+				"Remove that line from the file (or the resource that owns the other block), then plan again.", c.Key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value), where))
 	}
 	return diags
 }
@@ -822,6 +829,10 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 		case errors.Is(err, errConfMissing):
 			diags.AddAttributeError(path.Root("config_file"), "Config File Not Found", missingConfigDetail(t))
 		default:
+			if d, ok := continuationDiag(t, path.Root("config_file"), err); ok {
+				diags.Append(d)
+				break
+			}
 			diags.AddError("Cannot Write neo4j.conf", hostErrDetail(t, err))
 		}
 	}
