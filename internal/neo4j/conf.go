@@ -326,7 +326,7 @@ func (c *Conf) checkIsolation(id string) error {
 		for i := first; i <= last; i++ {
 			if c.lines[i].kind != kindText && in(i) {
 				return &ContinuationError{Line: first + 1, Msg: fmt.Sprintf(
-					"the setting %q ends in a backslash, which continues it onto line %d, the marker of the managed block %q; Neo4j (java.util.Properties) would read the marker as part of that setting's value",
+					"the setting %q ends in a backslash, which continues it onto line %d, the marker of the managed block %q, so Neo4j would read the marker as part of that setting's value",
 					e.Key, i+1, id)}
 			}
 			if in(i) != in(first) {

@@ -162,8 +162,8 @@ resource "dbtls_channel_binding" "bolt" {
 							if b, _ := os.ReadFile(conf); string(b) != string(realisticConf) {
 								t.Error("a refused plan changed neo4j.conf")
 							}
-							if _, err := os.Stat(filepath.Join(home, "certificates")); !os.IsNotExist(err) {
-								t.Error("a refused plan created a policy directory")
+							if _, err := os.Stat(filepath.Join(home, "certificates", "client_policy")); !os.IsNotExist(err) {
+								t.Error("a refused plan created the policy directory")
 							}
 						},
 					},
