@@ -558,9 +558,10 @@ var repeatableKeys = map[string]bool{
 	"server.jvm.additional": true,
 }
 
-// Conflicts returns, in file order, every setting line outside block id (lines outside every block
-// and lines of other managed blocks) whose key is one of keys. Commented-out lines are ignored, and
-// so are the keys Neo4j allows to repeat (dbms.jvm.additional, server.jvm.additional).
+// Conflicts returns, in file order, every setting outside block id (lines outside every block and
+// lines of other managed blocks) whose key, as Neo4j decodes it (see Settings), is one of keys.
+// Commented-out lines are ignored, and so are the keys Neo4j allows to repeat (dbms.jvm.additional,
+// server.jvm.additional).
 func (c *Conf) Conflicts(id string, keys []string) []Conflict {
 	want := make(map[string]bool, len(keys))
 	for _, k := range keys {
