@@ -419,8 +419,8 @@ func derefBool(b *bool) bool { return b != nil && *b }
 // checkValue refuses what cannot be written as a neo4j.conf value or a path: empty values,
 // surrounding blanks, control and non-ASCII characters (neo4j.conf is read as ISO-8859-1),
 // backslashes (escapes and continuations for java.util.Properties), and any ".." element. A value it
-// accepts is read by Neo4j exactly as written (see PlainValueProblem). It returns "" when the value
-// is acceptable.
+// accepts is read by Neo4j exactly as written (TestRenderedLinesReadAsWritten). It returns "" when
+// the value is acceptable.
 func checkValue(s string) string {
 	switch {
 	case s == "":

@@ -284,19 +284,3 @@ func CheckPlainLine(line string) error {
 	}
 	return nil
 }
-
-// PlainValueProblem says why Neo4j would not read s, written after "key=", as exactly s ("" when it
-// would): a backslash (an escape, or a continuation onto the next line), leading or trailing blanks
-// (Neo4j skips the leading ones), line breaks, and characters outside printable ASCII (the file is
-// read as ISO 8859-1).
-func PlainValueProblem(s string) string {
-	switch {
-	case strings.Contains(s, `\`):
-		return fmt.Sprintf("%q has a backslash, which Neo4j (java.util.Properties) reads as an escape, or at the end of the value as a continuation that swallows the next line", s)
-	case strings.TrimLeft(s, " \t\f") != s || strings.TrimRight(s, " \t\f") != s:
-		return fmt.Sprintf("%q has leading or trailing blanks, which Neo4j trims or keeps unlike what is declared", s)
-	case !isASCIIPrintable(s):
-		return fmt.Sprintf("%q has control or non-ASCII characters", s)
-	}
-	return ""
-}

@@ -146,19 +146,3 @@ func TestCheckPlainLine(t *testing.T) {
 		}
 	}
 }
-
-func TestPlainValueProblem(t *testing.T) {
-	for _, ok := range []string{"trusted", "/abs/path", "a:b", "=x", "TLSv1.2,TLSv1.3", "#x"} {
-		if p := PlainValueProblem(ok); p != "" {
-			t.Errorf("PlainValueProblem(%q) = %q", ok, p)
-		}
-		if err := CheckPlainLine("k=" + ok); err != nil {
-			t.Errorf("PlainValueProblem accepts %q, but CheckPlainLine says %v", ok, err)
-		}
-	}
-	for _, bad := range []string{`\u002e\u002e/elsewhere`, `revoked\`, " x", "x ", "\tx", "x\f", "caf\xe9", "a\nb", `a\b`} {
-		if p := PlainValueProblem(bad); p == "" {
-			t.Errorf("PlainValueProblem(%q) = \"\", want a problem", bad)
-		}
-	}
-}

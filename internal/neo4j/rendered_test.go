@@ -1,6 +1,7 @@
 package neo4j
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -117,5 +118,29 @@ func TestEscapedValuesRefused(t *testing.T) {
 		if !found {
 			t.Errorf("%+v: no error for %s: %v", tc.in, tc.field, problems)
 		}
+	}
+}
+
+// Whatever checkValue accepts, Neo4j reads as written: random values over an alphabet of the
+// characters Properties treats specially.
+func TestCheckValueAcceptsOnlyPlain(t *testing.T) {
+	r := rand.New(rand.NewSource(10))
+	alphabet := []byte("ab/.:=#! \t\f\\u0e\r\n\xe9")
+	accepted := 0
+	for i := 0; i < 20000; i++ {
+		v := make([]byte, 1+r.Intn(8))
+		for j := range v {
+			v[j] = alphabet[r.Intn(len(alphabet))]
+		}
+		if checkValue(string(v)) != "" {
+			continue
+		}
+		accepted++
+		if err := CheckPlainLine("dbms.ssl.policy.bolt.trusted_dir=" + string(v)); err != nil {
+			t.Errorf("checkValue accepts %q, but %v", v, err)
+		}
+	}
+	if accepted < 100 {
+		t.Fatalf("only %d values accepted: the generator is broken", accepted)
 	}
 }
