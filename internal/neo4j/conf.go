@@ -338,6 +338,11 @@ func (c *Conf) checkIsolation(id string) error {
 	return nil
 }
 
+// CheckIsolated returns a *ContinuationError when Neo4j does not read block id as lines of its own:
+// a setting ending in a backslash runs onto one of its markers, or from inside it to outside. Removing
+// such a block would change how Neo4j reads the setting that runs into it.
+func (c *Conf) CheckIsolated(id string) error { return c.checkIsolation(id) }
+
 // foreignSettings returns the settings that start outside block id, as Neo4j reads them.
 func (c *Conf) foreignSettings(id string) []PropEntry {
 	var out []PropEntry

@@ -879,3 +879,21 @@ func TestSetBlockContinuation(t *testing.T) {
 		t.Errorf("SetBlock refused a line ending in an escaped backslash: %v", err)
 	}
 }
+
+func TestCheckIsolated(t *testing.T) {
+	blk := confBegin(confIDBolt) + "\nx=1\n" + confEnd(confIDBolt)
+	for in, bad := range map[string]bool{
+		"a=1\n" + blk + "\n":     false,
+		"a=1\\\n\n" + blk + "\n": false,
+		"a=1\\\n" + blk + "\n":   true,
+		confBegin(confIDBolt) + "\nx=1\\\n" + confEnd(confIDBolt): true,
+		"# a=1\\\n" + blk + "\n":                                  false,
+		blk + "\nb=2\\\n":                                         false,
+	} {
+		err := mustParseConf(t, []byte(in)).CheckIsolated(confIDBolt)
+		var ce *ContinuationError
+		if bad != errors.As(err, &ce) {
+			t.Errorf("CheckIsolated(%q) = %v, want a refusal: %v", in, err, bad)
+		}
+	}
+}

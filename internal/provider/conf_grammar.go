@@ -19,14 +19,19 @@ import (
 // continuationDiag is the diagnostic for an edit refused because a line ending in a backslash would
 // run into (or out of) a managed block; ok is false for any other error.
 func continuationDiag(t *target, attr path.Path, err error) (diag.Diagnostic, bool) {
+	return continuationDiagFor(t, attr, err, "apply")
+}
+
+// continuationDiagFor is continuationDiag for the command to run again ("apply" or "destroy").
+func continuationDiagFor(t *target, attr path.Path, err error, again string) (diag.Diagnostic, bool) {
 	var ce *neo4j.ContinuationError
 	if !errors.As(err, &ce) {
 		return nil, false
 	}
 	return diag.NewAttributeErrorDiagnostic(attr, "Line Continues Across A Managed Block",
 		fmt.Sprintf("Line %d of %s: %s. Neo4j reads neo4j.conf with java.util.Properties, where a line that ends in an odd number of backslashes "+
-			"continues onto the next line, even a comment line. Writing the managed block there would change what Neo4j reads, so nothing was written. "+
-			"Remove the trailing backslash (or end the setting with an empty line after it), then apply again.", ce.Line, t.ConfigFile, ce.Msg)), true
+			"continues onto the next line, even a comment line. Writing (or removing) the managed block there would change what Neo4j reads, so nothing was written. "+
+			"Remove the trailing backslash (or end the setting with an empty line after it), then %s again.", ce.Line, t.ConfigFile, ce.Msg, again)), true
 }
 
 // lineAsWritten quotes a line of the file when it is not plainly "key=value", so that a diagnostic

@@ -122,6 +122,27 @@ func TestAccChannelBinding_ContinuationLines(t *testing.T) {
 				PlanOnly: true, ExpectNonEmptyPlan: true, ExpectError: regexp.MustCompile(`(?s)Line Continues Across A Managed Block.*marker`),
 			},
 			{
+				// Removing the block would join that line to whatever follows it: destroy refuses too,
+				// and leaves the file as it is.
+				Config: providerBlock("4.4", home) + `
+resource "dbtls_ssl_policy" "client" {
+  name        = "client_policy"
+  client_auth = "NONE"
+}
+`,
+				ExpectError: regexp.MustCompile(`(?s)Line Continues Across A Managed Block.*destroy again`),
+			},
+			{
+				PreConfig: func() {
+					want := strings.Replace(string(applied), "-Dx=1\n", "-Dx=1\\\n", 1)
+					if b, _ := os.ReadFile(conf); string(b) != want {
+						t.Errorf("a refused destroy changed neo4j.conf:\n%q\nwant\n%q", b, want)
+					}
+				},
+				Config:   providerBlock("4.4", home) + fmt.Sprintf(boltOnly, ""),
+				PlanOnly: true, ExpectNonEmptyPlan: true, ExpectError: regexp.MustCompile(`Line Continues Across A Managed Block`),
+			},
+			{
 				PreConfig: func() { must(t, os.WriteFile(conf, applied, 0o640)) },
 				Config:    providerBlock("4.4", home) + fmt.Sprintf(boltOnly, ""),
 			},

@@ -300,12 +300,19 @@ func (r *channelBindingResource) Delete(ctx context.Context, req resource.Delete
 	}
 	id := neo4j.BindingBlockID(state.Channel.ValueString())
 	err := r.data.editConf(ctx, t, lockHolder("destroying dbtls_channel_binding "+state.Channel.ValueString()), func(c *neo4j.Conf) ([]byte, error) {
+		if err := c.CheckIsolated(id); err != nil {
+			return nil, err
+		}
 		c, err := neo4j.ParseConf(c.RemoveBlock(id))
 		if err != nil {
 			return nil, err
 		}
 		return c.RestoreCommented(id), nil
 	})
+	if d, ok := continuationDiagFor(t, path.Root("channel"), err, "destroy"); ok {
+		resp.Diagnostics.Append(d)
+		return
+	}
 	if err != nil && !errors.Is(err, errConfMissing) {
 		resp.Diagnostics.AddError("Cannot Remove The Binding From neo4j.conf", hostErrDetail(t, err))
 	}

@@ -391,8 +391,15 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 
 	// The block first: a conf that names directories which are gone would stop Neo4j, the reverse not.
 	err := r.data.editConf(ctx, t, lockHolder("destroying dbtls_ssl_policy "+name), func(c *neo4j.Conf) ([]byte, error) {
+		if err := c.CheckIsolated(neo4j.PolicyBlockID(name)); err != nil {
+			return nil, err
+		}
 		return c.RemoveBlock(neo4j.PolicyBlockID(name)), nil
 	})
+	if d, ok := continuationDiagFor(t, path.Root("name"), err, "destroy"); ok {
+		resp.Diagnostics.Append(d)
+		return
+	}
 	switch {
 	case errors.Is(err, errConfMissing):
 		tflog.Debug(ctx, "config file missing at destroy; no block to remove", map[string]any{"config_file": t.ConfigFile})
