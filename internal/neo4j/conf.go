@@ -338,10 +338,25 @@ func (c *Conf) checkIsolation(id string) error {
 	return nil
 }
 
-// CheckIsolated returns a *ContinuationError when Neo4j does not read block id as lines of its own:
-// a setting ending in a backslash runs onto one of its markers, or from inside it to outside. Removing
-// such a block would change how Neo4j reads the setting that runs into it.
-func (c *Conf) CheckIsolated(id string) error { return c.checkIsolation(id) }
+// CheckRemove returns a *ContinuationError when removing block id would change how Neo4j reads a
+// setting outside it: a foreign line ending in a backslash runs into the block's BEGIN marker, and
+// without the block it would run into the lines after it instead.
+func (c *Conf) CheckRemove(id string) error {
+	nc, err := ParseConf(c.RemoveBlock(id))
+	if err != nil {
+		return err
+	}
+	before := c.foreignSettings(id)
+	if i, ok := sameReading(before, nc.entries()); !ok {
+		line, key := len(c.lines), ""
+		if i < len(before) {
+			line, key = c.lineAt(before[i].First)+1, before[i].Key
+		}
+		return &ContinuationError{Line: line, Msg: fmt.Sprintf(
+			"the setting %q ends in a backslash and runs into the managed block %q; without the block it would run into the lines after it", key, id)}
+	}
+	return nil
+}
 
 // foreignSettings returns the settings that start outside block id, as Neo4j reads them.
 func (c *Conf) foreignSettings(id string) []PropEntry {

@@ -880,20 +880,21 @@ func TestSetBlockContinuation(t *testing.T) {
 	}
 }
 
-func TestCheckIsolated(t *testing.T) {
+func TestCheckRemove(t *testing.T) {
 	blk := confBegin(confIDBolt) + "\nx=1\n" + confEnd(confIDBolt)
 	for in, bad := range map[string]bool{
-		"a=1\n" + blk + "\n":     false,
-		"a=1\\\n\n" + blk + "\n": false,
-		"a=1\\\n" + blk + "\n":   true,
-		confBegin(confIDBolt) + "\nx=1\\\n" + confEnd(confIDBolt): true,
-		"# a=1\\\n" + blk + "\n":                                  false,
-		blk + "\nb=2\\\n":                                         false,
+		"a=1\n" + blk + "\nb=2\n":     false,
+		"a=1\\\n\n" + blk + "\nb=2\n": false,
+		"a=1\\\n" + blk + "\nb=2\n":   true,
+		"a=1\\\n" + blk:               true,
+		confBegin(confIDBolt) + "\nx=1\\\n" + confEnd(confIDBolt) + "\nb=2\n": false, // only our own line changes
+		"# a=1\\\n" + blk + "\n": false,
+		blk + "\nb=2\\\n":        false,
 	} {
-		err := mustParseConf(t, []byte(in)).CheckIsolated(confIDBolt)
+		err := mustParseConf(t, []byte(in)).CheckRemove(confIDBolt)
 		var ce *ContinuationError
 		if bad != errors.As(err, &ce) {
-			t.Errorf("CheckIsolated(%q) = %v, want a refusal: %v", in, err, bad)
+			t.Errorf("CheckRemove(%q) = %v, want a refusal: %v", in, err, bad)
 		}
 	}
 }

@@ -130,7 +130,7 @@ resource "dbtls_ssl_policy" "client" {
   client_auth = "NONE"
 }
 `,
-				ExpectError: regexp.MustCompile(`(?s)Line Continues Across A Managed Block.*destroy again`),
+				ExpectError: regexp.MustCompile(`(?s)Line Continues Across A Managed Block.*destroy\s+again`),
 			},
 			{
 				PreConfig: func() {

@@ -300,7 +300,7 @@ func (r *channelBindingResource) Delete(ctx context.Context, req resource.Delete
 	}
 	id := neo4j.BindingBlockID(state.Channel.ValueString())
 	err := r.data.editConf(ctx, t, lockHolder("destroying dbtls_channel_binding "+state.Channel.ValueString()), func(c *neo4j.Conf) ([]byte, error) {
-		if err := c.CheckIsolated(id); err != nil {
+		if err := c.CheckRemove(id); err != nil {
 			return nil, err
 		}
 		c, err := neo4j.ParseConf(c.RemoveBlock(id))

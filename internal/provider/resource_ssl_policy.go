@@ -391,7 +391,7 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 
 	// The block first: a conf that names directories which are gone would stop Neo4j, the reverse not.
 	err := r.data.editConf(ctx, t, lockHolder("destroying dbtls_ssl_policy "+name), func(c *neo4j.Conf) ([]byte, error) {
-		if err := c.CheckIsolated(neo4j.PolicyBlockID(name)); err != nil {
+		if err := c.CheckRemove(neo4j.PolicyBlockID(name)); err != nil {
 			return nil, err
 		}
 		return c.RemoveBlock(neo4j.PolicyBlockID(name)), nil
