@@ -46,7 +46,6 @@ func TestAccChannelBinding_HandEditsAsNeo4jReadsThem(t *testing.T) {
 				{"dbms.ssl.policy.bolt.trust\\u005fall=true", "dbms.ssl.policy.bolt.trust_all"},
 				{"dbms.ssl.policy.bolt.\\\n    client_auth = NONE", "dbms.ssl.policy.bolt.client_auth"},
 			} {
-				edit := edit
 				steps = append(steps, resource.TestStep{
 					PreConfig: appendLine(edit.line),
 					Config:    cfg, PlanOnly: true, ExpectNonEmptyPlan: true,
