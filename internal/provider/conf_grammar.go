@@ -41,7 +41,10 @@ func lineAsWritten(conf *neo4j.Conf, line int, key, value string) string {
 	if strings.TrimSpace(raw) == key+"="+value {
 		return ""
 	}
-	return fmt.Sprintf(" (written %q, which Neo4j reads as %s=%s)", raw, key, value)
+	if len(raw) > 160 {
+		raw = raw[:160] + "..."
+	}
+	return fmt.Sprintf(" (written %q, which Neo4j reads as %q)", raw, key+"="+value)
 }
 
 // confProblemWarnings warns about lines Neo4j cannot load at all (a malformed \uXXXX escape).
@@ -76,8 +79,8 @@ func foreignPolicyWarnings(conf *neo4j.Conf, t *target, b *neo4j.Binding) diag.D
 			fix = fmt.Sprintf("The provider does not manage %s: remove the line, or keep it knowing that it changes the policy.", suffix)
 		}
 		diags.AddAttributeWarning(path.Root("policy"), "Foreign Setting Changes The Bound Policy",
-			fmt.Sprintf("Line %d of %s sets %s=%s%s, outside the managed blocks. This binding does not write %s, so Neo4j applies that line to the policy bound to %s (%q), "+
-				"and the policy in effect is not the one declared. %s", s.Line, t.ConfigFile, s.Key, s.Value, lineAsWritten(conf, s.Line, s.Key, s.Value),
+			fmt.Sprintf("Line %d of %s sets %q%s, outside the managed blocks. This binding does not write %s, so Neo4j applies that line to the policy bound to %s (%q), "+
+				"and the policy in effect is not the one declared. %s", s.Line, t.ConfigFile, s.Key+"="+s.Value, lineAsWritten(conf, s.Line, s.Key, s.Value),
 				suffix, b.Channel, b.Policy.Name, fix))
 	}
 	return diags
