@@ -1,6 +1,7 @@
 package neo4j
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -143,6 +144,27 @@ func TestCheckPlainLine(t *testing.T) {
 	} {
 		if err := CheckPlainLine(bad); err == nil {
 			t.Errorf("CheckPlainLine(%q) = nil, want an error", bad)
+		}
+	}
+}
+
+// Random inputs over the characters the grammar gives a meaning to, judged by ParseProperties and by
+// java.util.Properties: they must agree on every pair and on where Java throws.
+func TestPropertiesRandomAgainstJDK(t *testing.T) {
+	r := rand.New(rand.NewSource(42))
+	pieces := []string{"\\", "\\", "\\\\", "\n", "\r", "\r\n", " ", "\t", "\f", "=", ":", "#", "!", "a", "b", "k", "\\u0041", "\\u00", "u", "0", "\xe9", "\xff", "key", "val"}
+	inputs := make([][]byte, 600)
+	for i := range inputs {
+		var b []byte
+		for n := r.Intn(14); n > 0; n-- {
+			b = append(b, pieces[r.Intn(len(pieces))]...)
+		}
+		inputs[i] = b
+	}
+	java := javaProperties(t, inputs)
+	for i, in := range inputs {
+		if got := showPairs(ParseProperties(in)); got != java[i] {
+			t.Errorf("%q: ParseProperties reads\n%s\njava.util.Properties reads\n%s", in, got, java[i])
 		}
 	}
 }
