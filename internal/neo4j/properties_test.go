@@ -1,6 +1,7 @@
 package neo4j
 
 import (
+	"errors"
 	"math/rand"
 	"strings"
 	"testing"
@@ -166,5 +167,67 @@ func TestPropertiesRandomAgainstJDK(t *testing.T) {
 		if got := showPairs(ParseProperties(in)); got != java[i] {
 			t.Errorf("%q: ParseProperties reads\n%s\njava.util.Properties reads\n%s", in, got, java[i])
 		}
+	}
+}
+
+// SetBlock appending a block, judged by java.util.Properties: when it writes, Java reads the file's
+// settings unchanged and then exactly the block's; when it refuses, Java would have read the plainly
+// appended block differently. So SetBlock neither refuses a safe file nor accepts an unsafe one.
+func TestSetBlockAgainstJDK(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	pieces := []string{"a=1", "a=1\\", "b=2\\\\", "c=3\\\\\\", "\\", "  \\", "# c\\", "! c\\", "", "  ", "x\\u0041=1", "  y = 2 \\", "z:3"}
+	endings := []string{"\n", "\r\n", "\r"}
+	block := []string{"dbms.ssl.policy.bolt.enabled=true", "server.bolt.tls_level=REQUIRED"}
+	var inputs, outputs [][]byte
+	var refused []bool
+	for i := 0; i < 400; i++ {
+		var f []byte
+		for n := r.Intn(5); n > 0; n-- {
+			f = append(f, pieces[r.Intn(len(pieces))]...)
+			f = append(f, endings[r.Intn(len(endings))]...)
+		}
+		if r.Intn(3) == 0 {
+			f = append(f, pieces[r.Intn(len(pieces))]...) // no final line break
+		}
+		c, err := ParseConf(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.SetBlock(confIDBolt, block)
+		var ce *ContinuationError
+		switch {
+		case err == nil:
+			refused = append(refused, false)
+		case errors.As(err, &ce):
+			refused = append(refused, true)
+			// What a plain append would have written.
+			out = append([]byte{}, f...)
+			if len(f) > 0 && f[len(f)-1] != '\n' {
+				out = append(out, '\n')
+			}
+			out = append(out, BeginMarker(confIDBolt)+"\n"+strings.Join(block, "\n")+"\n"+EndMarker(confIDBolt)+"\n"...)
+		default:
+			t.Fatalf("SetBlock(%q): %v", f, err)
+		}
+		inputs, outputs = append(inputs, f), append(outputs, out)
+	}
+	java := javaProperties(t, append(append([][]byte{}, inputs...), outputs...))
+	var blockPairs strings.Builder
+	for _, l := range block {
+		k, v, _ := strings.Cut(l, "=")
+		blockPairs.WriteString("K " + showJava(k) + " V " + showJava(v) + "\n")
+	}
+	n, nRefused := len(inputs), 0
+	for i := range inputs {
+		same := java[n+i] == java[i]+blockPairs.String()
+		if refused[i] {
+			nRefused++
+		}
+		if same == refused[i] {
+			t.Errorf("%q: SetBlock refused=%v, but Java reads the appended file as\n%s\nand the file as\n%s", inputs[i], refused[i], java[n+i], java[i])
+		}
+	}
+	if nRefused < 20 || nRefused > n-20 {
+		t.Errorf("%d of %d refused: the generator does not exercise both sides", nRefused, n)
 	}
 }
