@@ -231,3 +231,59 @@ func TestSetBlockAgainstJDK(t *testing.T) {
 		t.Errorf("%d of %d refused: the generator does not exercise both sides", nRefused, n)
 	}
 }
+
+// CommentOut, judged by java.util.Properties: after commenting out every line that sets the key,
+// Java reads the file's other settings unchanged and the key no more, continuation lines included.
+func TestCommentOutAgainstJDK(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	const key = "server.bolt.tls_level"
+	pieces := []string{key + "=OPTIONAL", key + " DISABLED\\", "  " + key + ":\\", "a=1", "a=1\\", "  x\\", "b=2\\\\", "\\", "# c\\", "", "server.bolt.tls\\u005flevel=OPTIONAL", "c=" + key}
+	endings := []string{"\n", "\n", "\r\n", "\r"}
+	var inputs, outputs [][]byte
+	refusals := 0
+	for len(inputs) < 300 {
+		var f []byte
+		for n := 1 + r.Intn(5); n > 0; n-- {
+			f = append(f, pieces[r.Intn(len(pieces))]...)
+			f = append(f, endings[r.Intn(len(endings))]...)
+		}
+		c := mustParseConf(t, f)
+		var lines []int
+		for _, cf := range c.Conflicts(confIDBolt, []string{key}) {
+			lines = append(lines, cf.Line)
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		out, err := c.CommentOut(confIDBolt, lines)
+		var ce *ContinuationError
+		if errors.As(err, &ce) {
+			refusals++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("CommentOut(%q, %v): %v", f, lines, err)
+		}
+		if back := mustParseConf(t, out).RestoreCommented(confIDBolt); string(back) != string(f) {
+			t.Fatalf("RestoreCommented(CommentOut(%q)) = %q", f, back)
+		}
+		inputs, outputs = append(inputs, f), append(outputs, out)
+	}
+	java := javaProperties(t, append(append([][]byte{}, inputs...), outputs...))
+	n := len(inputs)
+	for i := range inputs {
+		var want strings.Builder
+		for _, l := range strings.SplitAfter(java[i], "\n") {
+			if l != "" && !strings.HasPrefix(l, "K "+key+" V ") {
+				want.WriteString(l)
+			}
+		}
+		if java[n+i] != want.String() {
+			t.Errorf("%q commented out as %q: Java reads\n%s\nwant\n%s", inputs[i], outputs[i], java[n+i], want.String())
+		}
+	}
+	t.Logf("%d edits checked, %d refused", n, refusals)
+	if refusals > n/2 {
+		t.Errorf("%d refusals for %d edits", refusals, n)
+	}
+}
