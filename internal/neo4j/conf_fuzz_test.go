@@ -11,7 +11,10 @@ import (
 // FuzzConfRoundTrip checks, for arbitrary bytes: ParseConf never panics; a parse error is a
 // *ParseError naming a line of the input; Bytes() is the input; and when the input has no block
 // with the fixed id, RemoveBlock(SetBlock(x)) == x and SetBlock is idempotent (with such blocks,
-// RemoveBlock(SetBlock(x)) == RemoveBlock(x)).
+// RemoveBlock(SetBlock(x)) == RemoveBlock(x)). With the Properties grammar: Settings() is every
+// entry ParseProperties finds, each entry read alone reads the same, SetBlock refuses only files with a
+// line ending in a backslash, and when it writes, Neo4j reads every setting outside the block as
+// before and the block's own settings as rendered.
 func FuzzConfRoundTrip(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("a=1\n"))
