@@ -21,6 +21,10 @@ import (
 //
 // Lines end at '\n'. A line's ending is "\r\n" when the byte before the '\n' is '\r', "\n"
 // otherwise, and empty for a last line that has no '\n'. A lone '\r' elsewhere is part of the line.
+// These are the lines the file is edited and reported by ("line 12"). What a line sets is judged as
+// Neo4j reads it (properties.go: separators, escapes, continuations, and a lone '\r' ending a line
+// there too), and an edit Neo4j would read differently from what it means is refused
+// (ContinuationError).
 //
 // End-of-file rule: a block whose END marker is the last bytes of the file, with no line ending
 // after it, owns the line ending just before its BEGIN marker. SetBlock writes such a block when it
