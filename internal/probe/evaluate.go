@@ -144,6 +144,17 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 		if f.VerificationSkipped != "" {
 			add(CodeVerificationSkipped, "%s", f.VerificationSkipped)
 		}
+		if f.TLS.seen {
+			// The TLS layer's facts are true of whatever answered; they are reported, not judged.
+			r.TLSVersion, r.CipherSuite = TLSVersionName(f.TLS.version), cipherName(f.TLS.cipher)
+			for _, c := range f.TLS.peer {
+				r.Certificates = append(r.Certificates, pki.Summarize(c))
+			}
+			if len(f.TLS.peer) > 0 {
+				d := pki.DaysRemaining(f.TLS.peer[0], now)
+				r.DaysRemaining = &d
+			}
+		}
 		r.Violations = v
 		r.Connectable, r.Compliant = false, false
 		r.Summary = summarize(f, r)

@@ -71,15 +71,26 @@ func identifyPeer(ctx context.Context, t *Target, serverName string, spoke *spok
 		if t.BoltTLS != BoltPlain {
 			// G402: identification only; nothing is sent that needs a verified peer.
 			tc := tls.Client(conn, &tls.Config{InsecureSkipVerify: true, ServerName: serverName, MinVersion: tls.VersionTLS10}) //nolint:gosec // see above
-			if err := tc.Handshake(); err != nil {
-				var rhe tls.RecordHeaderError
-				if errors.As(err, &rhe) {
-					// The peer answered the ClientHello with something that is not TLS.
-					return describeForeign(t.Kind, rhe.RecordHeader[:], false)
+			_ = conn.SetDeadline(time.Now().Add(time.Until(deadline) / 2))
+			err := tc.Handshake()
+			_ = conn.SetDeadline(deadline)
+			var rhe tls.RecordHeaderError
+			switch {
+			case err == nil:
+				c = tc
+			case errors.As(err, &rhe):
+				// The peer answered the ClientHello with something that is not TLS.
+				return describeForeign(t.Kind, rhe.RecordHeader[:], false)
+			case isTimeout(err):
+				// No answer to the ClientHello: an HTTP server may still be reading its request line.
+				if _, err := conn.Write(emptyLine); err != nil {
+					return ""
 				}
+				b := make([]byte, 16)
+				return describeForeign(t.Kind, b[:readSome(conn, b)], false)
+			default:
 				return ""
 			}
-			c = tc
 		}
 	}
 	if _, err := c.Write(hello); err != nil {

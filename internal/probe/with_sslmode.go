@@ -43,11 +43,11 @@ type SSLModeProblem struct {
 
 func (e *SSLModeProblem) Error() string {
 	if e.Unknown {
-		msg := fmt.Sprintf("%q is not an sslmode libpq knows (%s, in lower case with hyphens)", e.Mode, strings.Join(sslModeNames(), ", "))
+		msg := fmt.Sprintf("%q is not an sslmode libpq knows", e.Mode)
 		if e.Suggest != "" {
-			msg += fmt.Sprintf("; did you mean %q?", e.Suggest)
+			msg += fmt.Sprintf(": write %q", e.Suggest)
 		}
-		return msg
+		return msg + fmt.Sprintf(" (the modes are %s, in lower case with hyphens)", strings.Join(sslModeNames(), ", "))
 	}
 	return fmt.Sprintf("sslmode %q can send the session in plaintext: use %s (verify-full also checks the host name)", e.Mode, orList(StrongSSLModes))
 }
