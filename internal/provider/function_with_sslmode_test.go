@@ -42,7 +42,7 @@ output "kv" {
 			},
 			{
 				Config:      `output "x" { value = provider::dbtls::with_sslmode("bolt://h:7687", "require") }`,
-				ExpectError: regexp.MustCompile(`(?s)Invalid Connection String: bolt:// is not a PostgreSQL connection\s+string: with_sslmode takes a postgresql:// or postgres:// URI, or a\s+key=value string`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Connection String:\s+bolt://\s+is\s+not\s+a\s+PostgreSQL\s+connection\s+string:\s+with_sslmode\s+takes\s+a\s+postgresql://\s+or\s+postgres://\s+URI,\s+or\s+a\s+key=value\s+string`),
 			},
 		},
 	})
