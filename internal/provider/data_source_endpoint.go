@@ -292,7 +292,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"(TLS, chain, host name, as its sslmode or scheme says); what the probe saw with its own checks (TLS, " +
 					"plaintext, the certificate: `chain verified` and `host name matches` there are the probe's findings, " +
 					"which a client that skips those checks never makes); and compliance.",
-				Computed:            true,
+				Computed: true,
 			},
 		},
 		Blocks: map[string]schema.Block{

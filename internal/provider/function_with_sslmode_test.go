@@ -28,7 +28,7 @@ output "kv" {
 				},
 			},
 			{
-				Config:      `output "x" { value = provider::dbtls::with_sslmode("postgresql://h/db", "prefer") }`,
+				Config: `output "x" { value = provider::dbtls::with_sslmode("postgresql://h/db", "prefer") }`,
 				// One period at the end: Terraform's own.
 				ExpectError: regexp.MustCompile(`(?s)Weak sslmode.*require,\s+verify-ca\s+or\s+verify-full\s+\(verify-full\s+also\s+checks\s+the\s+host\s+name\)\.(\s|$)`),
 			},

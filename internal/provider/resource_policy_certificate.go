@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -179,7 +177,6 @@ func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 					"written into the policy's trusted directory as `trusted-<first 16 hex digits of its SHA-256>.crt` (`0644`).",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
 			"revocation_lists_pem": schema.SetAttribute{
 				MarkdownDescription: "Certificate revocation lists, each element one or more PEM `X509 CRL` blocks, written into the policy's revoked " +
@@ -187,7 +184,6 @@ func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 					"is a warning: Neo4j could not use it.",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
 			"owner": schema.StringAttribute{
 				MarkdownDescription: "Owner of the files, by name or numeric id. Default: the policy's `owner`; when neither is set, files keep the " +
@@ -783,7 +779,7 @@ type certMaterial struct {
 func parseCertChain(v string) ([]*x509.Certificate, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	chain, err := pki.ParseCertificateChain([]byte(v))
-	addCertPEMError(&diags, path.Root("certificate_pem"), "certificate_pem", "Invalid Certificate", err)
+	addCertPEMError(&diags, path.Root("certificate_pem"), "the value of certificate_pem", "Invalid Certificate", err)
 	return chain, diags
 }
 
@@ -1111,6 +1107,7 @@ func preflightCertFiles(ctx context.Context, t *target, s map[string]string, fil
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{Group: group}); err != nil {
 		diags.AddAttributeError(path.Root("group"), "Unknown Group", fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err))
 	}
+	diags.Append(checkOwnerPermitted(ctx, t, owner, group)...)
 	return diags
 }
 

@@ -687,6 +687,7 @@ func (r *sslPolicyResource) preflight(ctx context.Context, t *target, p *neo4j.P
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{Group: m.Group.ValueString()}); err != nil {
 		diags.AddAttributeError(path.Root("group"), "Unknown Group", fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err))
 	}
+	diags.Append(checkOwnerPermitted(ctx, t, m.Owner.ValueString(), m.Group.ValueString())...)
 	lines := p.Lines()
 	if len(lines) == 0 || diags.HasError() {
 		return diags
