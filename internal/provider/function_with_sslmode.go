@@ -46,12 +46,12 @@ func (f *withSSLModeFunction) Run(ctx context.Context, req function.RunRequest, 
 	}
 	// Terraform ends a function error with a period of its own: the messages here end without one.
 	if err := probe.CheckStrongSSLMode(mode); err != nil {
-		summary := "Weak sslmode: "
 		var p *probe.SSLModeProblem
 		if errors.As(err, &p) && p.Unknown {
-			summary = "Unknown sslmode: "
+			resp.Error = function.NewArgumentFuncError(1, "Unknown sslmode: "+err.Error())
+		} else {
+			resp.Error = function.NewArgumentFuncError(1, "Weak sslmode: "+err.Error())
 		}
-		resp.Error = function.NewArgumentFuncError(1, summary+err.Error())
 		return
 	}
 	out, err := probe.WithSSLMode(raw, mode)
