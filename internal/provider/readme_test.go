@@ -3,6 +3,7 @@ package provider
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -68,5 +69,41 @@ func TestAccREADMEFirstConfiguration(t *testing.T) {
 	}
 	if after := strings.Join(keep, "\n"); after != before {
 		t.Errorf("destroy did not give the home back:\n--- before\n%s\n--- after\n%s", before, after)
+	}
+}
+
+// docs/index.md links to every page of docs/ (GitHub readers have no other way around), and every
+// relative link in it and in README.md leads to a file that exists.
+func TestDocsIndexLinksEveryPage(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..")
+	link := regexp.MustCompile(`\]\(([^)#\s]+)\)`)
+	linked := map[string]bool{}
+	for _, doc := range []string{"docs/index.md", "README.md"} {
+		b, err := os.ReadFile(filepath.Join(root, doc))
+		must(t, err)
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") {
+				continue
+			}
+			p := filepath.Join(root, filepath.Dir(doc), target)
+			if _, err := os.Stat(p); err != nil {
+				t.Errorf("%s links to %s, which does not exist", doc, target)
+			}
+			if doc == "docs/index.md" {
+				linked[filepath.Clean(p)] = true
+			}
+		}
+	}
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*", "*.md"))
+	must(t, err)
+	if len(pages) < 10 {
+		t.Fatalf("found only %d pages under docs/", len(pages))
+	}
+	for _, p := range pages {
+		if !linked[filepath.Clean(p)] {
+			t.Errorf("docs/index.md does not link to %s", strings.TrimPrefix(p, root+"/"))
+		}
 	}
 }
