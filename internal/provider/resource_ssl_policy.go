@@ -171,6 +171,7 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			},
 			"owner": schema.StringAttribute{
 				MarkdownDescription: "Owner of the directories (and the default owner of the files `dbtls_policy_certificate` writes), by name or numeric id, usually `neo4j`. " +
+					"A user other than the one that writes needs root: run Terraform as root, or set `sudo = true` in the `ssh` block (the plan refuses it otherwise). " +
 					"Unset: the owner is left as created and not checked for drift.",
 				Optional: true,
 			},
