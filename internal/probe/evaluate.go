@@ -125,6 +125,18 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 	var incomplete []string
 	t := f.Target
 
+	// What the URL itself allows is a verdict whoever answers.
+	tlsNotRequired := func() {
+		if t.RequiresTLS() {
+			return
+		}
+		switch t.Kind {
+		case KindPostgres:
+			add(CodeTLSNotRequired, "sslmode=%s lets the client fall back to, or use, plaintext; use verify-full (or at least require)", t.SSLMode)
+		default:
+			add(CodeTLSNotRequired, "%s:// is plaintext; use %s+s:// (or %s+ssc:// for a self-signed certificate)", t.Scheme, t.Scheme, t.Scheme)
+		}
+	}
 	if f.Foreign != "" {
 		// Nothing the probes saw is about a server of the protocol: no verdict on plaintext, versions
 		// or certificates, only what answered.
@@ -136,11 +148,7 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 			code = CodeNotBolt
 		}
 		add(code, "%s, not %s: check the host and port", f.Foreign, serverNoun(t.Kind))
-		if !t.RequiresTLS() && t.Kind == KindBolt {
-			add(CodeTLSNotRequired, "%s:// is plaintext; use %s+s:// (or %s+ssc:// for a self-signed certificate)", t.Scheme, t.Scheme, t.Scheme)
-		} else if !t.RequiresTLS() {
-			add(CodeTLSNotRequired, "sslmode=%s lets the client fall back to, or use, plaintext; use verify-full (or at least require)", t.SSLMode)
-		}
+		tlsNotRequired()
 		if f.VerificationSkipped != "" {
 			add(CodeVerificationSkipped, "%s", f.VerificationSkipped)
 		}
@@ -166,14 +174,7 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 	if f.Trailing || f.TLS.trailing {
 		add(CodeSSLResponseInjection, "the server sent unencrypted bytes after its one-byte answer to the SSL request")
 	}
-	if !t.RequiresTLS() {
-		switch t.Kind {
-		case KindPostgres:
-			add(CodeTLSNotRequired, "sslmode=%s lets the client fall back to, or use, plaintext; use verify-full (or at least require)", t.SSLMode)
-		default:
-			add(CodeTLSNotRequired, "%s:// is plaintext; use %s+s:// (or %s+ssc:// for a self-signed certificate)", t.Scheme, t.Scheme, t.Scheme)
-		}
-	}
+	tlsNotRequired()
 	if f.Connectable && !f.SessionTLS {
 		add(CodeSessionUnencrypted, "the client's session would run in plaintext")
 	}
