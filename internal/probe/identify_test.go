@@ -48,7 +48,7 @@ func TestWrongProtocolPeers(t *testing.T) {
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			t.Parallel()
-			r := probeURL(t, tc.url, t.TempDir(), 6*time.Second, nil)
+			r := probeURL(t, tc.url, t.TempDir(), 10*time.Second, nil)
 			if got := codes(r); !slices.Equal(got, tc.codes) {
 				t.Errorf("codes %v, want %v\n%s", got, tc.codes, strings.Join(r.Violations, "\n"))
 			}
