@@ -61,10 +61,10 @@ func identifyPeer(ctx context.Context, t *Target, serverName string, spoke *spok
 		return ""
 	}
 	defer done()
-	var c net.Conn = conn
+	c := conn
 	var hello []byte
-	switch {
-	case t.Kind == KindPostgres:
+	switch t.Kind {
+	case KindPostgres:
 		hello, _ = (&pgproto3.SSLRequest{}).Encode(nil)
 	default:
 		hello = boltHandshake()
