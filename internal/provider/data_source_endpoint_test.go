@@ -4,7 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -681,6 +685,33 @@ output "v15" {
 					0: knownvalue.StringRegexp(regexp.MustCompile(`^NOT_CONNECTABLE: root certificate file "system" does not exist: libpq 15 reads sslrootcert=system as a file name`)),
 				})),
 				statecheck.ExpectKnownValue("data.dbtls_endpoint.libpq15_private_ca", tfjsonpath.New("connectable"), knownvalue.Bool(true)),
+			},
+		}},
+	})
+}
+
+// A PostgreSQL URL that points at an HTTP server: NOT_POSTGRESQL, and no verdict on plaintext.
+func TestAccEndpoint_WrongProtocol(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "dbtls_endpoint" "http" {
+  url     = "postgresql://app@%s/db?sslmode=verify-full&sslrootcert=system"
+  timeout = "10s"
+}
+`, addr),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.http", tfjsonpath.New("connectable"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.http", tfjsonpath.New("violations"), violationCodes("NOT_CONNECTABLE", "NOT_POSTGRESQL")),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.http", tfjsonpath.New("plaintext_accepted"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.http", tfjsonpath.New("summary"),
+					knownvalue.StringRegexp(regexp.MustCompile(`(?s)NOT connectable: not a PostgreSQL server.*Peer: an HTTP server answered.*Plaintext: not checked`))),
 			},
 		}},
 	})
