@@ -43,16 +43,16 @@ mkdir -p "$pki"
 	openssl x509 -req -in "$pki/node.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 90 \
 		-extfile "$pki/ext.cnf" -out "$pki/node.crt" 2>/dev/null
 ) || die "openssl could not make the demo certificates"
-# The key reaches Terraform as an ephemeral variable: it never lands in the plan or the state.
+# The public inputs go into terraform.tfvars, so that plain terraform commands in the working directory
+# find them later; the key reaches Terraform only as an ephemeral variable from the environment: it never
+# lands in a file of the configuration, the plan or the state.
 TF_VAR_private_key_pem=$(cat "$pki/node.key")
-TF_VAR_certificate_pem=$(cat "$pki/node.crt")
-TF_VAR_ca_certificate_pem=$(cat "$pki/ca.crt")
-export TF_VAR_private_key_pem TF_VAR_certificate_pem TF_VAR_ca_certificate_pem
-
-cat >"$work/demo.auto.tfvars" <<HCL
-neo4j_home    = "$home"
-neo4j_version = "$version"
-HCL
+export TF_VAR_private_key_pem
+{
+	printf 'neo4j_home    = "%s"\nneo4j_version = "%s"\n\n' "$home" "$version"
+	printf 'certificate_pem = <<-EOT\n%s\nEOT\n\n' "$(cat "$pki/node.crt")"
+	printf 'ca_certificate_pem = <<-EOT\n%s\nEOT\n' "$(cat "$pki/ca.crt")"
+} >"$work/terraform.tfvars"
 echo "CLI config: $TF_CLI_CONFIG_FILE (dev_overrides: dbtls/dbtls -> $BUILD)"
 echo "Terraform:  $(terraform version | sed -n 1p), working directory ${work#"$ROOT"/}"
 
@@ -136,8 +136,10 @@ fi
 
 cat <<TXT
 
-Explore it yourself (the CLI config applies to these commands only):
+Explore it yourself (the CLI config applies to these commands only; terraform.tfvars in the working
+directory holds the certificate and the CA, the key comes from the environment):
   export TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE
+  export TF_VAR_private_key_pem="\$(cat $pki/node.key)"
   chmod 0700 $home/certificates/client_policy/trusted
   terraform -chdir=$work plan        # shows the drift as an update
 TXT

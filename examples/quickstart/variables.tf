@@ -4,9 +4,14 @@ variable "neo4j_home" {
 }
 
 variable "neo4j_version" {
-  description = "The Neo4j version that runs there: \"3.5\", \"4.0\" to \"4.4\", or \"5.0\" to \"5.26\"."
+  description = "The Neo4j version that runs there: \"3.5\", \"4.0\" to \"4.4\", \"5\" or \"5.0\" to \"5.26\", or a calendar version such as \"2025.01\" (a patch level like \"5.26.3\" is fine)."
   type        = string
   default     = "5.26"
+
+  validation {
+    condition     = can(regex("^(5|(3\\.5|4\\.[0-4]|5\\.([0-9]|1[0-9]|2[0-6])|(202[5-9]|20[3-9][0-9])\\.(0?[1-9]|1[0-2]))(\\.[0-9]+)?)$", var.neo4j_version))
+    error_message = "neo4j_version must be \"3.5\", \"4.0\" to \"4.4\", \"5\", \"5.0\" to \"5.26\", or a calendar version \"2025.01\" or later."
+  }
 }
 
 variable "owner" {

@@ -67,6 +67,7 @@ func readBoltReply(r io.Reader) (BoltVersion, error) {
 type boltProtocol struct {
 	addr       string
 	serverName string
+	spoke      *spokeFlag // set when any probe hears a Bolt version reply
 }
 
 func (bp boltProtocol) openTLS(ctx context.Context, deadline time.Time) (net.Conn, func(), error) {
@@ -90,10 +91,12 @@ func (bp boltProtocol) exchange(conn net.Conn, _ bool) exchangeResult {
 	v, err := parseBoltReply(b)
 	if err != nil {
 		if binary.BigEndian.Uint32(b) == 0 {
+			bp.spoke.set()
 			return exchangeResult{answered: true, detail: err.Error()}
 		}
 		return exchangeResult{err: err}
 	}
+	bp.spoke.set()
 	return exchangeResult{answered: true, accepted: true, detail: "Bolt " + v.String() + " agreed"}
 }
 

@@ -13,6 +13,8 @@ import (
 // Violation codes. Each violation is "<CODE>: <explanation>"; the codes are stable, the explanations not.
 const (
 	CodeNotConnectable       = "NOT_CONNECTABLE"
+	CodeNotPostgreSQL        = "NOT_POSTGRESQL"
+	CodeNotBolt              = "NOT_BOLT"
 	CodeSSLResponseInjection = "SSL_RESPONSE_INJECTION"
 	CodeTLSNotRequired       = "TLS_NOT_REQUIRED"
 	CodeSessionUnencrypted   = "SESSION_UNENCRYPTED"
@@ -36,6 +38,8 @@ const (
 // ViolationCodes documents every code, in the order violations are reported.
 var ViolationCodes = []struct{ Code, Meaning string }{
 	{CodeNotConnectable, "a client given this URL would not get through: negotiation, certificate or host name verification failed, the server refused the session, or it did not answer in time. The reason follows."},
+	{CodeNotPostgreSQL, "a `postgresql://` URL (or key=value string) points at a peer that answers, but not as a PostgreSQL server: an HTTP or SSH server, a TLS terminator, or something else. Check the host and port."},
+	{CodeNotBolt, "a Neo4j URL points at a peer that answers, but not with Bolt: an HTTP(S) server, an SSH server, or something else. Check the host and port (Bolt listens on 7687 by default; 7473 and 7474 are HTTPS and HTTP)."},
 	{CodeSSLResponseInjection, "the server sent bytes after its one-byte answer to the SSL request, which a man in the middle could have injected (CVE-2021-23222)."},
 	{CodeTLSNotRequired, "the URL lets the client run without TLS (`sslmode` `disable`, `allow` or `prefer`; `neo4j://` or `bolt://`)."},
 	{CodeSessionUnencrypted, "the client's session would actually run in plaintext."},
@@ -85,6 +89,13 @@ type Facts struct {
 	RevokedSubject   string
 
 	VerificationSkipped string
+
+	// ClientChecks says, in our words, what a client given exactly this URL checks (TLS, chain, host
+	// name); the probe's own observations are the other fields.
+	ClientChecks string
+
+	// Foreign is set when the peer answered, but not in the URL's protocol: what answered.
+	Foreign string
 }
 
 // Report is the verdict on an endpoint.
@@ -114,13 +125,11 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 	var incomplete []string
 	t := f.Target
 
-	if !f.Connectable {
-		add(CodeNotConnectable, "%s", f.Reason)
-	}
-	if f.Trailing || f.TLS.trailing {
-		add(CodeSSLResponseInjection, "the server sent unencrypted bytes after its one-byte answer to the SSL request")
-	}
-	if !t.RequiresTLS() {
+	// What the URL itself allows is a verdict whoever answers.
+	tlsNotRequired := func() {
+		if t.RequiresTLS() {
+			return
+		}
 		switch t.Kind {
 		case KindPostgres:
 			add(CodeTLSNotRequired, "sslmode=%s lets the client fall back to, or use, plaintext; use verify-full (or at least require)", t.SSLMode)
@@ -128,6 +137,44 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 			add(CodeTLSNotRequired, "%s:// is plaintext; use %s+s:// (or %s+ssc:// for a self-signed certificate)", t.Scheme, t.Scheme, t.Scheme)
 		}
 	}
+	if f.Foreign != "" {
+		// Nothing the probes saw is about a server of the protocol: no verdict on plaintext, versions
+		// or certificates, only what answered.
+		r.PlaintextAccepted = nil
+		r.ClientAuth = ""
+		add(CodeNotConnectable, "%s", foreignReason(t))
+		code := CodeNotPostgreSQL
+		if t.Kind == KindBolt {
+			code = CodeNotBolt
+		}
+		add(code, "%s, not %s: check the host and port", f.Foreign, serverNoun(t.Kind))
+		tlsNotRequired()
+		if f.VerificationSkipped != "" {
+			add(CodeVerificationSkipped, "%s", f.VerificationSkipped)
+		}
+		if f.TLS.seen {
+			// The TLS layer's facts are true of whatever answered; they are reported, not judged.
+			r.TLSVersion, r.CipherSuite = TLSVersionName(f.TLS.version), cipherName(f.TLS.cipher)
+			for _, c := range f.TLS.peer {
+				r.Certificates = append(r.Certificates, pki.Summarize(c))
+			}
+			if len(f.TLS.peer) > 0 {
+				d := pki.DaysRemaining(f.TLS.peer[0], now)
+				r.DaysRemaining = &d
+			}
+		}
+		r.Violations = v
+		r.Connectable, r.Compliant = false, false
+		r.Summary = summarize(f, r)
+		return r
+	}
+	if !f.Connectable {
+		add(CodeNotConnectable, "%s", f.Reason)
+	}
+	if f.Trailing || f.TLS.trailing {
+		add(CodeSSLResponseInjection, "the server sent unencrypted bytes after its one-byte answer to the SSL request")
+	}
+	tlsNotRequired()
 	if f.Connectable && !f.SessionTLS {
 		add(CodeSessionUnencrypted, "the client's session would run in plaintext")
 	}
@@ -259,6 +306,18 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 	return r
 }
 
+// foreignReason is the NOT_CONNECTABLE explanation for a peer of another protocol.
+func foreignReason(t *Target) string {
+	return fmt.Sprintf("%s is not %s (see %s)", t.Address(), serverNoun(t.Kind), map[Kind]string{KindPostgres: CodeNotPostgreSQL, KindBolt: CodeNotBolt}[t.Kind])
+}
+
+func serverNoun(k Kind) string {
+	if k == KindBolt {
+		return "a Neo4j Bolt server"
+	}
+	return "a PostgreSQL server"
+}
+
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
@@ -309,37 +368,50 @@ func summarize(f *Facts, r *Report) string {
 		mode = "TLS, verified"
 	}
 	fmt.Fprintf(&b, "%s (%s): ", t.Display(), mode)
-	if r.Connectable {
-		if f.SessionTLS {
-			b.WriteString("connectable over TLS\n")
-		} else {
-			b.WriteString("connectable in PLAINTEXT\n")
-		}
-	} else {
+	switch {
+	case f.Foreign != "":
+		b.WriteString("NOT connectable: not " + serverNoun(t.Kind) + "\n")
+	case r.Connectable && f.SessionTLS:
+		b.WriteString("connectable over TLS\n")
+	case r.Connectable:
+		b.WriteString("connectable in PLAINTEXT\n")
+	default:
 		b.WriteString("NOT connectable: " + f.Reason + "\n")
+	}
+	if f.ClientChecks != "" {
+		b.WriteString("What a client given this URL checks: " + f.ClientChecks + "\n")
+	}
+	b.WriteString("What the probe saw (its own checks, whatever the URL asks):\n")
+	if f.Foreign != "" {
+		b.WriteString("  Peer: " + f.Foreign + "\n")
 	}
 	switch {
 	case f.TLS.seen:
-		fmt.Fprintf(&b, "TLS: %s, %s; offered: %s; client certificates: %s\n", r.TLSVersion, r.CipherSuite,
+		fmt.Fprintf(&b, "  TLS: %s, %s; offered: %s; client certificates: %s\n", r.TLSVersion, r.CipherSuite,
 			orDefault(strings.Join(r.OfferedTLSVersions, ", "), "?"), orDefault(r.ClientAuth, "unknown"))
-	case f.TLS.available != nil && !*f.TLS.available:
-		b.WriteString("TLS: not offered (" + f.TLS.unavailableBy + ")\n")
+	case f.TLS.available != nil && !*f.TLS.available && f.Foreign == "":
+		b.WriteString("  TLS: not offered (" + f.TLS.unavailableBy + ")\n")
 	default:
-		b.WriteString("TLS: unknown (" + orDefault(f.TLS.err, "no handshake") + ")\n")
+		b.WriteString("  TLS: unknown (" + orDefault(f.TLS.err, "no handshake") + ")\n")
 	}
 	switch {
+	case f.Foreign != "":
+		b.WriteString("  Plaintext: not checked (the peer is not " + serverNoun(t.Kind) + ")\n")
 	case f.Plaintext.accepted == nil:
-		b.WriteString("Plaintext: unknown\n")
+		b.WriteString("  Plaintext: unknown\n")
 	case *f.Plaintext.accepted:
-		b.WriteString("Plaintext: ACCEPTED\n")
+		b.WriteString("  Plaintext: ACCEPTED\n")
 	default:
-		b.WriteString("Plaintext: rejected\n")
+		b.WriteString("  Plaintext: rejected\n")
 	}
 	if len(f.TLS.peer) > 0 {
 		leaf := f.TLS.peer[0]
-		fmt.Fprintf(&b, "Certificate: %s, issued by %s, %d days left; chain %s; host name %s", printable(leaf.Subject.String()),
-			printable(leaf.Issuer.String()), *r.DaysRemaining, tri(f.ChainVerified, "verified", "NOT verified"),
-			tri(f.HostnameVerified, "verified", "NOT verified"))
+		chain := tri(f.ChainVerified, "verified", "NOT verified")
+		if f.TrustSource != "" && f.ChainVerified != nil {
+			chain += " against " + f.TrustSource
+		}
+		fmt.Fprintf(&b, "  Certificate: %s, issued by %s, %d days left; chain %s; host name %s", printable(leaf.Subject.String()),
+			printable(leaf.Issuer.String()), *r.DaysRemaining, chain, tri(f.HostnameVerified, "matches", "does NOT match"))
 		if f.Revoked != nil {
 			b.WriteString("; " + tri(f.Revoked, "REVOKED", "not revoked"))
 		}

@@ -184,7 +184,7 @@ func TestEvaluate(t *testing.T) {
 // Every code the evaluator can produce is documented, once.
 func TestViolationCodesDocumented(t *testing.T) {
 	t.Parallel()
-	all := []string{CodeNotConnectable, CodeSSLResponseInjection, CodeTLSNotRequired, CodeSessionUnencrypted,
+	all := []string{CodeNotConnectable, CodeNotPostgreSQL, CodeNotBolt, CodeSSLResponseInjection, CodeTLSNotRequired, CodeSessionUnencrypted,
 		CodeVerificationSkipped, CodeTLSUnavailable, CodePlaintextAccepted, CodePlaintextRejected, CodeChainUnverified,
 		CodeHostnameMismatch, CodeCertificateRevoked, CodeCertificateExpired, CodeCertificateExpiring,
 		CodeCertificateMismatch, CodeTLSVersionNotAllowed, CodeTLSVersionMissing, CodeCipherNotAllowed,

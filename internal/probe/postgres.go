@@ -23,6 +23,12 @@ type sslResponse struct {
 	answer   byte   // 'S', 'N', 'E' or whatever else arrived first
 	trailing int    // bytes that arrived together with an 'S' (CVE-2021-23222: must be none)
 	sqlstate string // for 'E', when the ErrorResponse could be decoded
+	banner   bool   // the read began with an SSH version banner ("SSH-"), not an answer that starts with 'S'
+}
+
+// isPostgres reports an answer a PostgreSQL server (or a man in the middle posing as one) gives.
+func (r sslResponse) isPostgres() bool {
+	return !r.banner && (r.answer == 'S' || r.answer == 'N' || r.answer == 'E')
 }
 
 // maxServerMessage bounds the body of any message the probes accept from a server.
@@ -41,7 +47,7 @@ func readSSLResponse(r io.Reader) (sslResponse, error) {
 	if n == 0 {
 		return sslResponse{}, err
 	}
-	resp := sslResponse{answer: buf[0]}
+	resp := sslResponse{answer: buf[0], banner: bytes.HasPrefix(buf[:n], []byte("SSH-"))}
 	switch buf[0] {
 	case 'S', 'N':
 		resp.trailing = n - 1
@@ -158,6 +164,7 @@ type postgres struct {
 	clientCert *tls.Certificate
 	initErr    error // what libpq's initialize_SSL would fail with
 	now        time.Time
+	spoke      *spokeFlag // set when any probe hears PostgreSQL's protocol
 }
 
 func newPostgres(t *Target, in *inputs) *postgres {
@@ -178,7 +185,7 @@ func newPostgres(t *Target, in *inputs) *postgres {
 	case in.caCerts != nil:
 		p.rootFile = rootFile{path: "ca_certificates_pem", exists: true,
 			store: newTrustStore("ca_certificates_pem", in.caCerts, true)}
-	case t.SSLRootCert == SystemRootCert:
+	case t.SystemTrustStore():
 		ts, err := systemTrustStore()
 		p.rootFile = rootFile{path: SystemRootCert, exists: err == nil, store: ts, err: err}
 	default:
@@ -195,6 +202,8 @@ func newPostgres(t *Target, in *inputs) *postgres {
 	case !p.rootFile.exists && (t.SSLMode == SSLVerifyCA || t.SSLMode == SSLVerifyFull):
 		if p.rootFile.path == "" {
 			p.initErr = errors.New("could not get home directory to locate root certificate file; provide sslrootcert or ca_certificates_pem, or change sslmode")
+		} else if t.SSLRootCert == SystemRootCert {
+			p.initErr = fmt.Errorf("root certificate file %q does not exist: libpq %d reads sslrootcert=system as a file name (the system trust store needs libpq 16 or later); give ca_certificates_pem or the path of a root certificate file", p.rootFile.path, t.Libpq)
 		} else {
 			p.initErr = fmt.Errorf("root certificate file %q does not exist; provide the file (or ca_certificates_pem, or sslrootcert=system) or change sslmode", p.rootFile.path)
 		}
@@ -377,6 +386,7 @@ func (p *postgres) startup(conn net.Conn, overTLS bool) pgOutcome {
 	if err != nil {
 		return pgOutcome{reason: "no valid answer to the startup message: " + describeNetErr(err), timeout: isTimeout(err), tls: overTLS}
 	}
+	p.spoke.set()
 	_, _ = conn.Write([]byte{'X', 0, 0, 0, 4}) // Terminate, so the server logs no broken connection
 	if reply.accepted {
 		return pgOutcome{ok: true, tls: overTLS}
@@ -404,6 +414,9 @@ func (p *postgres) sslSession(ctx context.Context, deadline time.Time, preferFal
 	if err != nil {
 		return pgOutcome{reason: "no answer to the SSL request: " + describeNetErr(err), timeout: isTimeout(err)}
 	}
+	if resp.isPostgres() {
+		p.spoke.set()
+	}
 	fallback := func(why string) pgOutcome {
 		if !preferFallback {
 			return pgOutcome{reason: why}
@@ -412,6 +425,9 @@ func (p *postgres) sslSession(ctx context.Context, deadline time.Time, preferFal
 		out := p.plainSession(ctx, deadline)
 		out.reason = prefixReason(why+"; the plaintext retry (sslmode=prefer): ", out)
 		return out
+	}
+	if resp.banner {
+		return pgOutcome{reason: "invalid answer to the SSL request (an SSH version banner)"}
 	}
 	switch resp.answer {
 	case 'S':
@@ -532,7 +548,12 @@ func (pp pgProtocol) openTLS(ctx context.Context, deadline time.Time) (net.Conn,
 		done()
 		return nil, func() {}, err
 	}
+	if resp.isPostgres() {
+		pp.p.spoke.set()
+	}
 	switch {
+	case resp.banner:
+		err = errSSLInvalid
 	case resp.answer == 'S' && resp.trailing > 0:
 		err = errSSLTrailing
 	case resp.answer == 'S':

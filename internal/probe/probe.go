@@ -77,8 +77,11 @@ func prepare(o Options) (*inputs, error) {
 		if err != nil {
 			return nil, &InputError{Field: "ca_certificates_pem", Msg: err.Error()}
 		}
-		if o.Target.Kind == KindPostgres && o.Target.SSLRootCert != "" {
-			return nil, &InputError{Field: "ca_certificates_pem", Msg: "the URL sets sslrootcert too; give the trust anchors one way"}
+		// They replace sslrootcert=system (which with_sslmode adds to a verify-full URL), not a file the URL
+		// names: that would be two roots for one client.
+		if o.Target.Kind == KindPostgres && o.Target.SSLRootCert != "" && o.Target.SSLRootCert != SystemRootCert {
+			return nil, &InputError{Field: "ca_certificates_pem", Msg: fmt.Sprintf("the URL sets sslrootcert=%s too; give the trust anchors one way "+
+				"(ca_certificates_pem replaces sslrootcert=system only)", o.Target.SSLRootCert)}
 		}
 		in.caCerts = certs
 	}
@@ -132,11 +135,17 @@ func gather(ctx context.Context, in *inputs, e Expectations) *Facts {
 	var factsTrust *trustStore
 	var trustErr error
 	var pg *postgres
+	spoke := &spokeFlag{}
+	name := t.Host
+	if in.serverName != "" {
+		name = in.serverName
+	}
 	verifyHost := func(leaf *x509.Certificate) (*bool, string) { return nil, "" }
 
 	switch t.Kind {
 	case KindPostgres:
 		pg = newPostgres(t, in)
+		pg.spoke = spoke
 		pr = pgProtocol{p: pg}
 		path = func() pathOutcome {
 			o := pg.clientPath(ctx)
@@ -161,11 +170,8 @@ func gather(ctx context.Context, in *inputs, e Expectations) *Facts {
 			return boolPtr(ok), ""
 		}
 		f.VerificationSkipped = postgresSkips(t, pg)
+		f.ClientChecks = postgresClientChecks(t, pg)
 	case KindBolt, KindHTTPS:
-		name := t.Host
-		if in.serverName != "" {
-			name = in.serverName
-		}
 		if in.caCerts != nil {
 			factsTrust = newTrustStore("ca_certificates_pem", in.caCerts, false)
 		} else {
@@ -177,8 +183,9 @@ func gather(ctx context.Context, in *inputs, e Expectations) *Facts {
 			}
 			return boolPtr(true), ""
 		}
+		f.ClientChecks = goClientChecks(t, factsTrust, trustErr)
 		if t.Kind == KindBolt {
-			bp := boltProtocol{addr: t.Address(), serverName: name}
+			bp := boltProtocol{addr: t.Address(), serverName: name, spoke: spoke}
 			pr = bp
 			path = func() pathOutcome { return boltClientPath(ctx, bp, t.BoltTLS, factsTrust, in.clientCert, in.now) }
 			if t.BoltTLS == BoltSelfSigned {
@@ -193,6 +200,11 @@ func gather(ctx context.Context, in *inputs, e Expectations) *Facts {
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	// Identification waits for the other probes (or a third of the time) and asks the peer what it is
+	// only when none of them heard the protocol.
+	othersDone := make(chan struct{})
+	identified := make(chan string, 1)
+	go func() { identified <- identifyPeer(ctx, t, name, spoke, othersDone) }()
 	run := func(fn func()) {
 		wg.Add(1)
 		go func() {
@@ -247,6 +259,8 @@ func gather(ctx context.Context, in *inputs, e Expectations) *Facts {
 		}
 	}
 	wg.Wait()
+	close(othersDone)
+	f.Foreign = <-identified
 
 	// TLS 1.3 needs no handshake of its own: a server that has it picks it when offered everything.
 	if f.TLS.seen {
@@ -317,4 +331,54 @@ func postgresSkips(t *Target, pg *postgres) string {
 		return fmt.Sprintf("sslmode=%s with a root certificate file verifies like verify-ca: the host name is not checked; use verify-full", t.SSLMode)
 	}
 	return fmt.Sprintf("sslmode=%s does not verify the server certificate (no root certificate file): a man in the middle would go unnoticed; use verify-full with sslrootcert (or sslrootcert=system)", t.SSLMode)
+}
+
+// postgresClientChecks says what libpq does with this URL: whether it insists on TLS, whether it checks
+// the chain (whenever a root certificate file is there, as libpq does) and the host name (verify-full).
+func postgresClientChecks(t *Target, pg *postgres) string {
+	var tlsWord string
+	switch t.SSLMode {
+	case SSLDisable:
+		return "no TLS (sslmode=disable): nothing is checked"
+	case SSLAllow:
+		tlsWord = "TLS only if the server refuses plaintext"
+	case SSLPrefer:
+		tlsWord = "TLS if the server offers it, else plaintext"
+	default:
+		tlsWord = "TLS required"
+	}
+	if t.Direct {
+		tlsWord += " (direct TLS)"
+	}
+	if pg.initErr != nil {
+		return tlsWord + "; it stops before TLS: " + pg.initErr.Error()
+	}
+	chain := "certificate chain NOT checked (no root certificate)"
+	if pg.rootFile.exists && pg.rootFile.store != nil {
+		chain = "certificate chain checked against " + pg.rootFile.store.source
+	}
+	host := "host name NOT checked"
+	if t.SSLMode == SSLVerifyFull {
+		host = "host name checked"
+	}
+	return tlsWord + "; " + chain + "; " + host
+}
+
+// goClientChecks says what a Neo4j driver (for its URI scheme) or an HTTPS client checks.
+func goClientChecks(t *Target, trust *trustStore, trustErr error) string {
+	if t.Kind == KindBolt {
+		switch t.BoltTLS {
+		case BoltPlain:
+			return "no TLS (" + t.Scheme + "://): nothing is checked"
+		case BoltSelfSigned:
+			return "TLS required; any certificate accepted: chain and host name NOT checked"
+		}
+	}
+	against := "the system trust store"
+	if trust != nil {
+		against = trust.source
+	} else if trustErr != nil {
+		against = "the system trust store (which cannot be loaded)"
+	}
+	return "TLS required; certificate chain checked against " + against + "; host name checked"
 }

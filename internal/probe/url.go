@@ -109,6 +109,9 @@ type Target struct {
 	MaxTLS         uint16 // ssl_max_protocol_version (0: no maximum)
 	ConnectTimeout time.Duration
 
+	// Libpq is the libpq major version modelled (0: 16 or later).
+	Libpq int
+
 	// Neo4j.
 	BoltTLS BoltTLS
 	Routing bool // neo4j:// schemes (as opposed to bolt://)
@@ -143,6 +146,12 @@ func (t *Target) Display() string {
 	return s
 }
 
+// SystemTrustStore reports whether sslrootcert selects the operating system's trust store: the value
+// "system" under libpq 16 and later; libpq 15 reads it as a file name.
+func (t *Target) SystemTrustStore() bool {
+	return t.SSLRootCert == SystemRootCert && (t.Libpq == NewestLibpq || t.Libpq >= 16)
+}
+
 // RequiresTLS reports whether the client refuses to run the session without TLS.
 func (t *Target) RequiresTLS() bool {
 	switch t.Kind {
@@ -166,7 +175,20 @@ func perr(format string, args ...any) error { return &ParseError{Msg: fmt.Sprint
 // parameter names), a Neo4j driver URI, or an https:// URL. Values are checked as libpq checks them, and
 // the features the probe cannot reproduce (several hosts, Unix-domain sockets, service files, GSSAPI
 // encryption) are refused rather than silently ignored.
-func ParseURL(raw string) (*Target, error) {
+func ParseURL(raw string) (*Target, error) { return ParseURLForLibpq(raw, 0) }
+
+// NewestLibpq is the libpq major version whose behaviour ParseURL models: 16 and later (sslrootcert=system,
+// sslcertmode), with 17's sslnegotiation=direct.
+const NewestLibpq = 0
+
+// MinLibpq is the oldest libpq major version the probe can model.
+const MinLibpq = 15
+
+// ParseURLForLibpq is ParseURL for a PostgreSQL client linked against libpq of the given major version
+// (0: 16 or later). Under 15, sslrootcert=system names a file called "system" (the trust store needs
+// 16), and the parameters added in 16 (sslcertmode) and 17 (sslnegotiation) are unknown, so libpq
+// refuses the URL; under 16, sslnegotiation is unknown.
+func ParseURLForLibpq(raw string, libpq int) (*Target, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return nil, perr("the URL is empty")
@@ -176,7 +198,7 @@ func ParseURL(raw string) (*Target, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := postgresTarget(opts)
+		t, err := postgresTarget(opts, libpq)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +212,7 @@ func ParseURL(raw string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	return postgresTarget(opts)
+	return postgresTarget(opts, libpq)
 }
 
 // libpqKeywords are the connection parameters libpq accepts. Those with true are used by the probe; the
@@ -502,8 +524,16 @@ func TLSVersionName(v uint16) string {
 // ProbedTLSVersions are the versions the scan tries, oldest first.
 var ProbedTLSVersions = []uint16{tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13}
 
-func postgresTarget(o map[string]string) (*Target, error) {
-	t := &Target{Kind: KindPostgres, Port: DefaultPostgresPort, SSLMode: SSLPrefer, SSLSNI: true, MinTLS: tls.VersionTLS12}
+func postgresTarget(o map[string]string, libpq int) (*Target, error) {
+	t := &Target{Kind: KindPostgres, Port: DefaultPostgresPort, SSLMode: SSLPrefer, SSLSNI: true, MinTLS: tls.VersionTLS12, Libpq: libpq}
+	for _, p := range []struct {
+		key   string
+		since int
+	}{{"sslcertmode", 16}, {"sslnegotiation", 17}} {
+		if _, ok := o[p.key]; ok && libpq != NewestLibpq && libpq < p.since {
+			return nil, perr("%s is a libpq %d parameter: a client with libpq %d refuses the URL (invalid connection option %q)", p.key, p.since, libpq, p.key)
+		}
+	}
 
 	if svc := o["service"]; svc != "" {
 		return nil, perr("service=%q needs a pg_service.conf lookup, which the probe does not do: write the parameters out", svc)
@@ -539,7 +569,7 @@ func postgresTarget(o map[string]string) (*Target, error) {
 	}
 	t.SSLRootCert, t.SSLCert, t.SSLKey = o["sslrootcert"], o["sslcert"], o["sslkey"]
 	t.SSLCRL, t.SSLCRLDir = o["sslcrl"], o["sslcrldir"]
-	if t.SSLRootCert == SystemRootCert {
+	if t.SystemTrustStore() {
 		// libpq 16+: the system store implies, and demands, verify-full.
 		if !t.SSLModeSet {
 			t.SSLMode = SSLVerifyFull

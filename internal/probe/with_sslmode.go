@@ -16,21 +16,85 @@ var StrongSSLModes = []string{"require", "verify-ca", "verify-full"}
 // operating system's trust store as libpq 16 and later do for that value. Modes weaker than require
 // are refused: they are the "SSL Required" class of mistakes this exists to prevent.
 func WithSSLMode(raw, mode string) (string, error) {
-	if !containsStr(StrongSSLModes, mode) {
-		return "", fmt.Errorf("sslmode %q is not allowed here: use one of %s (disable, allow and prefer can send the session in plaintext)", mode, strings.Join(StrongSSLModes, ", "))
+	if err := CheckStrongSSLMode(mode); err != nil {
+		return "", err
+	}
+	if scheme := uriScheme(raw); scheme != "" && scheme != "postgresql" && scheme != "postgres" {
+		return "", fmt.Errorf("%s:// is not a PostgreSQL connection string: with_sslmode takes a postgresql:// or postgres:// URI, or a key=value string (host=... dbname=...)", scheme)
 	}
 	t, err := ParseURL(raw)
 	if err != nil {
 		return "", err
-	}
-	if t.Kind != KindPostgres {
-		return "", fmt.Errorf("sslmode applies to PostgreSQL connection strings (postgresql://..., postgres://... or key=value), not to %s URLs", t.Kind)
 	}
 	addRoot := mode == "verify-full" && t.SSLRootCert == ""
 	if t.Scheme != "" {
 		return uriWithSSLMode(raw, mode, addRoot), nil
 	}
 	return conninfoWithSSLMode(raw, mode, addRoot), nil
+}
+
+// SSLModeProblem tells a weak sslmode (one libpq knows that can send the session in plaintext) from a
+// value libpq does not know at all.
+type SSLModeProblem struct {
+	Mode    string
+	Unknown bool   // not an sslmode libpq knows
+	Suggest string // for an unknown mode: the known one it was probably meant to be
+}
+
+func (e *SSLModeProblem) Error() string {
+	if e.Unknown {
+		msg := fmt.Sprintf("%q is not an sslmode libpq knows", e.Mode)
+		if e.Suggest != "" {
+			msg += fmt.Sprintf(": write %q", e.Suggest)
+		}
+		return msg + fmt.Sprintf(" (the modes are %s, in lower case with hyphens)", strings.Join(sslModeNames(), ", "))
+	}
+	return fmt.Sprintf("sslmode %q can send the session in plaintext: use %s (verify-full also checks the host name)", e.Mode, orList(StrongSSLModes))
+}
+
+// CheckStrongSSLMode accepts require, verify-ca and verify-full; anything else is an *SSLModeProblem.
+func CheckStrongSSLMode(mode string) error {
+	if containsStr(StrongSSLModes, mode) {
+		return nil
+	}
+	for _, m := range SSLModes {
+		if string(m) == mode {
+			return &SSLModeProblem{Mode: mode}
+		}
+	}
+	p := &SSLModeProblem{Mode: mode, Unknown: true}
+	norm := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(mode)), "_", "-")
+	for _, m := range SSLModes {
+		if string(m) == norm {
+			p.Suggest = norm
+		}
+	}
+	return p
+}
+
+func sslModeNames() []string {
+	out := make([]string, len(SSLModes))
+	for i, m := range SSLModes {
+		out[i] = string(m)
+	}
+	return out
+}
+
+// orList writes "a, b or c".
+func orList(vs []string) string {
+	if len(vs) < 2 {
+		return strings.Join(vs, "")
+	}
+	return strings.Join(vs[:len(vs)-1], ", ") + " or " + vs[len(vs)-1]
+}
+
+// uriScheme is the lower-cased scheme of a URI ("" for a key=value string), by ParseURL's rule.
+func uriScheme(raw string) string {
+	s := strings.TrimSpace(raw)
+	if i := strings.Index(s, "://"); i > 0 && !strings.ContainsAny(s[:i], "= \t\n") {
+		return strings.ToLower(s[:i])
+	}
+	return ""
 }
 
 func uriWithSSLMode(raw, mode string, addRoot bool) string {

@@ -42,16 +42,27 @@ func TestWithSSLMode(t *testing.T) {
 
 func TestWithSSLModeRefusals(t *testing.T) {
 	for _, tc := range []struct{ in, mode, err string }{
-		{"postgresql://h/db", "prefer", "not allowed"},
-		{"postgresql://h/db", "disable", "not allowed"},
-		{"postgresql://h/db", "VERIFY-FULL", "not allowed"},
-		{"neo4j+s://h:7687", "require", "PostgreSQL"},
+		{"postgresql://h/db", "prefer", `sslmode "prefer" can send the session in plaintext: use require, verify-ca or verify-full`},
+		{"postgresql://h/db", "disable", "can send the session in plaintext"},
+		{"postgresql://h/db", "VERIFY-FULL", `"VERIFY-FULL" is not an sslmode libpq knows: write "verify-full" (the modes are disable, allow, prefer, require, verify-ca, verify-full, in lower case with hyphens)`},
+		{"postgresql://h/db", "verify_full", `"verify_full" is not an sslmode libpq knows: write "verify-full"`},
+		{"postgresql://h/db", "strict", `"strict" is not an sslmode libpq knows`},
+		{"neo4j+s://h:7687", "require", "neo4j+s:// is not a PostgreSQL connection string: with_sslmode takes a postgresql:// or postgres:// URI, or a key=value string"},
+		{"https://h/", "require", "https:// is not a PostgreSQL connection string"},
+		{"mysql://h/db", "require", "mysql:// is not a PostgreSQL connection string"},
 		{"postgresql://h/db?sslmode=verify-full&port=x", "require", ""},
 		{"host=db nonsense", "require", ""},
 	} {
 		_, err := WithSSLMode(tc.in, tc.mode)
 		if err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("WithSSLMode(%q, %q) error = %v, want one containing %q", tc.in, tc.mode, err, tc.err)
+			continue
+		}
+		// The scheme error lists only what the function accepts; no message ends in a period (Terraform
+		// adds one) or names an unknown mode "weak".
+		if msg := err.Error(); strings.Contains(msg, "neo4j://") || strings.Contains(msg, "bolt://") || strings.HasSuffix(msg, ".") ||
+			(strings.Contains(msg, "not an sslmode") && strings.Contains(msg, "plaintext")) {
+			t.Errorf("WithSSLMode(%q, %q) error = %q", tc.in, tc.mode, msg)
 		}
 	}
 }

@@ -52,6 +52,7 @@ type endpointDataSourceModel struct {
 	Policy               types.Map            `tfsdk:"policy"`
 	Expect               *endpointExpectModel `tfsdk:"expect"`
 	FailOnViolation      types.Bool           `tfsdk:"fail_on_violation"`
+	LibpqVersion         types.Int64          `tfsdk:"libpq_version"`
 
 	Connectable        types.Bool   `tfsdk:"connectable"`
 	Compliant          types.Bool   `tfsdk:"compliant"`
@@ -129,7 +130,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"`postgresql://app@ep-x.eu-central-1.aws.neon.tech/db?sslmode=verify-full&sslrootcert=system`) or a " +
 					"key=value connection string (`host=db.internal port=5432 user=app sslmode=require`). libpq's " +
 					"parameters are honoured: `sslmode` (default `prefer`), `sslrootcert` (default " +
-					"`~/.postgresql/root.crt`; `system` for the operating system's store, which implies `verify-full`), " +
+					"`~/.postgresql/root.crt`; `system` for the operating system's store, which implies `verify-full`, from libpq 16: see `libpq_version`), " +
 					"`sslcert`/`sslkey` (default `~/.postgresql/postgresql.crt`/`.key`), `sslcrl`/`sslcrldir` (default " +
 					"`~/.postgresql/root.crl`), `sslsni`, `hostaddr` (dial this address, verify `host`), " +
 					"`sslnegotiation=direct` (TLS without SSLRequest, ALPN `postgresql`), `ssl_min_protocol_version` " +
@@ -145,8 +146,11 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"ca_certificates_pem": schema.StringAttribute{
 				MarkdownDescription: "PEM trust anchors. For PostgreSQL they stand in for the root certificate file " +
 					"(as if `sslrootcert` named a file with this content, so `sslmode=require` verifies like `verify-ca`, " +
-					"as libpq does with a root file); the URL must then not set `sslrootcert`. For Neo4j and HTTPS they " +
-					"replace the system trust store. Default: the URL's root certificate file, else the system trust store.",
+					"as libpq does with a root file). They replace `sslrootcert=system` in the URL (which " +
+					"`provider::dbtls::with_sslmode` adds for `verify-full`), so a private CA works with that function; " +
+					"a URL whose `sslrootcert` names a file is refused with them (two roots for one client). For Neo4j " +
+					"and HTTPS they replace the system trust store. Default: the URL's root certificate file, else the " +
+					"system trust store.",
 				Optional: true,
 			},
 			"client_certificate_pem": schema.StringAttribute{
@@ -180,6 +184,17 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				ElementType: types.StringType,
 				Optional:    true,
 			},
+			"libpq_version": schema.Int64Attribute{
+				MarkdownDescription: "The libpq major version of the PostgreSQL client whose verdict `connectable` models " +
+					"(psql, or the library an application links). Unset: libpq 16 or later (`sslrootcert=system` selects " +
+					"the operating system's trust store, `sslcertmode` and 17's `sslnegotiation=direct` are understood). " +
+					"`15`: `sslrootcert=system` is an ordinary file name, so with `verify-full` the client stops with " +
+					"`root certificate file \"system\" does not exist`, as psql 15 does, and a URL with `sslcertmode` " +
+					"or `sslnegotiation` is refused; `16`: `sslnegotiation` is refused. At least `" + fmt.Sprint(probe.MinLibpq) + "`. " +
+					"Ignored for Neo4j and HTTPS URLs.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AtLeast(probe.MinLibpq)},
+			},
 			"fail_on_violation": schema.BoolAttribute{
 				MarkdownDescription: "Make the read fail (an error, which stops a plan) when `violations` is not empty. " +
 					"Default `false`: violations are reported for `check` blocks and conditions to act on.",
@@ -190,7 +205,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				MarkdownDescription: "Whether a client given exactly this URL would get through negotiation, certificate " +
 					"and host name verification as the sslmode or scheme demands, and the server's acceptance of the " +
 					"session up to authentication (pg_hba.conf for PostgreSQL, the Bolt version handshake for Neo4j, an " +
-					"HTTP answer for HTTPS). For PostgreSQL this is libpq's verdict, fallbacks included: `allow` and " +
+					"HTTP answer for HTTPS). For PostgreSQL this is the verdict of libpq (of the version `libpq_version` names), fallbacks included: `allow` and " +
 					"`prefer` fall back between plaintext and TLS as libpq does, and `require` verifies like `verify-ca` " +
 					"when a root certificate file exists.",
 				Computed: true,
@@ -273,8 +288,11 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				}},
 			},
 			"summary": schema.StringAttribute{
-				MarkdownDescription: "A short human-readable report: verdict, TLS, plaintext, certificate and compliance.",
-				Computed:            true,
+				MarkdownDescription: "A short human-readable report: the verdict; what a client given this URL checks " +
+					"(TLS, chain, host name, as its sslmode or scheme says); what the probe saw with its own checks (TLS, " +
+					"plaintext, the certificate: `chain verified` and `host name matches` there are the probe's findings, " +
+					"which a client that skips those checks never makes); and compliance.",
+				Computed: true,
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -378,10 +396,14 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 	o := &probe.Options{Expect: probe.DefaultExpectations()}
 	complete := true
 
-	if m.URL.IsUnknown() {
+	libpq := probe.NewestLibpq
+	if !m.LibpqVersion.IsNull() && !m.LibpqVersion.IsUnknown() && m.LibpqVersion.ValueInt64() >= probe.MinLibpq {
+		libpq = int(m.LibpqVersion.ValueInt64())
+	}
+	if m.URL.IsUnknown() || m.LibpqVersion.IsUnknown() {
 		complete = false
 	} else {
-		t, err := probe.ParseURL(m.URL.ValueString())
+		t, err := probe.ParseURLForLibpq(m.URL.ValueString(), libpq)
 		if err != nil {
 			diags.AddAttributeError(path.Root("url"), "Invalid Endpoint URL",
 				"The url cannot be probed: "+err.Error()+".\n\nWrite a PostgreSQL URI "+

@@ -4,7 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -598,7 +602,10 @@ func TestAccEndpoint_InvalidInput(t *testing.T) {
 		{"url = \"host=h\"\nexpect {\n  plaintext = \"sometimes\"\n}", `(?s)Invalid Attribute Value Match`},
 		{"url = \"host=h\"\nclient_certificate_pem = \"x\"", `(?s)Invalid Endpoint Input.*client_key_pem must be too`},
 		{"url = \"host=h\"\nca_certificates_pem = \"not a certificate\"", `(?s)Invalid Endpoint Input.*ca_certificates_pem`},
-		{"url = \"host=h sslrootcert=/x\"\nca_certificates_pem = " + strconv.Quote(string(testenv.NewCA("x").CertPEM)), `(?s)sslrootcert too`},
+		{"url = \"host=h sslrootcert=/x\"\nca_certificates_pem = " + strconv.Quote(string(testenv.NewCA("x").CertPEM)), `(?s)sslrootcert=/x too.*replaces\s+sslrootcert=system\s+only`},
+		{"url = \"host=h sslcertmode=require\"\nlibpq_version = 15", `(?s)Invalid Endpoint URL.*sslcertmode is a libpq 16 parameter: a client with\s+libpq 15 refuses the URL`},
+		{"url = \"host=h sslnegotiation=direct sslmode=require\"\nlibpq_version = 16", `(?s)Invalid Endpoint URL.*sslnegotiation is a libpq 17 parameter`},
+		{"url = \"host=h\"\nlibpq_version = 14", `(?s)libpq_version.*at least 15`},
 	}
 	var ts []resource.TestStep
 	for _, s := range steps {
@@ -608,4 +615,104 @@ func TestAccEndpoint_InvalidInput(t *testing.T) {
 		})
 	}
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: ts})
+}
+
+// provider::dbtls::with_sslmode adds sslrootcert=system to a verify-full URL; ca_certificates_pem replaces it,
+// so a private CA works with the function. libpq_version models the client: under 15, "system" is a file
+// name and the verify-full URL does not connect, as psql 15 (the oracle, run on the same URL) says.
+func TestAccEndpoint_WithSSLModeAndLibpqVersion(t *testing.T) {
+	endpointAccParallel(t)
+	s := sharedEndpointServer(t, "hostssl-only")
+	base := fmt.Sprintf("postgresql://postgres@localhost:%d/postgres?hostaddr=127.0.0.1&sslmode=require", s.srv.Port)
+	system := strings.Replace(base, "sslmode=require", "sslmode=verify-full", 1) + "&sslrootcert=system"
+	withFile := strings.Replace(system, "sslrootcert=system", "sslrootcert="+s.rightCA, 1)
+
+	// The oracle: psql 15 refuses sslrootcert=system as a missing file, and connects with the CA's file.
+	psqlSystem := testenv.Psql(context.Background(), system, endpointTestHome, 10*time.Second)
+	if psqlSystem.Connected || !strings.Contains(psqlSystem.Output, `root certificate file "system" does not exist`) {
+		t.Fatalf("psql 15 with sslrootcert=system: connected=%v: %s", psqlSystem.Connected, psqlSystem.Output)
+	}
+	if r := testenv.Psql(context.Background(), withFile, endpointTestHome, 10*time.Second); !r.Connected {
+		t.Fatalf("psql 15 with the CA file: %s", r.Output)
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+locals {
+  url = provider::dbtls::with_sslmode(%q, "verify-full")
+  ca  = %q
+}
+
+data "dbtls_endpoint" "private_ca" {
+  url                 = local.url
+  ca_certificates_pem = local.ca
+  timeout             = "10s"
+}
+
+data "dbtls_endpoint" "libpq15_system" {
+  url           = local.url
+  libpq_version = 15
+  timeout       = "10s"
+}
+
+data "dbtls_endpoint" "libpq15_private_ca" {
+  url                 = local.url
+  ca_certificates_pem = local.ca
+  libpq_version       = 15
+  timeout             = "10s"
+}
+
+output "url" {
+  value = local.url
+}
+
+output "v15" {
+  value = data.dbtls_endpoint.libpq15_system.violations
+}
+`, base, s.caPEM),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("url", knownvalue.StringExact(system)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.private_ca", tfjsonpath.New("connectable"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.private_ca", tfjsonpath.New("violations"), knownvalue.ListExact(nil)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.private_ca", tfjsonpath.New("summary"),
+					knownvalue.StringRegexp(regexp.MustCompile(`What a client given this URL checks: TLS required; certificate chain checked against ca_certificates_pem; host name checked`))),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.libpq15_system", tfjsonpath.New("connectable"), knownvalue.Bool(psqlSystem.Connected)),
+				// The probe's own chain check uses the system trust store, which lacks the test CA.
+				statecheck.ExpectKnownOutputValue("v15", violationCodes("NOT_CONNECTABLE", "CHAIN_UNVERIFIED")),
+				statecheck.ExpectKnownOutputValue("v15", knownvalue.ListPartial(map[int]knownvalue.Check{
+					0: knownvalue.StringRegexp(regexp.MustCompile(`^NOT_CONNECTABLE: root certificate file "system" does not exist: libpq 15 reads sslrootcert=system as a file name`)),
+				})),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.libpq15_private_ca", tfjsonpath.New("connectable"), knownvalue.Bool(true)),
+			},
+		}},
+	})
+}
+
+// A PostgreSQL URL that points at an HTTP server: NOT_POSTGRESQL, and no verdict on plaintext.
+func TestAccEndpoint_WrongProtocol(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "dbtls_endpoint" "http" {
+  url     = "postgresql://app@%s/db?sslmode=verify-full&sslrootcert=system"
+  timeout = "10s"
+}
+`, addr),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.http", tfjsonpath.New("connectable"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.http", tfjsonpath.New("violations"), violationCodes("NOT_CONNECTABLE", "NOT_POSTGRESQL")),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.http", tfjsonpath.New("plaintext_accepted"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.http", tfjsonpath.New("summary"),
+					knownvalue.StringRegexp(regexp.MustCompile(`(?s)NOT connectable: not a PostgreSQL server.*Peer: an HTTP server answered.*Plaintext: not checked`))),
+			},
+		}},
+	})
 }

@@ -256,6 +256,8 @@ var diagnosticTests = map[string]string{
 	"Unsafe Path On The Host":                          "TestAccSSLPolicy_Refusals",
 	"Unknown Owner":                                    "TestAccSSLPolicy_Refusals",
 	"Unknown Group":                                    "TestDiagnosticsPolicyHost",
+	"Owner Needs Root":                                 "TestOwnerNeedsRoot",
+	"Group Needs Root":                                 "TestOwnerNeedsRoot",
 	"Config File Not Found":                            "TestAccSSLPolicy_Refusals",
 	"Cannot Read Config File":                          "TestDiagnosticsPolicyHost",
 	"Managed Block Already Exists":                     "TestAccSSLPolicy_Refusals",
@@ -339,6 +341,7 @@ var diagnosticTests = map[string]string{
 	"Cannot Write Certificate File":                  "TestPolicyCertificateApplyRollsBack",
 	"Cannot Remove Certificate File":                 "TestAccDiagnostics_DestroyRefusals",
 	"File Left In Place":                             "TestAccDiagnostics_DestroyRefusals",
+	"Destroy Leaves neo4j.conf Naming Removed Files": "TestAccDestroyWarnsWhenConfNamesRemovedFiles",
 	"Cannot Import Certificate":                      "TestDiagnosticsImport",
 	"Cannot Encode Private Key":                      "unreachable: the key was parsed as RSA or EC just before, and every such key encodes as PKCS#8",
 	"Cannot Record The Key's Digest":                 "unreachable: crypto/rand.Read does not fail on the platforms the provider is built for",
@@ -353,6 +356,7 @@ var diagnosticTests = map[string]string{
 	"Invalid Policy":                    "unreachable: internal/probe reports every bad policy setting as a FieldError (Invalid Policy Setting); this is its guard",
 	"Endpoint Probe Failed":             "unreachable: internal/probe fails only on bad input, as an InputError (Invalid Endpoint Input); this is its guard",
 	"Weak sslmode":                      "TestAccFunctionWithSSLMode",
+	"Unknown sslmode":                   "TestAccFunctionWithSSLMode",
 	"Invalid Connection String":         "TestAccFunctionWithSSLMode",
 }
 

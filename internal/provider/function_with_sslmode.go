@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/function"
 
@@ -26,7 +27,9 @@ func (f *withSSLModeFunction) Definition(_ context.Context, _ function.Definitio
 			"replacing any `sslmode` already there and keeping everything else. `mode` must be " + backtickList(probe.StrongSSLModes) + ": " +
 			"`disable`, `allow` and `prefer` can send the session in plaintext, which servers such as Neon refuse with \"SSL Required\". " +
 			"For `verify-full` without an `sslrootcert`, it also adds `sslrootcert=system`, so the server's certificate is checked " +
-			"against the operating system's trust store (libpq 16 and later).",
+			"against the operating system's trust store (libpq 16 and later). With a private CA, give the URL to " +
+			"`dbtls_endpoint` together with `ca_certificates_pem`: those anchors then replace the added " +
+			"`sslrootcert=system` (for the application itself, replace it with the path of the CA file).",
 		Parameters: []function.Parameter{
 			function.StringParameter{Name: "url", MarkdownDescription: "The connection string.", AllowNullValue: false},
 			function.StringParameter{Name: "mode", MarkdownDescription: "The sslmode: " + backtickList(probe.StrongSSLModes) + "."},
@@ -41,9 +44,14 @@ func (f *withSSLModeFunction) Run(ctx context.Context, req function.RunRequest, 
 	if resp.Error != nil {
 		return
 	}
-	if !containsString(probe.StrongSSLModes, mode) {
-		resp.Error = function.NewArgumentFuncError(1, "Weak sslmode: "+
-			"mode \""+mode+"\" can send the session in plaintext; use require, verify-ca or verify-full (verify-full also checks the host name).")
+	// Terraform ends a function error with a period of its own: the messages here end without one.
+	if err := probe.CheckStrongSSLMode(mode); err != nil {
+		var p *probe.SSLModeProblem
+		if errors.As(err, &p) && p.Unknown {
+			resp.Error = function.NewArgumentFuncError(1, "Unknown sslmode: "+err.Error())
+		} else {
+			resp.Error = function.NewArgumentFuncError(1, "Weak sslmode: "+err.Error())
+		}
 		return
 	}
 	out, err := probe.WithSSLMode(raw, mode)

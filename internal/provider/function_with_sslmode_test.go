@@ -28,12 +28,21 @@ output "kv" {
 				},
 			},
 			{
-				Config:      `output "x" { value = provider::dbtls::with_sslmode("postgresql://h/db", "prefer") }`,
-				ExpectError: regexp.MustCompile(`(?s)Weak sslmode.*require, verify-ca or verify-full`),
+				Config: `output "x" { value = provider::dbtls::with_sslmode("postgresql://h/db", "prefer") }`,
+				// One period at the end: Terraform's own.
+				ExpectError: regexp.MustCompile(`(?s)Weak sslmode.*require,\s+verify-ca\s+or\s+verify-full\s+\(verify-full\s+also\s+checks\s+the\s+host\s+name\)\.(\s|$)`),
+			},
+			{
+				Config:      `output "x" { value = provider::dbtls::with_sslmode("postgresql://h/db", "VERIFY-FULL") }`,
+				ExpectError: regexp.MustCompile(`(?s)Unknown sslmode: "VERIFY-FULL"\s+is\s+not\s+an\s+sslmode\s+libpq\s+knows:\s+write\s+"verify-full".*in\s+lower\s+case\s+with\s+hyphens\)\.(\s|$)`),
+			},
+			{
+				Config:      `output "x" { value = provider::dbtls::with_sslmode("postgresql://h/db", "verify_full") }`,
+				ExpectError: regexp.MustCompile(`(?s)Unknown sslmode: "verify_full"`),
 			},
 			{
 				Config:      `output "x" { value = provider::dbtls::with_sslmode("bolt://h:7687", "require") }`,
-				ExpectError: regexp.MustCompile(`(?s)Invalid Connection String.*PostgreSQL`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Connection String:\s+bolt://\s+is\s+not\s+a\s+PostgreSQL\s+connection\s+string:\s+with_sslmode\s+takes\s+a\s+postgresql://\s+or\s+postgres://\s+URI,\s+or\s+a\s+key=value\s+string`),
 			},
 		},
 	})

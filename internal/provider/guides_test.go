@@ -201,13 +201,121 @@ func TestAccGuide_MigratingNeo4jConf(t *testing.T) {
 
 	c.expectPlan(0, "the plan after the migration")
 
+	// Nothing of the adopted set-up is removed, so the destroy plan has nothing to warn about.
+	if _, out := c.run("plan", "-destroy", "-input=false"); strings.Contains(out, "Destroy Leaves neo4j.conf Naming Removed Files") {
+		t.Errorf("the destroy plan warns although every file it would leave is adopted:\n%s", out)
+	}
 	out = c.mustRun("destroy", "-auto-approve")
-	mustMatch(t, "destroy", out, `Directory Left In Place`)
+	mustMatch(t, "destroy", out, `Directory Left In Place`, `File Left In Place`)
+	// neo4j.conf is the hand-edited file again, and the adopted key and certificate it names are still
+	// there (the key as the last apply wrote it: the same key, PKCS#8, mode 0400), so Neo4j starts as
+	// before. What the provider added (the duplicated certificate and the CA under its own name) is gone.
 	hostCheck(t,
 		checkFileEquals(conf, original),
-		checkAbsent(filepath.Join(base, "private.key"), filepath.Join(base, "public.crt")),
+		checkKeyFile(filepath.Join(base, "private.key"), leaf.Key.Public()),
+		checkFileEquals(filepath.Join(base, "public.crt"), []byte(leaf.CertPEM)),
+		checkAbsent(filepath.Join(base, "trusted", "public.crt"), filepath.Join(base, "trusted", "trusted-"+derShort(ca.Cert)+".crt")),
 		checkFileEquals(filepath.Join(base, "trusted", "ca.crt"), []byte(ca.CertPEM)),
 	)
+}
+
+// Files the provider created (nothing was imported) under hand-written lines that a binding commented out:
+// the destroy would restore the lines and remove the files they name, so the destroy plan says so. The
+// guide's way out, removed blocks, stops managing everything and leaves the host as it is.
+func TestAccDestroyWarnsWhenConfNamesRemovedFiles(t *testing.T) {
+	original := append(append([]byte{}, realisticConf...), handEditedBolt...)
+	home := newHome(t, original)
+	conf := filepath.Join(home, "conf", "neo4j.conf")
+	base := filepath.Join(home, "certificates", "bolt")
+	ca := pkitest.NewCA(t, "Destroy warning CA")
+	leaf := ca.Issue(t, pkitest.Options{CommonName: "graph-1.internal"})
+	managed := fmt.Sprintf(`
+terraform {
+  required_providers {
+    dbtls = { source = "dbtls/dbtls" }
+  }
+}
+
+provider "dbtls" {
+  neo4j_version = "5.26"
+  neo4j_home    = %q
+}
+
+resource "dbtls_ssl_policy" "bolt" {
+  name = "bolt"
+}
+
+resource "dbtls_policy_certificate" "bolt" {
+  policy          = dbtls_ssl_policy.bolt.settings
+  certificate_pem = %q
+  private_key_pem = %q
+}
+
+resource "dbtls_channel_binding" "bolt" {
+  channel     = "bolt"
+  policy      = dbtls_ssl_policy.bolt.settings
+  on_conflict = "comment_out"
+}
+`, home, leaf.CertPEM, leaf.KeyPEM(t))
+	c := newTFCLI(t, managed)
+	c.mustRun("apply", "-auto-approve", "-input=false")
+
+	code, out := c.run("plan", "-destroy", "-input=false")
+	if code != 0 {
+		t.Fatalf("plan -destroy exited %d:\n%s", code, out)
+	}
+	mustMatch(t, "the destroy plan", out,
+		`Warning: Destroy Leaves neo4j.conf Naming Removed Files`,
+		regexp.QuoteMeta(filepath.Join(base, "private.key")),
+		`dbms\.ssl\.policy\.bolt\.base_directory=certificates/bolt`,
+		`commented out by\s+dbtls_channel_binding bolt`,
+		`removed`,
+	)
+
+	// The way out: removed blocks. Terraform forgets the resources; the host keeps every file and line.
+	before := snapshot(t, home)
+	must(t, os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(fmt.Sprintf(`
+terraform {
+  required_providers {
+    dbtls = { source = "dbtls/dbtls" }
+  }
+}
+
+provider "dbtls" {
+  neo4j_version = "5.26"
+  neo4j_home    = %q
+}
+
+removed {
+  from = dbtls_channel_binding.bolt
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = dbtls_policy_certificate.bolt
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = dbtls_ssl_policy.bolt
+  lifecycle {
+    destroy = false
+  }
+}
+`, home)), 0o600))
+	out = c.mustRun("apply", "-auto-approve", "-input=false")
+	mustMatch(t, "the apply of the removed blocks", out, `0 added, 0 changed, 0 destroyed`)
+	if after := snapshot(t, home); after != before {
+		t.Errorf("removed blocks changed the host:\n--- before\n%s\n--- after\n%s", before, after)
+	}
+	if st := c.mustRun("state", "list"); strings.TrimSpace(st) != "" {
+		t.Errorf("the state still holds %q", st)
+	}
+	hostCheck(t, checkFileLines(conf, "dbms.ssl.policy.bolt.enabled=true"), checkKeyFile(filepath.Join(base, "private.key"), leaf.Key.Public()))
 }
 
 // ---- Rotating certificates without downtime ----

@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -77,9 +75,14 @@ type policyCertificateResourceModel struct {
 // of the key file as this resource last wrote it, so Read can tell that the key on the host was
 // replaced without the key ever being stored. The salt is random per write, so the digest cannot be
 // used to confirm a guessed key. KeyDigest is empty after an import (the key was never seen).
+//
+// Adopted lists the files that were on the host before this resource first wrote them (found at import,
+// or already there at create): destroy leaves them, since whoever put them there (and a neo4j.conf that
+// names them) may still need them. Files this resource created are removed.
 type certificatePrivate struct {
-	KeySalt   string `json:"key_salt,omitempty"`
-	KeyDigest string `json:"key_digest,omitempty"`
+	KeySalt   string   `json:"key_salt,omitempty"`
+	KeyDigest string   `json:"key_digest,omitempty"`
+	Adopted   []string `json:"adopted,omitempty"`
 }
 
 const (
@@ -174,7 +177,6 @@ func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 					"written into the policy's trusted directory as `trusted-<first 16 hex digits of its SHA-256>.crt` (`0644`).",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
 			"revocation_lists_pem": schema.SetAttribute{
 				MarkdownDescription: "Certificate revocation lists, each element one or more PEM `X509 CRL` blocks, written into the policy's revoked " +
@@ -182,7 +184,6 @@ func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 					"is a warning: Neo4j could not use it.",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
 			"owner": schema.StringAttribute{
 				MarkdownDescription: "Owner of the files, by name or numeric id. Default: the policy's `owner`; when neither is set, files keep the " +
@@ -330,7 +331,20 @@ func validateKeyChoice(cfg policyCertificateResourceModel) diag.Diagnostics {
 // names, modes and digests) and checks the material before anything is written: the key against the
 // certificate, the validity period, the key type, the chain order and the CRLs' signers.
 func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+	if r.data == nil {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
+		// Destroy: say so now if the files it removes stay named in neo4j.conf.
+		if !req.State.Raw.IsNull() {
+			var state policyCertificateResourceModel
+			resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+			priv, diags := getCertPrivate(ctx, req.Private)
+			resp.Diagnostics.Append(diags...)
+			if !resp.Diagnostics.HasError() {
+				resp.Diagnostics.Append(r.warnConfNamesRemoved(ctx, state, priv)...)
+			}
+		}
 		return
 	}
 	var cfg, plan policyCertificateResourceModel
@@ -561,25 +575,34 @@ func (r *policyCertificateResource) Update(ctx context.Context, req resource.Upd
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// Delete removes the files this resource wrote (the paths in its `files`), and nothing else: the
-// policy's directories belong to dbtls_ssl_policy.
+// Delete removes the files this resource created (the paths in its `files` that were not on the host
+// before it first wrote them), and nothing else: adopted files stay, and the policy's directories belong
+// to dbtls_ssl_policy.
 func (r *policyCertificateResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state policyCertificateResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	priv, diags := getCertPrivate(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
 	t, diags := r.data.targetFromSettings(ctx, stringMap(state.Policy), state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(r.warnConfNamesRemoved(ctx, state, priv)...)
 	paths := make([]string, 0, len(state.Files.Elements()))
 	for p := range state.Files.Elements() {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
+	var kept []string
 	for _, p := range paths {
+		if slices.Contains(priv.Adopted, p) {
+			kept = append(kept, p)
+			continue
+		}
 		info, err := t.Host.Lstat(ctx, p)
 		switch {
 		case err != nil:
@@ -594,6 +617,11 @@ func (r *policyCertificateResource) Delete(ctx context.Context, req resource.Del
 		if err := t.Host.Remove(ctx, p); err != nil {
 			resp.Diagnostics.AddError("Cannot Remove Certificate File", hostErrDetail(t, err))
 		}
+	}
+	if len(kept) > 0 {
+		resp.Diagnostics.AddWarning("File Left In Place",
+			fmt.Sprintf("%s on %s were there before this resource managed them (imported, or present when it was created), so destroy leaves them, as written by the last apply. Remove them by hand if nothing needs them any more.",
+				strings.Join(kept, ", "), t.Host.ID()))
 	}
 }
 
@@ -688,7 +716,15 @@ func (r *policyCertificateResource) ImportState(ctx context.Context, req resourc
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	resp.Diagnostics.Append(setCertPrivate(ctx, resp.Private, certificatePrivate{})...)
+	// Everything found on the host is adopted: destroy will leave it for the neo4j.conf that names it.
+	var adopted []string
+	for _, p := range paths {
+		if info, err := t.Host.Lstat(ctx, p); err == nil && info.Exists {
+			adopted = append(adopted, p)
+		}
+	}
+	slices.Sort(adopted)
+	resp.Diagnostics.Append(setCertPrivate(ctx, resp.Private, certificatePrivate{Adopted: adopted})...)
 }
 
 // importCertNamed reads the files of dir whose names follow this provider's scheme (prefix, 16 hex digits,
@@ -743,7 +779,7 @@ type certMaterial struct {
 func parseCertChain(v string) ([]*x509.Certificate, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	chain, err := pki.ParseCertificateChain([]byte(v))
-	addCertPEMError(&diags, path.Root("certificate_pem"), "certificate_pem", "Invalid Certificate", err)
+	addCertPEMError(&diags, path.Root("certificate_pem"), "the value of certificate_pem", "Invalid Certificate", err)
 	return chain, diags
 }
 
@@ -1071,6 +1107,7 @@ func preflightCertFiles(ctx context.Context, t *target, s map[string]string, fil
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{Group: group}); err != nil {
 		diags.AddAttributeError(path.Root("group"), "Unknown Group", fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err))
 	}
+	diags.Append(checkOwnerPermitted(ctx, t, owner, group)...)
 	return diags
 }
 
@@ -1228,21 +1265,31 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 	for _, f := range files {
 		planned[f.path] = true
 	}
+	// A file that was there before this resource first wrote it is adopted: destroy will leave it.
+	for i, f := range files {
+		if before[i].exists && !slices.Contains(prev, f.path) && !slices.Contains(priv.Adopted, f.path) {
+			priv.Adopted = append(priv.Adopted, f.path)
+		}
+	}
 	for _, p := range prev {
 		if planned[p] {
 			continue
 		}
+		// No longer declared (a CA or CRL taken out of the configuration): removed, adopted or not, so
+		// that Neo4j stops trusting it.
+		priv.Adopted = slices.DeleteFunc(priv.Adopted, func(a string) bool { return a == p })
 		if err := t.Host.Remove(ctx, p); err != nil {
 			diags.AddWarning("File Left In Place", fmt.Sprintf("This resource wrote %s but no longer declares it, and cannot remove it: %s", p, hostErrDetail(t, err)))
 		}
 	}
+	slices.Sort(priv.Adopted)
 	if keyPEM != nil {
 		salt := make([]byte, 16)
 		if _, err := rand.Read(salt); err != nil {
 			diags.AddError("Cannot Record The Key's Digest", err.Error())
 			return priv, diags
 		}
-		priv = certificatePrivate{KeySalt: hex.EncodeToString(salt), KeyDigest: certKeyDigest(hex.EncodeToString(salt), keyPEM)}
+		priv.KeySalt, priv.KeyDigest = hex.EncodeToString(salt), certKeyDigest(hex.EncodeToString(salt), keyPEM)
 	}
 	return priv, diags
 }

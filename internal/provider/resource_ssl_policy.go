@@ -171,6 +171,7 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			},
 			"owner": schema.StringAttribute{
 				MarkdownDescription: "Owner of the directories (and the default owner of the files `dbtls_policy_certificate` writes), by name or numeric id, usually `neo4j`. " +
+					"A user other than the one that writes needs root: run Terraform as root, or set `sudo = true` in the `ssh` block (the plan refuses it otherwise). " +
 					"Unset: the owner is left as created and not checked for drift.",
 				Optional: true,
 			},
@@ -694,6 +695,7 @@ func (r *sslPolicyResource) preflight(ctx context.Context, t *target, p *neo4j.P
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{Group: m.Group.ValueString()}); err != nil {
 		diags.AddAttributeError(path.Root("group"), "Unknown Group", fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err))
 	}
+	diags.Append(checkOwnerPermitted(ctx, t, m.Owner.ValueString(), m.Group.ValueString())...)
 	lines := p.Lines()
 	if len(lines) == 0 || diags.HasError() {
 		return diags
@@ -989,7 +991,21 @@ func hostErrDetail(t *target, err error) string {
 	if errors.Is(err, host.ErrSymlink) {
 		return fmt.Sprintf("On %s: %s. The provider never follows a symlink at a managed path; replace it with a real file or directory.", t.Host.ID(), err)
 	}
+	var pe *neo4j.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("On %s: %s.\n\n%s", t.Host.ID(), err, brokenMarkerFix(t, pe))
+	}
 	return fmt.Sprintf("On %s: %s.", t.Host.ID(), err)
+}
+
+// brokenMarkerFix says what to do with a neo4j.conf whose managed block markers do not pair up. The
+// provider never guesses where a block ends: it could take lines it does not own.
+func brokenMarkerFix(t *target, pe *neo4j.ParseError) string {
+	return fmt.Sprintf("Nothing was written. Open %s at line %d and mend the markers by hand: every `%s <resource> <name>` line needs "+
+		"its own `%s <resource> <name>` line (same resource and name) after the block's last setting, and blocks do not nest. "+
+		"Restore a lost END line where the block ends, or delete a stray marker line together with the settings of its half-block "+
+		"(the resource writes its block again on the next apply). Then run the plan again.",
+		t.ConfigFile, pe.Line, neo4j.BeginMarker("")[:len(neo4j.BeginMarker(""))-1], neo4j.EndMarker("")[:len(neo4j.EndMarker(""))-1])
 }
 
 func appendFieldErrors(diags *diag.Diagnostics, problems []*neo4j.FieldError) {
