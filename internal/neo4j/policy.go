@@ -77,11 +77,11 @@ type Policy struct {
 	Version Version
 	Home    string
 
-	BaseDirectory      string // as written in neo4j.conf
-	PrivateKey         string
-	PublicCertificate  string
-	TrustedDir         string
-	RevokedDir         string
+	BaseDirectory     string // as written in neo4j.conf
+	PrivateKey        string
+	PublicCertificate string
+	TrustedDir        string
+	RevokedDir        string
 	// ClientAuth is "" when the policy leaves it to Neo4j's default for the scope it is bound to
 	// (4.x and later: OPTIONAL for bolt and https, REQUIRE for cluster and backup).
 	ClientAuth         string
