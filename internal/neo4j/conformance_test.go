@@ -2,7 +2,9 @@ package neo4j
 
 import (
 	"fmt"
+	"os"
 	posix "path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -284,6 +286,26 @@ func TestCatalogueRowsWellFormed(t *testing.T) {
 			SettingBoltTLSLevel, SettingHTTPSEnabled, SettingStrictValidation, BindingSetting("bolt")} {
 			if !Exists(s, v) {
 				t.Errorf("%s: the catalogue has no %s", v, s)
+			}
+		}
+	}
+}
+
+// TestGeneratedDocsUpToDate fails when a template's generated region differs from what the catalogue
+// generates now (run `make generate`).
+func TestGeneratedDocsUpToDate(t *testing.T) {
+	for tmpl, regions := range GeneratedRegions {
+		data, err := os.ReadFile(filepath.Join("..", "..", tmpl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, gen := range regions {
+			want, err := ReplaceRegion(string(data), name, gen())
+			if err != nil {
+				t.Fatalf("%s: %v", tmpl, err)
+			}
+			if want != string(data) {
+				t.Errorf("%s: the %s region is out of date; run make generate", tmpl, name)
 			}
 		}
 	}

@@ -117,7 +117,7 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"private_key": schema.StringAttribute{
 				MarkdownDescription: "`private_key`: the key file, a name relative to `base_directory` or an absolute path inside it. Default `private.key`. " +
 					"Neo4j 3.5 accepts a configured value only as an absolute path, so on 3.5 the default is `<base_directory>/private.key` as an absolute path and a configured value must be absolute.",
-				Optional:            true, Computed: true,
+				Optional: true, Computed: true,
 			},
 			"public_certificate": schema.StringAttribute{
 				MarkdownDescription: "`public_certificate`: the certificate file, a name relative to `base_directory` or an absolute path inside it. Default `public.crt`; absolute on 3.5 as for `private_key`.",
@@ -156,9 +156,9 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"ciphers": schema.ListAttribute{
 				MarkdownDescription: "`ciphers`: the cipher suites allowed, by their Java/IANA names. Unset: no line is written and the Java platform's defaults apply. " +
 					"The four CBC suites Neo4j 2025.01 no longer supports are refused on 2025.01 to 2025.09, and a warning from 2025.10 (which allows them only when listed explicitly).",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators:  []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
 			},
 			"trust_all": schema.BoolAttribute{
 				MarkdownDescription: "`trust_all`: trust any peer certificate, which disables authentication (a warning when true). Default `false`.",
