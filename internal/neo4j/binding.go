@@ -37,7 +37,7 @@ func ResolveBinding(p *Policy, channel string, tlsLevel *string) (*Binding, []*F
 	}
 	if !Exists(BindingSetting(channel), v) {
 		errs = append(errs, &FieldError{Field: "channel", Summary: "Channel Not In This Neo4j Version",
-			Detail: fmt.Sprintf("The %s channel does not exist in Neo4j %s (its channels are %s). Remove this binding, or bind one of those.", channel, v, strings.Join(ChannelsOf(v), ", "))})
+			Detail: fmt.Sprintf("The %s channel exists only in Neo4j %s, but the policy targets Neo4j %s. Remove this binding, or bind %s.", channel, rangeText(BindingSetting(channel)), v, strings.Join(ChannelsOf(v), ", "))})
 		return nil, errs
 	}
 	b := &Binding{Channel: channel, Policy: p}

@@ -258,6 +258,28 @@ func expandName(name, x string) string {
 	return strings.ReplaceAll(name, "<scope>", x)
 }
 
+// rangeText describes the versions a setting exists in: "4.x" for a whole numbered family, else
+// "<from> to <to>" or "<from> and later".
+func rangeText(s SettingID) string {
+	var parts []string
+	for _, r := range Catalogue {
+		if r.Setting != s {
+			continue
+		}
+		switch {
+		case r.From == "4.0" && r.To == "4.4":
+			parts = append(parts, "4.x")
+		case r.To == "":
+			parts = append(parts, r.From+" and later")
+		case r.From == r.To:
+			parts = append(parts, r.From)
+		default:
+			parts = append(parts, r.From+" to "+r.To)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // ChannelsOf lists the channels a version can bind, in catalogue order.
 func ChannelsOf(v Version) []string {
 	var out []string

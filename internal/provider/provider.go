@@ -84,13 +84,8 @@ func (p *dbtlsProvider) ValidateConfig(ctx context.Context, req provider.Validat
 		return
 	}
 	validateTargetFields(cfg.Neo4jVersion, cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
-	// A calendar version after the catalogue's newest is rendered with the newest facts: say so once,
-	// while validating (plan and apply).
-	if !cfg.Neo4jVersion.IsNull() && !cfg.Neo4jVersion.IsUnknown() {
-		if v, err := neo4j.ParseVersion(cfg.Neo4jVersion.ValueString()); err == nil && v.Newer {
-			resp.Diagnostics.AddAttributeWarning(path.Root("neo4j_version"), "Neo4j Version Newer Than The Catalogue", v.NewerVersionWarning())
-		}
-	}
+	// Said once, while validating (plan and apply), not again in Configure.
+	newerVersionWarning(cfg.Neo4jVersion, &resp.Diagnostics)
 }
 
 func (p *dbtlsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
