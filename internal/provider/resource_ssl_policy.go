@@ -493,6 +493,14 @@ func (r *sslPolicyResource) fillImported(ctx context.Context, state *sslPolicyRe
 			for _, b := range conf.Block(neo4j.PolicyBlockID(name)) {
 				applyImportedLines(&in, name, b.Lines)
 			}
+			// Blocks written by earlier releases carry relative private_key/public_certificate values,
+			// which 3.5 cannot load: take the default (an absolute path in the base directory) instead,
+			// and the next plan shows the corrected lines as an update.
+			for _, f := range []**string{&in.PrivateKey, &in.PublicCertificate} {
+				if *f != nil && !posix.IsAbs(**f) {
+					*f = nil
+				}
+			}
 		}
 	}
 	pol, problems := neo4j.ResolvePolicy(t.Version, t.Neo4jHome, in)
