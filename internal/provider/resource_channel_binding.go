@@ -472,15 +472,6 @@ func conflictKeyList(b *neo4j.Binding) []string {
 	return keys
 }
 
-func keysOf(lines []string) []string {
-	keys := make([]string, 0, len(lines))
-	for _, l := range lines {
-		k, _, _ := strings.Cut(l, "=")
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 func containsString(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {

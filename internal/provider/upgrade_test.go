@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -161,4 +162,70 @@ resource "dbtls_channel_binding" "cluster" {
 			})
 		})
 	}
+}
+
+// Upgrading a Neo4j 3.5 policy: the previous release wrote relative private_key and public_certificate
+// lines, which 3.5 cannot load. A block in that shape, imported (the path a state lost or written by
+// hand takes), plans an in-place Update that writes the absolute paths, then nothing.
+func TestAccUpgrade_35PolicyBlockFromPreviousRelease(t *testing.T) {
+	t.Parallel()
+	home := newHome(t, realisticConf)
+	conf := filepath.Join(home, "conf", "neo4j.conf")
+	base := filepath.Join(home, "certificates", "example_policy")
+	me := currentUser(t)
+	// The lines the previous release rendered for this declaration (its TestResolvePolicyDefaults).
+	oldLines := []string{
+		"dbms.ssl.policy.example_policy.base_directory=certificates/example_policy",
+		"dbms.ssl.policy.example_policy.private_key=private.key",
+		"dbms.ssl.policy.example_policy.public_certificate=public.crt",
+		"dbms.ssl.policy.example_policy.trusted_dir=" + base + "/trusted",
+		"dbms.ssl.policy.example_policy.revoked_dir=" + base + "/revoked",
+		"dbms.ssl.policy.example_policy.client_auth=REQUIRE",
+		"dbms.ssl.policy.example_policy.tls_versions=TLSv1.2",
+		"dbms.ssl.policy.example_policy.trust_all=false",
+		"dbms.ssl.policy.example_policy.verify_hostname=false",
+		"dbms.ssl.policy.example_policy.allow_key_generation=false",
+	}
+	cfg := providerBlock("3.5", home) + `
+resource "dbtls_ssl_policy" "example" {
+  name  = "example_policy"
+  owner = "` + me.user + `"
+  group = "` + me.group + `"
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					for _, d := range []string{base, base + "/trusted", base + "/revoked"} {
+						must(t, os.MkdirAll(d, 0o755))
+					}
+					block := "\n# BEGIN dbtls managed block: dbtls_ssl_policy example_policy\n" + strings.Join(oldLines, "\n") +
+						"\n# END dbtls managed block: dbtls_ssl_policy example_policy\n"
+					must(t, os.WriteFile(conf, append(append([]byte{}, realisticConf...), block...), 0o640))
+				},
+				Config:             cfg,
+				ResourceName:       policyAddr,
+				ImportState:        true,
+				ImportStateId:      "example_policy",
+				ImportStatePersist: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					checkFileLines(conf, "dbms.ssl.policy.example_policy.private_key="+base+"/private.key",
+						"dbms.ssl.policy.example_policy.public_certificate="+base+"/public.crt"),
+					checkNoLineMatches(conf, `private_key=private\.key`, `public_certificate=public\.crt`),
+				),
+			},
+			{
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
 }
