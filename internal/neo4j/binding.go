@@ -62,22 +62,33 @@ func ResolveBinding(p *Policy, channel string, tlsLevel *string) (*Binding, []*F
 	// Neo4j 3.5 Operations Manual, SSL framework (the paragraph after the legacy policy example, seed
 	// 000, after Example 7.27): the Bolt and HTTPS servers do not support client authentication, so the
 	// policy they use must set client_auth=NONE. Neo4j 3.5 defaults client_auth to REQUIRE (catalogue).
-	if v.Family() != Family35 || (channel != "bolt" && channel != "https") {
-		return b, errs
+	for _, rule := range ClientAuthRules {
+		if !inRange(v, rule.From, rule.To) || !slices.Contains(rule.Channels, channel) {
+			continue
+		}
+		if e := checkClientAuthRule(p, channel, rule); e != nil {
+			return nil, append(errs, e)
+		}
 	}
+	return b, errs
+}
+
+// checkClientAuthRule refuses a policy whose client_auth (declared, or Neo4j's default) is not the one
+// the rule requires on the channel.
+func checkClientAuthRule(p *Policy, channel string, rule ClientAuthRule) *FieldError {
+	v := p.Version
 	ca, what := p.ClientAuth, fmt.Sprintf("sets client_auth = %q", p.ClientAuth)
 	if ca == "" {
 		ca, _ = DefaultOf(SettingID(SuffixClientAuth), v, channel)
 		what = fmt.Sprintf("leaves client_auth unset, so Neo4j %s uses its default %q", v, ca)
 	}
-	if ca != "NONE" {
-		errs = append(errs, &FieldError{Field: "policy", Summary: "Neo4j 3.5 Bolt And HTTPS Need client_auth NONE",
+	if ca != rule.Require {
+		return &FieldError{Field: "policy", Summary: "Neo4j 3.5 Bolt And HTTPS Need client_auth NONE",
 			Detail: fmt.Sprintf("The policy %q %s, but the Neo4j 3.5 Operations Manual (SSL framework, \"The legacy SSL system\") states that the Bolt and HTTPS servers "+
 				"do not support client authentication, so a policy they use must set client_auth=NONE explicitly; otherwise Neo4j does not start. "+
-				"Set client_auth = \"NONE\" on that dbtls_ssl_policy, or bind a separate policy with client_auth = \"NONE\" to %s.", p.Name, what, channel)})
-		return nil, errs
+				"Set client_auth = \"NONE\" on that dbtls_ssl_policy, or bind a separate policy with client_auth = \"NONE\" to %s.", p.Name, what, channel)}
 	}
-	return b, errs
+	return nil
 }
 
 // Lines renders the binding for its version from the catalogue. 3.5: the channel's `*.ssl_policy=<name>`

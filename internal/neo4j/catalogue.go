@@ -168,6 +168,37 @@ var CipherRules = []CipherRule{
 		Source: "[2607-chg]"},
 }
 
+// ClientAuthRule is a version's constraint on the client_auth of a policy bound to some channels.
+type ClientAuthRule struct {
+	From, To string
+	Channels []string
+	Require  string // the only client_auth the channels accept
+	Source   string
+}
+
+// ClientAuthRules: on 3.5 the Bolt and HTTPS servers do not support client authentication, so a policy
+// they use must set client_auth=NONE [35-ssl] ("The legacy SSL system", the paragraph after the legacy
+// policy definition; seed 000, after Example 7.27).
+var ClientAuthRules = []ClientAuthRule{
+	{From: "3.5", To: "3.5", Channels: []string{"bolt", "https"}, Require: "NONE", Source: "[35-ssl]"},
+}
+
+// NamedPolicies reports whether v names policies freely (3.5: `dbms.ssl.policy.<policy>.*`, written by
+// the policy itself) rather than by scope (4.0 and later, written by each binding).
+func NamedPolicies(v Version) bool {
+	r, _ := LookupRow(SettingID(SuffixBaseDirectory), v, "")
+	return strings.Contains(r.Name, "<policy>")
+}
+
+// ReservedPolicyName returns the name of the built-in policy of v ("legacy" on 3.5, the default of
+// bolt.ssl_policy [35-all]), or "".
+func ReservedPolicyName(v Version) string {
+	if r, ok := LookupRow(BindingSetting("bolt"), v, ""); ok && r.Type == TypeString {
+		return r.Default
+	}
+	return ""
+}
+
 // TLS13Native is the first version whose tls_versions default includes TLSv1.3 [524-ssl]; before it
 // TLSv1.3 is valid (a free list [35-all] [40-ssl]; [44-fips] prescribes TLSv1.2,TLSv1.3 on 4.4) but
 // depends on the Java runtime.

@@ -134,7 +134,7 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 	if err := ValidatePolicyName(in.Name); err != nil {
 		fail("name", "Invalid Policy Name", "%s.", err)
 	}
-	if v.Family() == Family35 && in.Name == "legacy" {
+	if in.Name != "" && in.Name == ReservedPolicyName(v) {
 		fail("name", "Reserved Policy Name", `On Neo4j 3.5 the name "legacy" is the built-in legacy SSL policy (certificates/neo4j.key, neo4j.cert), which this provider does not manage. Choose another name.`)
 	}
 
@@ -421,7 +421,7 @@ func PolicyBlockID(name string) string { return "dbtls_ssl_policy " + name }
 // Lines returns the neo4j.conf lines the policy resource itself owns: on 3.5 its
 // `dbms.ssl.policy.<name>.*` lines; on 4.x and 5.x none (the bindings write them per scope).
 func (p *Policy) Lines() []string {
-	if p.Version.Family() != Family35 {
+	if !NamedPolicies(p.Version) {
 		return nil
 	}
 	return p.linesFor(p.Name, "", false)

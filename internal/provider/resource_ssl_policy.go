@@ -487,7 +487,7 @@ func (r *sslPolicyResource) fillImported(ctx context.Context, state *sslPolicyRe
 	if !state.BaseDirectory.IsNull() {
 		in.BaseDirectory = new(state.BaseDirectory.ValueString())
 	}
-	if t.Version.Family() == neo4j.Family35 {
+	if neo4j.NamedPolicies(t.Version) {
 		conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
 		if err == nil {
 			for _, b := range conf.Block(neo4j.PolicyBlockID(name)) {
@@ -629,7 +629,7 @@ func setPlannedPolicy(ctx context.Context, m *sslPolicyResourceModel, p *neo4j.P
 	}
 	m.TrustAll = types.BoolValue(p.TrustAll)
 	m.VerifyHostname = types.BoolValue(p.VerifyHostname)
-	if p.Version.Family() == neo4j.Family35 {
+	if neo4j.SuffixAllowKeyGeneration.Exists(p.Version) {
 		m.AllowKeyGeneration = types.BoolValue(p.AllowKeyGeneration)
 	} else {
 		m.AllowKeyGeneration = types.BoolNull()
@@ -674,7 +674,7 @@ func (r *sslPolicyResource) resolvePlanned(ctx context.Context, plan sslPolicyRe
 	}
 	in, d := policyInputFrom(ctx, plan)
 	diags.Append(d...)
-	if t.Version.Family() != neo4j.Family35 {
+	if !neo4j.SuffixAllowKeyGeneration.Exists(t.Version) {
 		in.AllowKeyGeneration = nil
 	}
 	pol, problems := neo4j.ResolvePolicy(t.Version, t.Neo4jHome, in)

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 )
 
 // Neo4j 3.5: the Bolt and HTTPS servers do not support client authentication, so a policy bound to
@@ -228,4 +230,27 @@ resource "dbtls_ssl_policy" "example" {
 			},
 		},
 	})
+}
+
+// A line left under a setting's 4.x name on a 5.x host sets what the binding's 5.x key sets: it is a
+// conflict like any other, and the message names both keys.
+func TestBindingConflictAcrossRename(t *testing.T) {
+	t.Parallel()
+	home := newHome(t, realisticConf)
+	tgt := localTarget("5.26", home)
+	p, _ := neo4j.ResolvePolicy(tgt.Version, home, neo4j.PolicyInput{Name: "p"})
+	b, _ := neo4j.ResolveBinding(p, "bolt", nil)
+	conf, err := neo4j.ParseConf([]byte("server.memory.heap.max_size=512m\ndbms.connector.bolt.tls_level=DISABLED\n"))
+	must(t, err)
+	_, diags := bindingConflicts(conf, tgt, b, "error", true)
+	if len(diags) != 1 || diags[0].Summary() != "Conflicting Setting In neo4j.conf" ||
+		!strings.Contains(diags[0].Detail(), `"dbms.connector.bolt.tls_level"`) || !strings.Contains(diags[0].Detail(), `"server.bolt.tls_level"`) ||
+		!strings.Contains(diags[0].Detail(), "line 2") {
+		t.Fatalf("diagnostics %v", diags)
+	}
+	// With comment_out, the old-name line is the one commented out.
+	commented, diags := bindingConflicts(conf, tgt, b, "comment_out", true)
+	if diags.HasError() || len(commented) != 1 || commented[0] != "dbms.connector.bolt.tls_level=DISABLED" {
+		t.Fatalf("commented %q, diagnostics %v", commented, diags)
+	}
 }
