@@ -178,7 +178,7 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 			fail(f.field, "Invalid File Name", "%s %s.", f.field, msg)
 			continue
 		}
-		absOnly := rowType(SuffixPrivateKey, v) == TypeAbsPath
+		absOnly := rowType(f.suffix, v) == TypeAbsPath
 		if absOnly && f.in != nil && !posix.IsAbs(val) {
 			fail(f.field, "Neo4j 3.5 Needs An Absolute Path", "On Neo4j 3.5 a configured %s must be an absolute path (Neo4j 3.x reads it with the same absolute-path parser as trusted_dir and revoked_dir, and refuses to start otherwise), but %q is relative. Give the absolute path, e.g. %q, or leave %s unset for <base_directory>/%s.", f.field, val, posix.Join(p.BasePath, val), f.field, f.def)
 			continue
@@ -205,18 +205,19 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 
 	// trusted_dir, revoked_dir.
 	for _, d := range []struct {
-		field string
-		in    *string
-		def   string
-		dst   *string
-		abs   *string
-	}{{"trusted_dir", in.TrustedDir, "trusted", &p.TrustedDir, &p.TrustedPath}, {"revoked_dir", in.RevokedDir, "revoked", &p.RevokedDir, &p.RevokedPath}} {
+		field  string
+		in     *string
+		def    string
+		dst    *string
+		abs    *string
+		suffix Suffix
+	}{{"trusted_dir", in.TrustedDir, "trusted", &p.TrustedDir, &p.TrustedPath, SuffixTrustedDir}, {"revoked_dir", in.RevokedDir, "revoked", &p.RevokedDir, &p.RevokedPath, SuffixRevokedDir}} {
 		val := deref(d.in, d.def)
 		if msg := checkValue(val); msg != "" {
 			fail(d.field, "Invalid Directory", "%s %s.", d.field, msg)
 			continue
 		}
-		absOnly := rowType(SuffixTrustedDir, v) == TypeAbsPath
+		absOnly := rowType(d.suffix, v) == TypeAbsPath
 		if absOnly && d.in != nil && !posix.IsAbs(val) {
 			fail(d.field, "Neo4j 3.5 Needs An Absolute Path", "On Neo4j 3.5 a configured %s must be an absolute path (the 3.5 manual: \"If configured, this must be an absolute path\"), but %q is relative. Give the absolute path, e.g. %q, or leave %s unset for <base_directory>/%s.", d.field, val, posix.Join(p.BasePath, val), d.field, d.def)
 			continue
