@@ -77,11 +77,13 @@ func ResolveBinding(p *Policy, channel string, tlsLevel *string) (*Binding, []*F
 // the rule requires on the channel.
 func checkClientAuthRule(p *Policy, channel string, rule ClientAuthRule) *FieldError {
 	v := p.Version
-	ca, what := p.ClientAuth, fmt.Sprintf("sets client_auth = %q", p.ClientAuth)
+	// On 3.5 a policy left at the default carries Neo4j's default in its settings already.
+	ca := p.ClientAuth
 	if ca == "" {
 		ca, _ = DefaultOf(SettingID(SuffixClientAuth), v, channel)
-		what = fmt.Sprintf("leaves client_auth unset, so Neo4j %s uses its default %q", v, ca)
 	}
+	def, _ := DefaultOf(SettingID(SuffixClientAuth), v, channel)
+	what := fmt.Sprintf("has client_auth = %q (as set, or Neo4j %s's default %q when unset)", ca, v, def)
 	if ca != rule.Require {
 		return &FieldError{Field: "policy", Summary: "Neo4j 3.5 Bolt And HTTPS Need client_auth NONE",
 			Detail: fmt.Sprintf("The policy %q %s, but the Neo4j 3.5 Operations Manual (SSL framework, \"The legacy SSL system\") states that the Bolt and HTTPS servers "+

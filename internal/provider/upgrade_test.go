@@ -54,7 +54,7 @@ resource "dbtls_channel_binding" "x" {
 						}},
 						{
 							Config:      base + binding,
-							ExpectError: regexp.MustCompile(`(?s)Neo4j 3.5 Bolt And HTTPS Need client_auth NONE.*client_policy.*do not support client\s+authentication.*client_auth = "NONE"`),
+							ExpectError: regexp.MustCompile(`(?s)Neo4j 3.5 Bolt And HTTPS Need client_auth NONE.*client_policy.*do\s+not\s+support\s+client\s+authentication.*client_auth\s+=\s+"NONE"`),
 						},
 						{Config: base, Check: func(*terraform.State) error {
 							// Nothing of the refused binding reached the file.
