@@ -13,19 +13,12 @@ var Channels = []string{"bolt", "https", "cluster", "backup", "fabric"}
 var TLSLevels = []string{"REQUIRED", "OPTIONAL", "DISABLED"}
 
 // DefaultTLSLevel is what a Bolt binding renders when tls_level is unset: a binding exists to make
-// Bolt use TLS, so it requires it (Neo4j's own default is OPTIONAL on 3.5 and DISABLED later).
+// Bolt use TLS, so it requires it, which is stricter than Neo4j's own default (the catalogue:
+// OPTIONAL on 3.5, DISABLED later).
 const DefaultTLSLevel = "REQUIRED"
 
 // BindingBlockID is the managed-block id of a channel binding; one per channel per file.
 func BindingBlockID(channel string) string { return "dbtls_channel_binding " + channel }
-
-// channel35Keys are the 3.5 keys that apply a named policy to a channel.
-var channel35Keys = map[string]string{
-	"bolt":    "bolt.ssl_policy",
-	"https":   "https.ssl_policy",
-	"cluster": "causal_clustering.ssl_policy",
-	"backup":  "dbms.backup.ssl_policy",
-}
 
 // Binding is a policy applied to one channel of one Neo4j version.
 type Binding struct {
@@ -42,9 +35,9 @@ func ResolveBinding(p *Policy, channel string, tlsLevel *string) (*Binding, []*F
 		errs = append(errs, &FieldError{Field: "channel", Summary: "Unknown Channel", Detail: fmt.Sprintf("channel %q is not one of %s.", channel, strings.Join(Channels, ", "))})
 		return nil, errs
 	}
-	if channel == "fabric" && v.Family() != Family4 {
+	if !Exists(BindingSetting(channel), v) {
 		errs = append(errs, &FieldError{Field: "channel", Summary: "Channel Not In This Neo4j Version",
-			Detail: fmt.Sprintf("The fabric channel exists only in Neo4j 4.x, but the policy targets Neo4j %s. Remove this binding, or bind bolt, https, cluster or backup.", v)})
+			Detail: fmt.Sprintf("The %s channel exists only in Neo4j %s, but the policy targets Neo4j %s. Remove this binding, or bind %s.", channel, rangeText(BindingSetting(channel)), v, strings.Join(ChannelsOf(v), ", "))})
 		return nil, errs
 	}
 	b := &Binding{Channel: channel, Policy: p}
@@ -66,37 +59,88 @@ func ResolveBinding(p *Policy, channel string, tlsLevel *string) (*Binding, []*F
 			Detail: fmt.Sprintf("tls_level sets the Bolt connector's TLS level, but this binding is for the %s channel. Remove tls_level.", channel)})
 		return nil, errs
 	}
+	// Neo4j 3.5 Operations Manual, SSL framework (the paragraph after the legacy policy example, seed
+	// 000, after Example 7.27): the Bolt and HTTPS servers do not support client authentication, so the
+	// policy they use must set client_auth=NONE. Neo4j 3.5 defaults client_auth to REQUIRE (catalogue).
+	for _, rule := range ClientAuthRules {
+		if !inRange(v, rule.From, rule.To) || !slices.Contains(rule.Channels, channel) {
+			continue
+		}
+		if e := checkClientAuthRule(p, channel, rule); e != nil {
+			return nil, append(errs, e)
+		}
+	}
 	return b, errs
 }
 
-// Lines renders the binding for its version. 3.5: the channel's `*.ssl_policy=<name>` key (and the
-// Bolt tls_level or the HTTPS connector); 4.x and 5.x: every policy suffix under
-// `dbms.ssl.policy.<channel>.` with `enabled=true`, and the connector keys named for that version.
+// checkClientAuthRule refuses a policy whose client_auth (declared, or Neo4j's default) is not the one
+// the rule requires on the channel.
+func checkClientAuthRule(p *Policy, channel string, rule ClientAuthRule) *FieldError {
+	v := p.Version
+	// On 3.5 a policy left at the default carries Neo4j's default in its settings already.
+	ca := p.ClientAuth
+	if ca == "" {
+		ca, _ = DefaultOf(SettingID(SuffixClientAuth), v, channel)
+	}
+	def, _ := DefaultOf(SettingID(SuffixClientAuth), v, channel)
+	what := fmt.Sprintf("has client_auth = %q (as set, or Neo4j %s's default %q when unset)", ca, v, def)
+	if ca != rule.Require {
+		return &FieldError{Field: "policy", Summary: "Neo4j 3.5 Bolt And HTTPS Need client_auth NONE",
+			Detail: fmt.Sprintf("The policy %q %s, but the Neo4j 3.5 Operations Manual (SSL framework, \"The legacy SSL system\") states that the Bolt and HTTPS servers "+
+				"do not support client authentication, so a policy they use must set client_auth=NONE explicitly; otherwise Neo4j does not start. "+
+				"Set client_auth = \"NONE\" on that dbtls_ssl_policy, or bind a separate policy with client_auth = \"NONE\" to %s.", p.Name, what, channel)}
+	}
+	return nil
+}
+
+// Lines renders the binding for its version from the catalogue. 3.5: the channel's `*.ssl_policy=<name>`
+// key; 4.x and later: `dbms.ssl.policy.<channel>.enabled=true` and every policy suffix under
+// `dbms.ssl.policy.<channel>.`. Then the connector key: the Bolt tls_level, or the HTTPS connector.
 func (b *Binding) Lines() []string {
 	v := b.Policy.Version
 	var lines []string
-	switch v.Family() {
-	case Family35:
-		lines = append(lines, channel35Keys[b.Channel]+"="+b.Policy.Name)
-	default:
+	bind, _ := LookupRow(BindingSetting(b.Channel), v, "")
+	if bind.Type == TypeString {
+		lines = append(lines, bind.Name+"="+b.Policy.Name)
+	} else {
 		lines = append(lines, b.Policy.ScopeLines(b.Channel)...)
-	}
-	connector := "dbms.connector."
-	if v.Family() == Family5 {
-		connector = "server."
 	}
 	switch b.Channel {
 	case "bolt":
-		lines = append(lines, connector+"bolt.tls_level="+b.TLSLevel)
+		lines = append(lines, NameOf(SettingBoltTLSLevel, v, "")+"="+b.TLSLevel)
 	case "https":
-		lines = append(lines, connector+"https.enabled=true")
+		lines = append(lines, NameOf(SettingHTTPSEnabled, v, "")+"=true")
 	}
 	return lines
 }
 
+// ConflictKeys maps every key that sets what the binding sets to the key the binding writes: its own
+// keys, and the names the catalogue says the same setting had before a rename (a
+// `dbms.connector.bolt.tls_level` line left in a 5.x file sets what `server.bolt.tls_level` sets).
+func (b *Binding) ConflictKeys() map[string]string {
+	v := b.Policy.Version
+	out := map[string]string{}
+	for _, l := range b.Lines() {
+		k, _, _ := strings.Cut(l, "=")
+		out[k] = k
+	}
+	for _, s := range []SettingID{SettingBoltTLSLevel, SettingHTTPSEnabled} {
+		name := NameOf(s, v, "")
+		if _, ours := out[name]; !ours {
+			continue
+		}
+		for _, alias := range AliasesOf(s, v) {
+			out[alias] = name
+		}
+	}
+	return out
+}
+
 // PolicyFromSettings rebuilds a resolved policy from the settings map a dbtls_ssl_policy exposes.
 func PolicyFromSettings(s map[string]string) (*Policy, error) {
-	for _, k := range []string{"name", "neo4j_version", "neo4j_home", "base_directory", "private_key", "public_certificate", "trusted_dir", "revoked_dir", "client_auth", "tls_versions", "trust_all", "verify_hostname"} {
+	// client_auth may be empty (Neo4j's default for the scope); maps written by earlier releases carry
+	// a value for every suffix and are read as declared.
+	for _, k := range []string{"name", "neo4j_version", "neo4j_home", "base_directory", "private_key", "public_certificate", "trusted_dir", "revoked_dir", "tls_versions", "trust_all", "verify_hostname"} {
 		if s[k] == "" {
 			return nil, fmt.Errorf("the policy has no %q; pass the settings attribute of a dbtls_ssl_policy", k)
 		}
@@ -116,6 +160,9 @@ func PolicyFromSettings(s map[string]string) (*Policy, error) {
 	}
 	if c, ok := s["ciphers"]; ok && c != "" {
 		p.Ciphers = splitComma(c)
+	}
+	if te := s["trust_expired"]; te != "" {
+		p.TrustExpired = new(te == "true")
 	}
 	return p, nil
 }

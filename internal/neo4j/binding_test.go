@@ -16,12 +16,20 @@ func TestBindingLinesPerVersion(t *testing.T) {
 		{"3.5", "https", nil, []string{"https.ssl_policy=client_policy", "dbms.connector.https.enabled=true"}},
 		{"3.5", "cluster", nil, []string{"causal_clustering.ssl_policy=client_policy"}},
 		{"3.5", "backup", nil, []string{"dbms.backup.ssl_policy=client_policy"}},
-		{"4.4", "bolt", ptr("OPTIONAL"), append(scopeLines("bolt", "TLSv1.2"), "dbms.connector.bolt.tls_level=OPTIONAL")},
-		{"4.4", "fabric", nil, scopeLines("fabric", "TLSv1.2")},
-		{"5.26", "https", nil, append(scopeLines("https", "TLSv1.2,TLSv1.3"), "server.https.enabled=true")},
-		{"5.26", "bolt", nil, append(scopeLines("bolt", "TLSv1.2,TLSv1.3"), "server.bolt.tls_level=REQUIRED")},
+		// client_auth unset: Neo4j's scope default (OPTIONAL for bolt/https, REQUIRE for cluster/backup,
+		// NONE for the 4.x fabric scope).
+		{"4.4", "bolt", ptr("OPTIONAL"), append(scopeLines("bolt", "TLSv1.2", "OPTIONAL"), "dbms.connector.bolt.tls_level=OPTIONAL")},
+		{"4.4", "fabric", nil, scopeLines("fabric", "TLSv1.2", "NONE")},
+		{"4.4", "cluster", nil, scopeLines("cluster", "TLSv1.2", "REQUIRE")},
+		{"5.26", "https", nil, append(scopeLines("https", "TLSv1.2,TLSv1.3", "OPTIONAL"), "server.https.enabled=true")},
+		{"5.26", "bolt", nil, append(scopeLines("bolt", "TLSv1.2,TLSv1.3", "OPTIONAL"), "server.bolt.tls_level=REQUIRED")},
 	} {
-		p, probs := ResolvePolicy(MustParseVersion(tc.version), "/n", PolicyInput{Name: "client_policy"})
+		in := PolicyInput{Name: "client_policy"}
+		if tc.version == "3.5" {
+			// 3.5 Bolt and HTTPS need client_auth=NONE (3.5 manual, SSL framework).
+			in.ClientAuth = ptr("NONE")
+		}
+		p, probs := ResolvePolicy(MustParseVersion(tc.version), "/n", in)
 		if p == nil {
 			t.Fatal(probs)
 		}
@@ -40,10 +48,10 @@ func TestBindingLinesPerVersion(t *testing.T) {
 	}
 }
 
-func scopeLines(scope, tls string) []string {
+func scopeLines(scope, tls, clientAuth string) []string {
 	p := "dbms.ssl.policy." + scope + "."
 	return []string{p + "enabled=true", p + "base_directory=certificates/client_policy", p + "private_key=private.key",
-		p + "public_certificate=public.crt", p + "trusted_dir=trusted", p + "revoked_dir=revoked", p + "client_auth=REQUIRE",
+		p + "public_certificate=public.crt", p + "trusted_dir=trusted", p + "revoked_dir=revoked", p + "client_auth=" + clientAuth,
 		p + "tls_versions=" + tls, p + "trust_all=false", p + "verify_hostname=false"}
 }
 

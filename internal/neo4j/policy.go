@@ -24,6 +24,7 @@ const (
 	SuffixCiphers            Suffix = "ciphers"
 	SuffixTrustAll           Suffix = "trust_all"
 	SuffixVerifyHostname     Suffix = "verify_hostname"
+	SuffixTrustExpired       Suffix = "trust_expired"
 	SuffixAllowKeyGeneration Suffix = "allow_key_generation"
 )
 
@@ -31,16 +32,11 @@ const (
 var AllSuffixes = []Suffix{
 	SuffixBaseDirectory, SuffixPrivateKey, SuffixPublicCertificate, SuffixTrustedDir, SuffixRevokedDir,
 	SuffixClientAuth, SuffixTLSVersions, SuffixCiphers, SuffixTrustAll, SuffixVerifyHostname,
-	SuffixAllowKeyGeneration,
+	SuffixTrustExpired, SuffixAllowKeyGeneration,
 }
 
-// Exists reports whether the suffix exists in the given version's settings.
-func (s Suffix) Exists(v Version) bool {
-	if s == SuffixAllowKeyGeneration {
-		return v.Family() == Family35
-	}
-	return true
-}
+// Exists reports whether the suffix exists in the given version's settings (the catalogue).
+func (s Suffix) Exists(v Version) bool { return Exists(SettingID(s), v) }
 
 // ClientAuthValues are the client_auth values Neo4j accepts.
 var ClientAuthValues = []string{"NONE", "OPTIONAL", "REQUIRE"}
@@ -48,26 +44,14 @@ var ClientAuthValues = []string{"NONE", "OPTIONAL", "REQUIRE"}
 // TLSVersionValues are the protocol names the provider accepts in tls_versions.
 var TLSVersionValues = []string{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}
 
-// DefaultClientAuth is the client_auth a policy gets when none is declared. Neo4j 3.5 defaults to
-// REQUIRE; 4.x and 5.x default per scope (OPTIONAL for bolt and https, REQUIRE for cluster and
-// backup), but a policy has no scope until it is bound, so the provider resolves to the strictest.
-const DefaultClientAuth = "REQUIRE"
-
-// DefaultTLSVersions is Neo4j's tls_versions default for a version.
+// DefaultTLSVersions is Neo4j's tls_versions default for a version (the catalogue).
 func DefaultTLSVersions(v Version) []string {
-	if v.SupportsTLS13() {
-		return []string{"TLSv1.2", "TLSv1.3"}
-	}
-	return []string{"TLSv1.2"}
+	d, _ := DefaultOf(SettingID(SuffixTLSVersions), v, "")
+	return splitComma(d)
 }
 
 // Scopes lists the channels (4.x/5.x policy scopes) of a version; 3.5 binds by channel too.
-func Scopes(v Version) []string {
-	if v.Family() == Family4 {
-		return []string{"bolt", "https", "cluster", "backup", "fabric"}
-	}
-	return []string{"bolt", "https", "cluster", "backup"}
-}
+func Scopes(v Version) []string { return ChannelsOf(v) }
 
 // PolicyInput is a policy as declared; nil or empty fields take the version's defaults.
 type PolicyInput struct {
@@ -82,6 +66,7 @@ type PolicyInput struct {
 	Ciphers            []string // nil: JVM default, no line written
 	TrustAll           *bool
 	VerifyHostname     *bool
+	TrustExpired       *bool // nil: no line (Neo4j's default)
 	AllowKeyGeneration *bool
 }
 
@@ -92,17 +77,20 @@ type Policy struct {
 	Version Version
 	Home    string
 
-	BaseDirectory      string // as written in neo4j.conf
-	PrivateKey         string
-	PublicCertificate  string
-	TrustedDir         string
-	RevokedDir         string
+	BaseDirectory     string // as written in neo4j.conf
+	PrivateKey        string
+	PublicCertificate string
+	TrustedDir        string
+	RevokedDir        string
+	// ClientAuth is "" when the policy leaves it to Neo4j's default for the scope it is bound to
+	// (4.x and later: OPTIONAL for bolt and https, REQUIRE for cluster and backup).
 	ClientAuth         string
 	TLSVersions        []string
 	Ciphers            []string // nil when unset
 	TrustAll           bool
 	VerifyHostname     bool
-	AllowKeyGeneration bool // 3.5 only
+	TrustExpired       *bool // nil when unset: no line
+	AllowKeyGeneration bool  // 3.5 only
 
 	BasePath              string // absolute on the host
 	PrivateKeyPath        string
@@ -146,7 +134,7 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 	if err := ValidatePolicyName(in.Name); err != nil {
 		fail("name", "Invalid Policy Name", "%s.", err)
 	}
-	if v.Family() == Family35 && in.Name == "legacy" {
+	if in.Name != "" && in.Name == ReservedPolicyName(v) {
 		fail("name", "Reserved Policy Name", `On Neo4j 3.5 the name "legacy" is the built-in legacy SSL policy (certificates/neo4j.key, neo4j.cert), which this provider does not manage. Choose another name.`)
 	}
 
@@ -155,9 +143,12 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 	p.BaseDirectory = deref(in.BaseDirectory, "certificates/"+in.Name)
 	p.PrivateKey = deref(in.PrivateKey, "private.key")
 	p.PublicCertificate = deref(in.PublicCertificate, "public.crt")
-	p.ClientAuth = deref(in.ClientAuth, DefaultClientAuth)
-	p.TrustAll = derefBool(in.TrustAll)
-	p.VerifyHostname = derefBool(in.VerifyHostname)
+	// client_auth: Neo4j's default when it does not depend on the scope (3.5: REQUIRE); otherwise ""
+	// and the binding renders the scope's default.
+	defClientAuth, _ := DefaultOf(SettingID(SuffixClientAuth), v, "")
+	p.ClientAuth = deref(in.ClientAuth, defClientAuth)
+	p.TrustAll = derefBoolDefault(in.TrustAll, v, SuffixTrustAll)
+	p.VerifyHostname = derefBoolDefault(in.VerifyHostname, v, SuffixVerifyHostname)
 
 	// base_directory: relative to NEO4J_HOME, or absolute inside it.
 	if msg := checkValue(p.BaseDirectory); msg != "" {
@@ -171,31 +162,42 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 	}
 
 	// private_key, public_certificate: files inside the base directory.
+	// On 3.5 a configured file path must be absolute (the catalogue's TypeAbsPath), so the line always
+	// carries the absolute path; 4.x and later resolve a relative value against base_directory.
 	for _, f := range []struct {
-		field string
-		val   string
-		dst   *string
-	}{{"private_key", p.PrivateKey, &p.PrivateKeyPath}, {"public_certificate", p.PublicCertificate, &p.PublicCertificatePath}} {
-		if msg := checkValue(f.val); msg != "" {
+		field  string
+		in     *string
+		def    string
+		val    *string
+		abs    *string
+		suffix Suffix
+	}{{"private_key", in.PrivateKey, "private.key", &p.PrivateKey, &p.PrivateKeyPath, SuffixPrivateKey},
+		{"public_certificate", in.PublicCertificate, "public.crt", &p.PublicCertificate, &p.PublicCertificatePath, SuffixPublicCertificate}} {
+		val := *f.val
+		if msg := checkValue(val); msg != "" {
 			fail(f.field, "Invalid File Name", "%s %s.", f.field, msg)
 			continue
 		}
-		if posix.IsAbs(f.val) {
-			fail(f.field, "Path Escapes The Policy Directory", "%s %q is absolute; the provider writes key material only inside the policy's base_directory. Give a name relative to it, such as %q.", f.field, f.val, posix.Base(f.val))
+		absOnly := rowType(f.suffix, v) == TypeAbsPath
+		if absOnly && f.in != nil && !posix.IsAbs(val) {
+			fail(f.field, "Neo4j 3.5 Needs An Absolute Path", "On Neo4j 3.5 a configured %s must be an absolute path (Neo4j 3.x reads it with the same absolute-path parser as trusted_dir and revoked_dir, and refuses to start otherwise), but %q is relative. Give the absolute path, e.g. %q, or leave %s unset for <base_directory>/%s.", f.field, val, posix.Join(p.BasePath, val), f.field, f.def)
 			continue
 		}
 		if p.BasePath == "" {
 			continue
 		}
-		abs, msg := resolveUnder(p.BasePath, p.BasePath, f.val)
+		abs, msg := resolveUnder(p.BasePath, p.BasePath, val)
 		if msg != "" || abs == p.BasePath {
 			if msg == "" {
 				msg = "names the base directory itself"
 			}
-			fail(f.field, "Path Escapes The Policy Directory", "%s %q %s. Give a file name relative to base_directory, such as %q.", f.field, f.val, msg, posix.Base(f.val))
+			fail(f.field, "Path Escapes The Policy Directory", "%s %q %s; the provider writes key material only inside the policy's base_directory. Give a file name relative to base_directory, such as %q, or an absolute path inside it.", f.field, val, msg, posix.Base(val))
 			continue
 		}
-		*f.dst = abs
+		*f.abs = abs
+		if absOnly && f.in == nil {
+			*f.val = abs
+		}
 	}
 	if p.PrivateKeyPath != "" && p.PrivateKeyPath == p.PublicCertificatePath {
 		fail("public_certificate", "Key And Certificate Share A Path", "private_key and public_certificate both name %q; they must be two files.", p.PrivateKeyPath)
@@ -203,18 +205,20 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 
 	// trusted_dir, revoked_dir.
 	for _, d := range []struct {
-		field string
-		in    *string
-		def   string
-		dst   *string
-		abs   *string
-	}{{"trusted_dir", in.TrustedDir, "trusted", &p.TrustedDir, &p.TrustedPath}, {"revoked_dir", in.RevokedDir, "revoked", &p.RevokedDir, &p.RevokedPath}} {
+		field  string
+		in     *string
+		def    string
+		dst    *string
+		abs    *string
+		suffix Suffix
+	}{{"trusted_dir", in.TrustedDir, "trusted", &p.TrustedDir, &p.TrustedPath, SuffixTrustedDir}, {"revoked_dir", in.RevokedDir, "revoked", &p.RevokedDir, &p.RevokedPath, SuffixRevokedDir}} {
 		val := deref(d.in, d.def)
 		if msg := checkValue(val); msg != "" {
 			fail(d.field, "Invalid Directory", "%s %s.", d.field, msg)
 			continue
 		}
-		if v.Family() == Family35 && d.in != nil && !posix.IsAbs(val) {
+		absOnly := rowType(d.suffix, v) == TypeAbsPath
+		if absOnly && d.in != nil && !posix.IsAbs(val) {
 			fail(d.field, "Neo4j 3.5 Needs An Absolute Path", "On Neo4j 3.5 a configured %s must be an absolute path (the 3.5 manual: \"If configured, this must be an absolute path\"), but %q is relative. Give the absolute path, e.g. %q, or leave %s unset for <base_directory>/%s.", d.field, val, posix.Join(p.BasePath, val), d.field, d.def)
 			continue
 		}
@@ -231,7 +235,7 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 			continue
 		}
 		*d.abs = abs
-		if v.Family() == Family35 {
+		if absOnly {
 			// 3.5 accepts these two only as absolute paths, so the line always carries one.
 			*d.dst = abs
 		} else {
@@ -248,7 +252,7 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 	}
 
 	// client_auth.
-	if !slices.Contains(ClientAuthValues, p.ClientAuth) {
+	if p.ClientAuth != "" && !slices.Contains(ClientAuthValues, p.ClientAuth) {
 		fail("client_auth", "Invalid Client Authentication", "client_auth %q is not one of %s.", p.ClientAuth, strings.Join(ClientAuthValues, ", "))
 	}
 
@@ -268,12 +272,16 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 			case seen[t]:
 				fail("tls_versions", "Duplicated TLS Version", "tls_versions lists %q twice.", t)
 			case t == "TLSv1.3" && !v.SupportsTLS13():
-				fail("tls_versions", "TLSv1.3 Needs Neo4j 5.24", "tls_versions has TLSv1.3, which this provider renders only for Neo4j 5.24 and later, but the target runs Neo4j %s. Use TLSv1.2, or set neo4j_version to the version the host really runs.", v)
+				warn("tls_versions", "TLSv1.3 Depends On The Java Runtime", "tls_versions has TLSv1.3. Neo4j %s accepts any protocol name here (its default is TLSv1.2; TLSv1.3 is in the default only from Neo4j %s), so TLSv1.3 works only if the Java runtime Neo4j runs on supports it (Java 11 and later, Java 8 from update 261). Check the runtime, or list TLSv1.2 as well so that clients can fall back.", v, TLS13Native)
 			case t == "TLSv1" || t == "TLSv1.1":
 				warn("tls_versions", "Deprecated TLS Version", "tls_versions has %s, which current Java runtimes disable and which RFC 8996 deprecates. Prefer TLSv1.2 and TLSv1.3.", t)
 			}
 			seen[t] = true
 		}
+	}
+
+	if slices.Contains(p.TLSVersions, "TLSv1.2") && slices.Contains(p.TLSVersions, "TLSv1.3") && in.Ciphers == nil && v.SupportsTLS13() {
+		warn("ciphers", "TLSv1.2 And TLSv1.3 Without Ciphers", "The policy allows TLSv1.2 and TLSv1.3 (Neo4j %s's default) but lists no ciphers. The Operations Manual (SSL framework, from 5.24) asks for explicit cipher suites when both versions are enabled; otherwise Neo4j may use every cipher the Java runtime offers for them. Set ciphers, for example [\"TLS_AES_256_GCM_SHA384\", \"TLS_AES_128_GCM_SHA256\", \"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\", \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"], or set tls_versions to one version.", v)
 	}
 
 	// ciphers.
@@ -290,6 +298,16 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 				fail("ciphers", "Duplicated Cipher", "ciphers lists %q twice.", c)
 			}
 			seen[c] = true
+			for _, r := range cipherRulesFor(v) {
+				if !slices.Contains(r.Suites, c) {
+					continue
+				}
+				if r.Refuse {
+					fail("ciphers", "Cipher Not Supported By This Neo4j Version", "ciphers has %s, but %s. Remove it (the others are %s), and prefer GCM suites such as TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.", c, r.Why, strings.Join(otherThan(r.Suites, c), ", "))
+				} else {
+					warn("ciphers", "Insecure CBC Cipher", "ciphers has %s: %s.", c, r.Why)
+				}
+			}
 		}
 	}
 
@@ -298,9 +316,22 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 		warn("trust_all", "Policy Trusts Anyone", "trust_all = true makes Neo4j accept any peer certificate, which disables authentication of clients and cluster members. Keep it false and put the peers' CA in trusted_dir instead.")
 	}
 
+	// trust_expired: only where Neo4j has it.
+	if in.TrustExpired != nil {
+		if !SuffixTrustExpired.Exists(v) {
+			r, _ := LookupRow(SettingID(SuffixTrustExpired), MustParseVersion(NewestKnownVersion), "")
+			fail("trust_expired", "Setting Not In This Neo4j Version", "trust_expired exists from Neo4j %s, but the target runs Neo4j %s, which would ignore (5.x) or refuse it. Remove the attribute, or set neo4j_version to the version the host really runs.", r.From, v)
+		} else {
+			p.TrustExpired = new(*in.TrustExpired)
+			if *in.TrustExpired {
+				warn("trust_expired", "Policy Trusts Expired Certificates", "trust_expired = true accepts peer certificates whose validity has ended. Set it to false to refuse them, and renew the certificates in trusted_dir.")
+			}
+		}
+	}
+
 	// allow_key_generation: 3.5 only.
 	if in.AllowKeyGeneration != nil {
-		if v.Family() != Family35 {
+		if !SuffixAllowKeyGeneration.Exists(v) {
 			fail("allow_key_generation", "Setting Not In This Neo4j Version", "allow_key_generation exists only in Neo4j 3.5; Neo4j %s removed it (and silently ignores unknown SSL settings). Remove the attribute, and give the key and certificate with dbtls_policy_certificate.", v)
 		} else {
 			p.AllowKeyGeneration = *in.AllowKeyGeneration
@@ -324,27 +355,63 @@ type SuffixValue struct {
 	Value  string
 }
 
-// Suffixes returns every suffix the policy sets for its version, in render order. ciphers is left
-// out when unset (the JVM default applies), allow_key_generation outside 3.5.
-func (p *Policy) Suffixes() []SuffixValue {
-	out := []SuffixValue{
-		{SuffixBaseDirectory, p.BaseDirectory},
-		{SuffixPrivateKey, p.PrivateKey},
-		{SuffixPublicCertificate, p.PublicCertificate},
-		{SuffixTrustedDir, p.TrustedDir},
-		{SuffixRevokedDir, p.RevokedDir},
-		{SuffixClientAuth, p.ClientAuth},
-		{SuffixTLSVersions, strings.Join(p.TLSVersions, ",")},
+// value returns the policy's own value of a suffix: "" when it leaves the suffix to Neo4j (client_auth
+// on 4.x+, ciphers, trust_expired unset).
+func (p *Policy) value(s Suffix) string {
+	switch s {
+	case SuffixBaseDirectory:
+		return p.BaseDirectory
+	case SuffixPrivateKey:
+		return p.PrivateKey
+	case SuffixPublicCertificate:
+		return p.PublicCertificate
+	case SuffixTrustedDir:
+		return p.TrustedDir
+	case SuffixRevokedDir:
+		return p.RevokedDir
+	case SuffixClientAuth:
+		return p.ClientAuth
+	case SuffixTLSVersions:
+		return strings.Join(p.TLSVersions, ",")
+	case SuffixCiphers:
+		return strings.Join(p.Ciphers, ",")
+	case SuffixTrustAll:
+		return strconv.FormatBool(p.TrustAll)
+	case SuffixVerifyHostname:
+		return strconv.FormatBool(p.VerifyHostname)
+	case SuffixTrustExpired:
+		if p.TrustExpired == nil {
+			return ""
+		}
+		return strconv.FormatBool(*p.TrustExpired)
+	case SuffixAllowKeyGeneration:
+		return strconv.FormatBool(p.AllowKeyGeneration)
 	}
-	if p.Ciphers != nil {
-		out = append(out, SuffixValue{SuffixCiphers, strings.Join(p.Ciphers, ",")})
-	}
-	out = append(out,
-		SuffixValue{SuffixTrustAll, strconv.FormatBool(p.TrustAll)},
-		SuffixValue{SuffixVerifyHostname, strconv.FormatBool(p.VerifyHostname)},
-	)
-	if p.Version.Family() == Family35 {
-		out = append(out, SuffixValue{SuffixAllowKeyGeneration, strconv.FormatBool(p.AllowKeyGeneration)})
+	return ""
+}
+
+// Suffixes returns every suffix the policy renders for a scope ("" on 3.5), in render order: the
+// policy's value, or Neo4j's default for the version and scope when the policy leaves it open; a
+// suffix without either (ciphers, trust_expired unset) is left out, as is one the version lacks.
+func (p *Policy) Suffixes(scope string) []SuffixValue {
+	var out []SuffixValue
+	for _, s := range AllSuffixes {
+		row, ok := LookupRow(SettingID(s), p.Version, scope)
+		if !ok {
+			continue
+		}
+		val := p.value(s)
+		if val == "" {
+			if row.OnlyWhenSet {
+				continue
+			}
+			d, ok := DefaultOf(SettingID(s), p.Version, scope)
+			if !ok {
+				continue
+			}
+			val = d
+		}
+		out = append(out, SuffixValue{s, val})
 	}
 	return out
 }
@@ -355,26 +422,26 @@ func PolicyBlockID(name string) string { return "dbtls_ssl_policy " + name }
 // Lines returns the neo4j.conf lines the policy resource itself owns: on 3.5 its
 // `dbms.ssl.policy.<name>.*` lines; on 4.x and 5.x none (the bindings write them per scope).
 func (p *Policy) Lines() []string {
-	if p.Version.Family() != Family35 {
+	if !NamedPolicies(p.Version) {
 		return nil
 	}
-	return p.linesFor(p.Name, false)
+	return p.linesFor(p.Name, "", false)
 }
 
-// ScopeLines returns the lines that apply the policy to a 4.x/5.x scope: every resolved suffix under
-// `dbms.ssl.policy.<scope>.` plus `enabled=true`.
+// ScopeLines returns the lines that apply the policy to a 4.x/5.x scope: `enabled=true` and every
+// suffix under `dbms.ssl.policy.<scope>.`, with Neo4j's defaults for that scope where the policy
+// leaves a suffix open.
 func (p *Policy) ScopeLines(scope string) []string {
-	return p.linesFor(scope, true)
+	return p.linesFor(scope, scope, true)
 }
 
-func (p *Policy) linesFor(x string, enabled bool) []string {
-	prefix := "dbms.ssl.policy." + x + "."
+func (p *Policy) linesFor(x, scope string, enabled bool) []string {
 	var lines []string
 	if enabled {
-		lines = append(lines, prefix+"enabled=true")
+		lines = append(lines, NameOf(BindingSetting(scope), p.Version, scope)+"=true")
 	}
-	for _, s := range p.Suffixes() {
-		lines = append(lines, prefix+string(s.Suffix)+"="+s.Value)
+	for _, s := range p.Suffixes(scope) {
+		lines = append(lines, NameOf(SettingID(s.Suffix), p.Version, x)+"="+s.Value)
 	}
 	return lines
 }
@@ -388,16 +455,26 @@ func (p *Policy) Directories() []string {
 // DirMode is the mode Neo4j's manuals give every policy directory.
 const DirMode = 0o755
 
-// Settings returns the policy as a flat map: every resolved suffix (tls_versions and ciphers as
-// comma-separated lists), plus "name", "neo4j_version" and the absolute paths (`<suffix>_path`).
+// Settings returns the policy as a flat map, the contract between dbtls_ssl_policy and its consumers:
+// every suffix the version has, as the policy resolved it (tls_versions and ciphers as comma-separated
+// lists), where an empty value means "Neo4j's default for the scope the policy is bound to"
+// (client_auth on 4.x and later when unset); ciphers and trust_expired are present only when set. Plus
+// "name", "neo4j_version", "neo4j_home" and the absolute paths (`<suffix>_path`).
 func (p *Policy) Settings() map[string]string {
 	m := map[string]string{
 		"name":          p.Name,
 		"neo4j_version": p.Version.String(),
 		"neo4j_home":    p.Home,
 	}
-	for _, s := range p.Suffixes() {
-		m[string(s.Suffix)] = s.Value
+	for _, s := range AllSuffixes {
+		if !s.Exists(p.Version) {
+			continue
+		}
+		val := p.value(s)
+		if val == "" && (s == SuffixCiphers || s == SuffixTrustExpired) {
+			continue
+		}
+		m[string(s)] = val
 	}
 	m["base_directory_path"] = p.BasePath
 	m["private_key_path"] = p.PrivateKeyPath
@@ -414,7 +491,30 @@ func deref(s *string, def string) string {
 	return *s
 }
 
-func derefBool(b *bool) bool { return b != nil && *b }
+// derefBoolDefault returns b, or Neo4j's default of the suffix in v.
+func derefBoolDefault(b *bool, v Version, s Suffix) bool {
+	if b != nil {
+		return *b
+	}
+	d, _ := DefaultOf(SettingID(s), v, "")
+	return d == "true"
+}
+
+// rowType is the catalogue's value type of a suffix in v.
+func rowType(s Suffix, v Version) Type {
+	r, _ := LookupRow(SettingID(s), v, "")
+	return r.Type
+}
+
+func otherThan(list []string, s string) []string {
+	var out []string
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
 
 // checkValue refuses what cannot be written as a neo4j.conf value or a path: empty values,
 // surrounding blanks, control and non-ASCII characters (neo4j.conf is read as ISO-8859-1),

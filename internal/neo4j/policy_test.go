@@ -66,8 +66,9 @@ func TestResolvePolicyDefaults(t *testing.T) {
 	}
 	want := []string{
 		"dbms.ssl.policy.example_policy.base_directory=certificates/example_policy",
-		"dbms.ssl.policy.example_policy.private_key=private.key",
-		"dbms.ssl.policy.example_policy.public_certificate=public.crt",
+		// Neo4j 3.x parses these two with the same absolute-path parser as trusted_dir (issue 10, defect 1).
+		"dbms.ssl.policy.example_policy.private_key=/var/lib/neo4j/certificates/example_policy/private.key",
+		"dbms.ssl.policy.example_policy.public_certificate=/var/lib/neo4j/certificates/example_policy/public.crt",
 		"dbms.ssl.policy.example_policy.trusted_dir=/var/lib/neo4j/certificates/example_policy/trusted",
 		"dbms.ssl.policy.example_policy.revoked_dir=/var/lib/neo4j/certificates/example_policy/revoked",
 		"dbms.ssl.policy.example_policy.client_auth=REQUIRE",
@@ -94,7 +95,8 @@ func TestResolvePolicyDefaults(t *testing.T) {
 		"dbms.ssl.policy.bolt.public_certificate=public.crt",
 		"dbms.ssl.policy.bolt.trusted_dir=trusted",
 		"dbms.ssl.policy.bolt.revoked_dir=revoked",
-		"dbms.ssl.policy.bolt.client_auth=REQUIRE",
+		// Neo4j's scope default for bolt (Operations Manual 5.x, SSL framework): OPTIONAL.
+		"dbms.ssl.policy.bolt.client_auth=OPTIONAL",
 		"dbms.ssl.policy.bolt.tls_versions=TLSv1.2,TLSv1.3",
 		"dbms.ssl.policy.bolt.ciphers=TLS_AES_256_GCM_SHA384",
 		"dbms.ssl.policy.bolt.trust_all=false",
@@ -110,7 +112,8 @@ func TestResolvePolicyDefaults(t *testing.T) {
 	}
 	s := p5.Settings()
 	for k, v := range map[string]string{
-		"name": "client", "neo4j_version": "5.26", "tls_versions": "TLSv1.2,TLSv1.3", "client_auth": "REQUIRE",
+		// client_auth unset: empty, the scope's default applies at the binding.
+		"name": "client", "neo4j_version": "5.26", "tls_versions": "TLSv1.2,TLSv1.3", "client_auth": "",
 		"base_directory_path": "/var/lib/neo4j/certificates/client", "trusted_dir_path": "/var/lib/neo4j/certificates/client/trusted",
 		"private_key_path": "/var/lib/neo4j/certificates/client/private.key",
 	} {
@@ -150,8 +153,9 @@ func TestResolvePolicyRefusals(t *testing.T) {
 		{"client_auth", "5.26", PolicyInput{Name: "p", ClientAuth: ptr("require")}, "client_auth", false},
 		{"empty tls", "5.26", PolicyInput{Name: "p", TLSVersions: []string{}}, "tls_versions", false},
 		{"tls typo", "5.26", PolicyInput{Name: "p", TLSVersions: []string{"TLS1.2"}}, "tls_versions", false},
-		{"tls13 on 4.4", "4.4", PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.3"}}, "tls_versions", false},
-		{"tls13 on 5.23", "5.23", PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.2", "TLSv1.3"}}, "tls_versions", false},
+		// TLSv1.3 below 5.24 is valid (a free list; the 4.4 FIPS page prescribes TLSv1.2,TLSv1.3): a warning.
+		{"tls13 on 4.4", "4.4", PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.3"}}, "tls_versions", true},
+		{"tls13 on 5.23", "5.23", PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.2", "TLSv1.3"}}, "tls_versions", true},
 		{"tls dup", "5.26", PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.2", "TLSv1.2"}}, "tls_versions", false},
 		{"cipher with comma", "5.26", PolicyInput{Name: "p", Ciphers: []string{"A,B"}}, "ciphers", false},
 		{"akg on 5", "5.26", PolicyInput{Name: "p", AllowKeyGeneration: ptr(false)}, "allow_key_generation", false},

@@ -99,3 +99,13 @@ func plainLinesDiags(lines []string) diag.Diagnostics {
 	}
 	return diags
 }
+
+// keysOf returns the keys of rendered `key=value` lines.
+func keysOf(lines []string) []string {
+	keys := make([]string, 0, len(lines))
+	for _, l := range lines {
+		k, _, _ := strings.Cut(l, "=")
+		keys = append(keys, k)
+	}
+	return keys
+}

@@ -177,7 +177,8 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"policy": schema.MapAttribute{
 				MarkdownDescription: "The `settings` of a `dbtls_ssl_policy`: the endpoint is held to the declared " +
 					"policy. `tls_versions` is the exact set of versions the server must offer, `ciphers` the only suites " +
-					"it may negotiate, `client_auth` its demand for client certificates (NONE, OPTIONAL, REQUIRE), and " +
+					"it may negotiate, `client_auth` its demand for client certificates (NONE, OPTIONAL, REQUIRE; an empty value, " +
+					"which a policy leaving the scope's default has on Neo4j 4.x and later, sets no expectation: use `expect` for it), and " +
 					"`trust_all = \"true\"` / `verify_hostname = \"false\"` say that peers using the policy accept an " +
 					"unverifiable chain / a certificate for another host, which then are not violations. Other keys are " +
 					"ignored. The `expect` block overrides what it also sets.",

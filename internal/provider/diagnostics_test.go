@@ -234,17 +234,18 @@ func documentedSummaries(t *testing.T) map[string]string {
 // guard that no input reaches, "untested: <reason>" for one this test environment cannot provoke.
 var diagnosticTests = map[string]string{
 	// Provider and target.
-	"Unsupported Neo4j Version":            "TestAccProvider_UnsupportedVersion",
-	"Invalid neo4j_home":                   "TestDiagnosticsTargetFields",
-	"Invalid Config File":                  "TestDiagnosticsTargetFields",
-	"Corrupt State":                        "TestDiagnosticsTargetFields",
-	"Cannot Reach Target":                  "TestAccSSH_HostKeyRefusals",
-	"SSH Host Missing":                     "TestDiagnosticsSSH",
-	"Invalid SSH Timeout":                  "TestDiagnosticsSSH",
-	"Invalid SSH Configuration":            "TestDiagnosticsSSH",
-	"No SSH Credentials":                   "TestDiagnosticsSSH",
-	"Policy Settings Without Connection":   "TestDiagnosticsSSH",
-	"SSH Target Differs From The Policy's": "TestDiagnosticsSSH",
+	"Unsupported Neo4j Version":              "TestAccProvider_UnsupportedVersion",
+	"Neo4j Version Newer Than The Catalogue": "TestDiagnosticsTargetFields",
+	"Invalid neo4j_home":                     "TestDiagnosticsTargetFields",
+	"Invalid Config File":                    "TestDiagnosticsTargetFields",
+	"Corrupt State":                          "TestDiagnosticsTargetFields",
+	"Cannot Reach Target":                    "TestAccSSH_HostKeyRefusals",
+	"SSH Host Missing":                       "TestDiagnosticsSSH",
+	"Invalid SSH Timeout":                    "TestDiagnosticsSSH",
+	"Invalid SSH Configuration":              "TestDiagnosticsSSH",
+	"No SSH Credentials":                     "TestDiagnosticsSSH",
+	"Policy Settings Without Connection":     "TestDiagnosticsSSH",
+	"SSH Target Differs From The Policy's":   "TestDiagnosticsSSH",
 	"SFTP Server Lacks An Extension": "untested: OpenSSH's sftp-server, the only SFTP server here, offers every extension the provider uses; " +
 		"the warnings' texts are tested by internal/host's TestSSHCapabilities",
 	"Unexpected Provider Data": "unreachable: Terraform passes Configure only what the provider's Configure returned",
@@ -290,7 +291,11 @@ var diagnosticTests = map[string]string{
 	"No TLS Version":                                   "TestDiagnosticsPolicyRules",
 	"Unknown TLS Version":                              "TestDiagnosticsPolicyRules",
 	"Duplicated TLS Version":                           "TestDiagnosticsPolicyRules",
-	"TLSv1.3 Needs Neo4j 5.24":                         "TestDiagnosticsPolicyRules",
+	"TLSv1.3 Depends On The Java Runtime":              "TestDiagnosticsPolicyRules",
+	"TLSv1.2 And TLSv1.3 Without Ciphers":              "TestDiagnosticsPolicyRules",
+	"Cipher Not Supported By This Neo4j Version":       "TestDiagnosticsPolicyRules",
+	"Insecure CBC Cipher":                              "TestDiagnosticsPolicyRules",
+	"Policy Trusts Expired Certificates":               "TestDiagnosticsPolicyRules",
 	"Deprecated TLS Version":                           "TestDiagnosticsPolicyRules",
 	"No Cipher":                                        "TestDiagnosticsPolicyRules",
 	"Invalid Cipher Name":                              "TestDiagnosticsPolicyRules",
@@ -300,18 +305,19 @@ var diagnosticTests = map[string]string{
 	"Self-Signed Key Generation":                       "TestDiagnosticsPolicyRules",
 
 	// dbtls_channel_binding, and the binding rules of internal/neo4j.
-	"Invalid Policy Settings":                   "TestAccChannelBinding_Refusals",
-	"Channel Already Bound":                     "TestAccChannelBinding_Refusals",
-	"Conflicting Managed Blocks":                "TestDiagnosticsBindingConflicts",
-	"Cluster Certificate Lacks clientAuth":      "TestClusterEKUWarning",
-	"Foreign Setting Changes The Bound Policy":  "TestDiagnosticsConfGrammar",
-	"Policy Value Neo4j Would Read Differently": "TestDiagnosticsConfGrammar",
-	"Cannot Remove The Binding From neo4j.conf": "TestAccDiagnostics_DestroyRefusals",
-	"Unknown Channel":                           "TestDiagnosticsBindingRules",
-	"Channel Not In This Neo4j Version":         "TestDiagnosticsBindingRules",
-	"Invalid TLS Level":                         "TestDiagnosticsBindingRules",
-	"Bolt TLS Disabled":                         "TestDiagnosticsBindingRules",
-	"tls_level Is For Bolt Only":                "TestDiagnosticsBindingRules",
+	"Invalid Policy Settings":                        "TestAccChannelBinding_Refusals",
+	"Channel Already Bound":                          "TestAccChannelBinding_Refusals",
+	"Conflicting Managed Blocks":                     "TestDiagnosticsBindingConflicts",
+	"Cluster Certificate Lacks clientAuth":           "TestClusterEKUWarning",
+	"Foreign Setting Changes The Bound Policy":       "TestDiagnosticsConfGrammar",
+	"Policy Value Neo4j Would Read Differently":      "TestDiagnosticsConfGrammar",
+	"Cannot Remove The Binding From neo4j.conf":      "TestAccDiagnostics_DestroyRefusals",
+	"Unknown Channel":                                "TestDiagnosticsBindingRules",
+	"Channel Not In This Neo4j Version":              "TestDiagnosticsBindingRules",
+	"Invalid TLS Level":                              "TestDiagnosticsBindingRules",
+	"Bolt TLS Disabled":                              "TestDiagnosticsBindingRules",
+	"tls_level Is For Bolt Only":                     "TestDiagnosticsBindingRules",
+	"Neo4j 3.5 Bolt And HTTPS Need client_auth NONE": "TestAccChannelBinding_35RequirePolicyOnBolt",
 
 	// dbtls_policy_certificate.
 	"Conflicting Private Key Attributes":             "TestDiagnosticsKeyChoice",
@@ -464,6 +470,15 @@ func TestDiagnosticsTargetFields(t *testing.T) {
 	validateTargetFields(types.StringNull(), types.StringValue("var/lib/neo4j"), types.StringValue("/etc/neo4j/../neo4j.conf"), path.Empty(), &diags)
 	wantSummary(t, "relative neo4j_home", diags, "E:Invalid neo4j_home")
 	wantSummary(t, "config_file with ..", diags, "E:Invalid Config File")
+
+	diags = nil
+	newerVersionWarning(types.StringValue("2099.01"), &diags)
+	wantSummary(t, "calendar version after the catalogue", diags, "W:Neo4j Version Newer Than The Catalogue")
+	diags = nil
+	newerVersionWarning(types.StringValue(neo4j.NewestKnownVersion), &diags)
+	if len(diags) != 0 {
+		t.Errorf("the newest known version warns: %v", diags)
+	}
 
 	_, diags = newTestProviderData().targetFromSettings(context.Background(), map[string]string{"name": "p"}, nil)
 	wantSummary(t, "settings without neo4j_version", diags, "E:Corrupt State")
@@ -623,7 +638,12 @@ func TestDiagnosticsPolicyRules(t *testing.T) {
 		{"5.26", neo4j.PolicyInput{Name: "p", TLSVersions: []string{}}, "E:No TLS Version"},
 		{"5.26", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"SSLv3"}}, "E:Unknown TLS Version"},
 		{"5.26", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.2", "TLSv1.2"}}, "E:Duplicated TLS Version"},
-		{"5.20", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.3"}}, "E:TLSv1.3 Needs Neo4j 5.24"},
+		{"5.20", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.3"}}, "W:TLSv1.3 Depends On The Java Runtime"},
+		{"5.26", neo4j.PolicyInput{Name: "p"}, "W:TLSv1.2 And TLSv1.3 Without Ciphers"},
+		{"2025.01", neo4j.PolicyInput{Name: "p", Ciphers: []string{"TLS_DHE_RSA_WITH_AES_128_CBC_SHA256"}}, "E:Cipher Not Supported By This Neo4j Version"},
+		{"2025.10", neo4j.PolicyInput{Name: "p", Ciphers: []string{"TLS_DHE_RSA_WITH_AES_128_CBC_SHA256"}}, "W:Insecure CBC Cipher"},
+		{"5.26", neo4j.PolicyInput{Name: "p", TrustExpired: b(true)}, "W:Policy Trusts Expired Certificates"},
+		{"5.23", neo4j.PolicyInput{Name: "p", TrustExpired: b(false)}, "E:Setting Not In This Neo4j Version"},
 		{"5.26", neo4j.PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.1", "TLSv1.2"}}, "W:Deprecated TLS Version"},
 		{"5.26", neo4j.PolicyInput{Name: "p", Ciphers: []string{}}, "E:No Cipher"},
 		{"5.26", neo4j.PolicyInput{Name: "p", Ciphers: []string{"TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384"}}, "E:Invalid Cipher Name"},

@@ -34,8 +34,9 @@ provider "dbtls" {
   neo4j_home    = %[1]q
 }
 resource "dbtls_ssl_policy" "first" {
-  count = 40
-  name  = "first_${count.index}"
+  count       = 40
+  name        = "first_${count.index}"
+  client_auth = "NONE" # Neo4j 3.5's Bolt and HTTPS servers need it
 }
 resource "dbtls_ssl_policy" "second" {
   provider = dbtls.second

@@ -84,6 +84,8 @@ func (p *dbtlsProvider) ValidateConfig(ctx context.Context, req provider.Validat
 		return
 	}
 	validateTargetFields(cfg.Neo4jVersion, cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
+	// Said once, while validating (plan and apply), not again in Configure.
+	newerVersionWarning(cfg.Neo4jVersion, &resp.Diagnostics)
 }
 
 func (p *dbtlsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {

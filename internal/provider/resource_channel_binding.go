@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -58,7 +59,8 @@ func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequ
 		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Credentials (and optionally the connection) for reaching the policy's host. Without it, the resource reaches the host the policy's `settings` name with the provider's credentials. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
 		MarkdownDescription: "Applies a `dbtls_ssl_policy` to one channel (Bolt, HTTPS, intra-cluster, backup, or fabric on 4.x) by writing a managed block " +
 			"into the policy's `neo4j.conf`, with the keys of the Neo4j version the policy was resolved for: on 3.5 `bolt.ssl_policy=<name>` and friends; " +
-			"on 4.x and 5.x every suffix of the policy under `dbms.ssl.policy.<channel>.` with `enabled=true`. A Bolt binding also sets the connector's " +
+			"on 4.x and 5.x every suffix of the policy under `dbms.ssl.policy.<channel>.` with `enabled=true`, where a suffix the policy leaves unset gets Neo4j's own default for that version and scope " +
+			"(for example `client_auth` `OPTIONAL` on bolt and https, `REQUIRE` on cluster and backup). A Bolt binding also sets the connector's " +
 			"TLS level, an HTTPS binding enables the HTTPS connector. One binding per channel per file. Edits of one file are serialised through a lock on the host, " +
 			"so any number of bindings and policies (and provider processes) can write into the same `neo4j.conf` at once.",
 		Attributes: map[string]schema.Attribute{
@@ -80,7 +82,8 @@ func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequ
 			},
 			"tls_level": schema.StringAttribute{
 				MarkdownDescription: "Bolt only: the connector's TLS level, " + backtickList(neo4j.TLSLevels) + " (`dbms.connector.bolt.tls_level` on 3.5 and 4.x, " +
-					"`server.bolt.tls_level` on 5.x). Default `" + neo4j.DefaultTLSLevel + "`: a binding exists to make Bolt use TLS (Neo4j's own default is `OPTIONAL` on 3.5 and `DISABLED` later).",
+					"`server.bolt.tls_level` on 5.x). Default `" + neo4j.DefaultTLSLevel + "`: a binding exists to make Bolt use TLS, so it is stricter than Neo4j's own default (`OPTIONAL` on 3.5, `DISABLED` later). " +
+					"Neo4j 3.5 compares the value case-sensitively; the provider accepts only the upper-case names.",
 				Optional: true, Computed: true,
 				Validators: []validator.String{stringvalidator.OneOf(neo4j.TLSLevels...)},
 			},
@@ -400,7 +403,7 @@ func bindingEdit(c *neo4j.Conf, t *target, b *neo4j.Binding, onConflict string, 
 	}
 	if onConflict == "comment_out" {
 		var foreign []int
-		for _, cf := range c.Conflicts(id, keysOf(lines)) {
+		for _, cf := range c.Conflicts(id, conflictKeyList(b)) {
 			if cf.BlockID == "" {
 				foreign = append(foreign, cf.Line)
 			}
@@ -449,19 +452,24 @@ func bindingConflicts(conf *neo4j.Conf, t *target, b *neo4j.Binding, onConflict 
 	for _, c := range conf.Commented(id) {
 		commented = append(commented, c.Original)
 	}
-	for _, c := range conf.Conflicts(id, keysOf(b.Lines())) {
+	ours := b.ConflictKeys()
+	for _, c := range conf.Conflicts(id, conflictKeyList(b)) {
+		key := fmt.Sprintf("%q", c.Key)
+		if ours[c.Key] != c.Key {
+			key = fmt.Sprintf("%q (the name of %q before Neo4j renamed it; both set the same thing)", c.Key, ours[c.Key])
+		}
 		switch {
 		case c.BlockID != "":
 			diags.AddAttributeError(path.Root("channel"), "Conflicting Managed Blocks",
-				fmt.Sprintf("The key %q is set on line %d of %s by the managed block %q, and this binding must set it too. Two resources cannot own one key: "+
-					"remove one of them.", c.Key, c.Line, t.ConfigFile, c.BlockID))
+				fmt.Sprintf("The key %s is set on line %d of %s by the managed block %q, and this binding must set it too. Two resources cannot own one key: "+
+					"remove one of them.", key, c.Line, t.ConfigFile, c.BlockID))
 		case onConflict == "comment_out":
 			commented = append(commented, conf.Line(c.Line))
 		default:
 			diags.AddAttributeError(path.Root("on_conflict"), "Conflicting Setting In neo4j.conf",
-				fmt.Sprintf("The key %q is set on line %d of %s%s, outside the managed blocks, and this binding must write it too. Neo4j 5 refuses to start with a duplicated key "+
+				fmt.Sprintf("The key %s is set on line %d of %s%s, outside the managed blocks, and this binding must write it too. Neo4j 5 refuses to start with a duplicated key "+
 					"(earlier versions pick one silently). Remove the line, or set on_conflict = \"comment_out\" to have it commented out now and restored on destroy.",
-					c.Key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value)))
+					key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value)))
 		}
 	}
 	return commented, diags
@@ -499,12 +507,14 @@ func policyNameOf(key, value string) string {
 	return value[strings.LastIndex(value, "/")+1:]
 }
 
-func keysOf(lines []string) []string {
-	keys := make([]string, 0, len(lines))
-	for _, l := range lines {
-		k, _, _ := strings.Cut(l, "=")
+// conflictKeyList lists every key that conflicts with the binding: its own and their former names.
+func conflictKeyList(b *neo4j.Binding) []string {
+	m := b.ConflictKeys()
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
+	slices.Sort(keys)
 	return keys
 }
 

@@ -58,6 +58,7 @@ type sslPolicyResourceModel struct {
 	Ciphers            types.List   `tfsdk:"ciphers"`
 	TrustAll           types.Bool   `tfsdk:"trust_all"`
 	VerifyHostname     types.Bool   `tfsdk:"verify_hostname"`
+	TrustExpired       types.Bool   `tfsdk:"trust_expired"`
 	AllowKeyGeneration types.Bool   `tfsdk:"allow_key_generation"`
 	Owner              types.String `tfsdk:"owner"`
 	Group              types.String `tfsdk:"group"`
@@ -114,11 +115,12 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				Optional: true, Computed: true,
 			},
 			"private_key": schema.StringAttribute{
-				MarkdownDescription: "`private_key`: the key file's name inside `base_directory`. Default `private.key`.",
-				Optional:            true, Computed: true,
+				MarkdownDescription: "`private_key`: the key file, a name relative to `base_directory` or an absolute path inside it. Default `private.key`. " +
+					"Neo4j 3.5 accepts a configured value only as an absolute path, so on 3.5 the default is `<base_directory>/private.key` as an absolute path and a configured value must be absolute.",
+				Optional: true, Computed: true,
 			},
 			"public_certificate": schema.StringAttribute{
-				MarkdownDescription: "`public_certificate`: the certificate file's name inside `base_directory`. Default `public.crt`.",
+				MarkdownDescription: "`public_certificate`: the certificate file, a name relative to `base_directory` or an absolute path inside it. Default `public.crt`; absolute on 3.5 as for `private_key`.",
 				Optional:            true, Computed: true,
 			},
 			"trusted_dir": schema.StringAttribute{
@@ -133,15 +135,16 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			},
 			"client_auth": schema.StringAttribute{
 				MarkdownDescription: "`client_auth`: whether peers must present a certificate: " + backtickList(neo4j.ClientAuthValues) + ". " +
-					"Default `" + neo4j.DefaultClientAuth + "` on every version: Neo4j 3.5's own default; 4.x and 5.x default per scope " +
-					"(`OPTIONAL` for bolt and https), but a policy has no scope until it is bound, so the provider takes the strictest. " +
-					"Set `NONE` or `OPTIONAL` for a client-facing policy.",
+					"Unset: Neo4j's own default. On 3.5 that is `REQUIRE` (and a policy bound to bolt or https must set `NONE`, since 3.5's Bolt and HTTPS servers do not support client authentication); " +
+					"on 4.x and later it depends on the scope the policy is bound to (`OPTIONAL` for bolt and https, `REQUIRE` for cluster and backup, `NONE` for fabric), " +
+					"so the attribute stays null and each `dbtls_channel_binding` writes its scope's default.",
 				Optional: true, Computed: true,
 				Validators: []validator.String{stringvalidator.OneOf(neo4j.ClientAuthValues...)},
 			},
 			"tls_versions": schema.ListAttribute{
 				MarkdownDescription: "`tls_versions`: the protocol versions allowed, from " + backtickList(neo4j.TLSVersionValues) + ". " +
-					"Default `[\"TLSv1.2\"]`, and `[\"TLSv1.2\", \"TLSv1.3\"]` from Neo4j 5.24; TLSv1.3 is refused before 5.24.",
+					"Default: Neo4j's, `[\"TLSv1.2\"]`, and `[\"TLSv1.2\", \"TLSv1.3\"]` from Neo4j 5.24 (then set `ciphers` too, as the manual advises: a warning otherwise). " +
+					"TLSv1.3 before 5.24 is accepted with a warning: it works when the Java runtime supports it.",
 				ElementType: types.StringType,
 				Optional:    true, Computed: true,
 				Validators: []validator.List{
@@ -151,18 +154,24 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				},
 			},
 			"ciphers": schema.ListAttribute{
-				MarkdownDescription: "`ciphers`: the cipher suites allowed, by their Java/IANA names. Unset: no line is written and the Java platform's defaults apply.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+				MarkdownDescription: "`ciphers`: the cipher suites allowed, by their Java/IANA names. Unset: no line is written and the Java platform's defaults apply. " +
+					"The four CBC suites Neo4j 2025.01 no longer supports are refused on 2025.01 to 2025.09, and a warning from 2025.10 (which allows them only when listed explicitly).",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators:  []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
 			},
 			"trust_all": schema.BoolAttribute{
 				MarkdownDescription: "`trust_all`: trust any peer certificate, which disables authentication (a warning when true). Default `false`.",
 				Optional:            true, Computed: true,
 			},
 			"verify_hostname": schema.BoolAttribute{
-				MarkdownDescription: "`verify_hostname`: check that a peer's certificate matches its host name. Default `false` (Neo4j's).",
+				MarkdownDescription: "`verify_hostname`: check that a peer's certificate matches its host name. Default: Neo4j's, `false` up to 5.26 and `true` from 2025.01.",
 				Optional:            true, Computed: true,
+			},
+			"trust_expired": schema.BoolAttribute{
+				MarkdownDescription: "`trust_expired`, Neo4j 5.24 and later: whether peer certificates past their validity are still trusted. Unset: no line is written, and Neo4j's default (`true`) applies. " +
+					"An error on versions without the setting.",
+				Optional: true,
 			},
 			"allow_key_generation": schema.BoolAttribute{
 				MarkdownDescription: "`allow_key_generation`, Neo4j 3.5 only: let Neo4j generate a self-signed pair on startup. Default `false` on 3.5; " +
@@ -486,11 +495,19 @@ func (r *sslPolicyResource) fillImported(ctx context.Context, state *sslPolicyRe
 	if !state.BaseDirectory.IsNull() {
 		in.BaseDirectory = new(state.BaseDirectory.ValueString())
 	}
-	if t.Version.Family() == neo4j.Family35 {
+	if neo4j.NamedPolicies(t.Version) {
 		conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
 		if err == nil {
 			for _, b := range conf.Block(neo4j.PolicyBlockID(name)) {
 				applyImportedLines(&in, name, b.Lines)
+			}
+			// Blocks written by earlier releases carry relative private_key/public_certificate values,
+			// which 3.5 cannot load: take the default (an absolute path in the base directory) instead,
+			// and the next plan shows the corrected lines as an update.
+			for _, f := range []**string{&in.PrivateKey, &in.PublicCertificate} {
+				if *f != nil && !posix.IsAbs(**f) {
+					*f = nil
+				}
 			}
 		}
 	}
@@ -546,6 +563,8 @@ func applyImportedLines(in *neo4j.PolicyInput, name string, lines []string) {
 			in.TrustAll = new(v == "true")
 		case neo4j.SuffixVerifyHostname:
 			in.VerifyHostname = new(v == "true")
+		case neo4j.SuffixTrustExpired:
+			in.TrustExpired = new(v == "true")
 		case neo4j.SuffixAllowKeyGeneration:
 			in.AllowKeyGeneration = new(v == "true")
 		}
@@ -556,7 +575,7 @@ func applyImportedLines(in *neo4j.PolicyInput, name string, lines []string) {
 
 func policyConfigKnown(m sslPolicyResourceModel) bool {
 	for _, v := range []attr.Value{m.Name, m.BaseDirectory, m.PrivateKey, m.PublicCertificate, m.TrustedDir, m.RevokedDir,
-		m.ClientAuth, m.TLSVersions, m.Ciphers, m.TrustAll, m.VerifyHostname, m.AllowKeyGeneration, m.Owner, m.Group,
+		m.ClientAuth, m.TLSVersions, m.Ciphers, m.TrustAll, m.VerifyHostname, m.TrustExpired, m.AllowKeyGeneration, m.Owner, m.Group,
 		m.Neo4jHome, m.ConfigFile} {
 		if v.IsUnknown() {
 			return false
@@ -587,6 +606,7 @@ func policyInputFrom(ctx context.Context, m sslPolicyResourceModel) (neo4j.Polic
 		ClientAuth:         optString(m.ClientAuth),
 		TrustAll:           optBool(m.TrustAll),
 		VerifyHostname:     optBool(m.VerifyHostname),
+		TrustExpired:       optBool(m.TrustExpired),
 		AllowKeyGeneration: optBool(m.AllowKeyGeneration),
 	}
 	if !m.TLSVersions.IsNull() {
@@ -610,10 +630,14 @@ func setPlannedPolicy(ctx context.Context, m *sslPolicyResourceModel, p *neo4j.P
 	m.PublicCertificate = types.StringValue(p.PublicCertificate)
 	m.TrustedDir = types.StringValue(p.TrustedDir)
 	m.RevokedDir = types.StringValue(p.RevokedDir)
-	m.ClientAuth = types.StringValue(p.ClientAuth)
+	// An unset client_auth on 4.x and later stays null: the scope it is bound to decides.
+	m.ClientAuth = types.StringNull()
+	if p.ClientAuth != "" {
+		m.ClientAuth = types.StringValue(p.ClientAuth)
+	}
 	m.TrustAll = types.BoolValue(p.TrustAll)
 	m.VerifyHostname = types.BoolValue(p.VerifyHostname)
-	if p.Version.Family() == neo4j.Family35 {
+	if neo4j.SuffixAllowKeyGeneration.Exists(p.Version) {
 		m.AllowKeyGeneration = types.BoolValue(p.AllowKeyGeneration)
 	} else {
 		m.AllowKeyGeneration = types.BoolNull()
@@ -658,7 +682,7 @@ func (r *sslPolicyResource) resolvePlanned(ctx context.Context, plan sslPolicyRe
 	}
 	in, d := policyInputFrom(ctx, plan)
 	diags.Append(d...)
-	if t.Version.Family() != neo4j.Family35 {
+	if !neo4j.SuffixAllowKeyGeneration.Exists(t.Version) {
 		in.AllowKeyGeneration = nil
 	}
 	pol, problems := neo4j.ResolvePolicy(t.Version, t.Neo4jHome, in)

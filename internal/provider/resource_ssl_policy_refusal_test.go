@@ -27,7 +27,11 @@ func TestAccSSLPolicy_Refusals(t *testing.T) {
 		}{
 			{name: "bad client_auth", version: "5.26", body: `client_auth = "SOMETIMES"`, err: `(?s)client_auth.*value must be one of`},
 			{name: "unknown TLS version", version: "5.26", body: `tls_versions = ["TLSv1.4"]`, err: `(?s)tls_versions.*value must be one of`},
-			{name: "TLSv1.3 before 5.24", version: "5.20", body: `tls_versions = ["TLSv1.3"]`, err: `TLSv1.3 Needs Neo4j 5.24`},
+			// TLSv1.3 before 5.24 is no longer refused (a warning: Neo4j's tls_versions is a free list); the
+			// version rules that remain refusals:
+			{name: "CBC cipher on 2025.01", version: "2025.01", body: `ciphers = ["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"]`, err: `(?s)Cipher Not Supported By This Neo4j Version.*TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256`},
+			{name: "trust_expired before 5.24", version: "5.23", body: `trust_expired = false`, err: `(?s)Setting Not In This Neo4j Version.*trust_expired exists from Neo4j 5.24`},
+			{name: "relative private_key on 3.5", version: "3.5", body: `private_key = "private.key"`, err: `(?s)Neo4j 3.5 Needs An Absolute Path.*private_key`},
 			{name: "allow_key_generation on 5.x", version: "5.26", body: `allow_key_generation = false`, err: `(?s)allow_key_generation exists only in Neo4j.*3.5`},
 			{name: "allow_key_generation on 4.4", version: "4.4", body: `allow_key_generation = true`, err: `Setting Not In This Neo4j Version`},
 			{name: "dotdot in name", version: "3.5", rname: "../etc", err: `(?s)name.*must consist of letters, digits`},

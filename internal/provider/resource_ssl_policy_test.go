@@ -34,8 +34,9 @@ resource "dbtls_ssl_policy" "example" {
 `
 		wantLines := []string{
 			"dbms.ssl.policy.example_policy.base_directory=certificates/example_policy",
-			"dbms.ssl.policy.example_policy.private_key=private.key",
-			"dbms.ssl.policy.example_policy.public_certificate=public.crt",
+			// Neo4j 3.x parses these two as absolute paths, like trusted_dir and revoked_dir.
+			"dbms.ssl.policy.example_policy.private_key=" + base + "/private.key",
+			"dbms.ssl.policy.example_policy.public_certificate=" + base + "/public.crt",
 			"dbms.ssl.policy.example_policy.trusted_dir=" + base + "/trusted",
 			"dbms.ssl.policy.example_policy.revoked_dir=" + base + "/revoked",
 			"dbms.ssl.policy.example_policy.client_auth=REQUIRE",
@@ -144,7 +145,9 @@ resource "dbtls_ssl_policy" "example" {
 								checkFileEquals(conf, realisticConf),
 							),
 							ConfigStateChecks: []statecheck.StateCheck{
-								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("client_auth"), knownvalue.StringExact("REQUIRE")),
+								// 4.x/5.x: client_auth defaults per scope, so an unset one stays null (and empty in settings).
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("client_auth"), knownvalue.Null()),
+								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("settings").AtMapKey("client_auth"), knownvalue.StringExact("")),
 								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("tls_versions"), knownvalue.ListExact(tlsChecks)),
 								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("trusted_dir"), knownvalue.StringExact("trusted")),
 								statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("allow_key_generation"), knownvalue.Null()),

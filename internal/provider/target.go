@@ -133,6 +133,17 @@ func validateTargetFields(version, home, configFile types.String, base path.Path
 	}
 }
 
+// newerVersionWarning warns about a calendar version after the catalogue's newest, which is rendered
+// with the newest known facts.
+func newerVersionWarning(version types.String, diags *diag.Diagnostics) {
+	if version.IsNull() || version.IsUnknown() {
+		return
+	}
+	if v, err := neo4j.ParseVersion(version.ValueString()); err == nil && v.Newer {
+		diags.AddAttributeWarning(path.Root("neo4j_version"), "Neo4j Version Newer Than The Catalogue", v.NewerVersionWarning())
+	}
+}
+
 // badPath reports a known path that is not absolute and clean.
 func badPath(v types.String) bool {
 	if v.IsNull() || v.IsUnknown() {
