@@ -78,9 +78,14 @@ func foreignPolicyWarnings(conf *neo4j.Conf, t *target, b *neo4j.Binding) diag.D
 		if !slices.Contains(neo4j.AllSuffixes, neo4j.Suffix(suffix)) {
 			fix = fmt.Sprintf("The provider does not manage %s: remove the line, or keep it knowing that it changes the policy.", suffix)
 		}
+		shown, written := s.Key+"="+s.Value, lineAsWritten(conf, s.Line, s.Key, s.Value)
+		if strings.Contains(suffix, "password") {
+			// private_key_password and the like: name the line, never its value.
+			shown, written = s.Key+"=(value not shown)", ""
+		}
 		diags.AddAttributeWarning(path.Root("policy"), "Foreign Setting Changes The Bound Policy",
 			fmt.Sprintf("Line %d of %s sets %q%s, outside the managed blocks. This binding does not write %s, so Neo4j applies that line to the policy bound to %s (%q), "+
-				"and the policy in effect is not the one declared. %s", s.Line, t.ConfigFile, s.Key+"="+s.Value, lineAsWritten(conf, s.Line, s.Key, s.Value),
+				"and the policy in effect is not the one declared. %s", s.Line, t.ConfigFile, shown, written,
 				suffix, b.Channel, b.Policy.Name, fix))
 	}
 	return diags

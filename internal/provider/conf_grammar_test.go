@@ -229,13 +229,13 @@ func TestDiagnosticsConfGrammar(t *testing.T) {
 
 	// A suffix of the bound scope that the binding does not write (ciphers is unset), set outside the
 	// blocks: the policy in effect is not the one declared.
-	conf, err := neo4j.ParseConf([]byte("a=1\ndbms.ssl.policy.bolt.ciphers:TLS_RSA_WITH_AES_128_CBC_SHA\ndbms.ssl.policy.bolt.trust_expired=true\ndbms.ssl.policy.https.ciphers=X\n"))
+	conf, err := neo4j.ParseConf([]byte("a=1\ndbms.ssl.policy.bolt.ciphers:TLS_RSA_WITH_AES_128_CBC_SHA\ndbms.ssl.policy.bolt.private_key_password=secret\ndbms.ssl.policy.https.ciphers=X\n"))
 	must(t, err)
 	ds := foreignPolicyWarnings(conf, tgt, b)
 	wantSummary(t, "foreign ciphers line", ds, "W:Foreign Setting Changes The Bound Policy")
 	if len(ds) != 2 || !strings.Contains(ds[0].Detail(), "Line 2") || !strings.Contains(ds[0].Detail(), "set ciphers on the dbtls_ssl_policy") ||
 		!strings.Contains(ds[0].Detail(), `written "dbms.ssl.policy.bolt.ciphers:TLS_RSA_WITH_AES_128_CBC_SHA"`) ||
-		!strings.Contains(ds[1].Detail(), "does not manage trust_expired") {
+		!strings.Contains(ds[1].Detail(), "does not manage private_key_password") || strings.Contains(ds[1].Detail(), "secret") {
 		t.Errorf("foreign policy warnings = %v", ds)
 	}
 	// Once the policy sets ciphers, the binding writes it: no warning (the line is a conflict).
