@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -116,16 +117,42 @@ func TestParseBoltReply(t *testing.T) {
 	}
 }
 
-func TestReadHTTPStatus(t *testing.T) {
+func TestReadHTTPAnswer(t *testing.T) {
 	t.Parallel()
-	if s, err := readHTTPStatus(strings.NewReader("HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n")); err != nil || s != 204 {
-		t.Errorf("got %d, %v", s, err)
+	if a, err := readHTTPAnswer(strings.NewReader("HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n")); err != nil || a.status != 204 || a.cert != httpCertUnknown {
+		t.Errorf("got %+v, %v", a, err)
 	}
-	if _, err := readHTTPStatus(strings.NewReader("\x15\x03\x03\x00\x02\x02\x46")); err == nil {
+	if _, err := readHTTPAnswer(strings.NewReader("\x15\x03\x03\x00\x02\x02\x46")); err == nil {
 		t.Error("a TLS alert parsed as HTTP")
 	}
-	if _, err := readHTTPStatus(strings.NewReader("HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Long: a\r\n", 10000))); err == nil {
+	if _, err := readHTTPAnswer(strings.NewReader("HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Long: a\r\n", 10000))); err == nil {
 		t.Error("an endless header was accepted")
+	}
+	// nginx 1.22's page for ssl_verify_client on without a certificate, and for one that does not verify.
+	page := func(text string) string {
+		body := "<html>\r\n<head><title>400 " + text + "</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>" +
+			text + "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+		return fmt.Sprintf("HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+	}
+	if a, err := readHTTPAnswer(strings.NewReader(page("No required SSL certificate was sent"))); err != nil || a.status != 400 || a.cert != httpNoCertificate {
+		t.Errorf("no certificate page: %+v, %v", a, err)
+	}
+	if a, err := readHTTPAnswer(strings.NewReader(page("The SSL certificate error"))); err != nil || a.cert != httpBadCertificate {
+		t.Errorf("certificate error page: %+v, %v", a, err)
+	}
+	if a, err := readHTTPAnswer(strings.NewReader(page("Bad Request"))); err != nil || a.cert != httpCertUnknown {
+		t.Errorf("plain 400: %+v, %v", a, err)
+	}
+	// Header bytes of a malformed answer are never repeated, escaped or not.
+	for _, raw := range []string{
+		"HTTP/1.1 200 OK\r\nX-Evil\x1b[31m: \u202eabc\r\n\r\n",
+		"HTTP/1.1 2\x1b[2J0 OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\n\x1b]0;owned\x07 no colon\r\n\r\n",
+	} {
+		_, err := readHTTPAnswer(strings.NewReader(raw))
+		if err == nil || err.Error() != "the answer is not valid HTTP" {
+			t.Errorf("%q: %v", raw, err)
+		}
 	}
 }
 
@@ -162,6 +189,6 @@ func FuzzServerReply(f *testing.F) {
 			_, _ = parseBoltReply(data[:4])
 		}
 		_, _ = readBoltReply(bytes.NewReader(data))
-		_, _ = readHTTPStatus(io.LimitReader(bytes.NewReader(data), 1<<16))
+		_, _ = readHTTPAnswer(io.LimitReader(bytes.NewReader(data), 1<<16))
 	})
 }
