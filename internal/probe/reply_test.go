@@ -192,3 +192,36 @@ func FuzzServerReply(f *testing.F) {
 		_, _ = readHTTPAnswer(io.LimitReader(bytes.NewReader(data), 1<<16))
 	})
 }
+
+// Refusals are glossed by SQLSTATE and message (PostgreSQL 15's and PgBouncer 1.18's English texts); the
+// words never contain the message itself.
+func TestClassifyRefusal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		code, msg, want string
+		tlsRequired     bool
+		certRequired    bool
+	}{
+		{"28000", `no pg_hba.conf entry for host "127.0.0.1", user "postgres", database "postgres", no encryption`, "without encryption", true, false},
+		{"28000", `pg_hba.conf rejects connection for host "127.0.0.1", user "postgres", database "postgres", no encryption`, "without encryption", true, false},
+		{"28000", `no pg_hba.conf entry for host "127.0.0.1", user "postgres", database "postgres", SSL off`, "without encryption", true, false},
+		{"28000", `no pg_hba.conf entry for host "127.0.0.1", user "postgres", database "postgres", SSL encryption`, "no entry that accepts it", false, false},
+		{"28000", `pg_hba.conf rejects connection for host "127.0.0.1", user "x", database "y", SSL encryption`, "reject line", false, false},
+		{"28000", "connection requires a valid client certificate", "a valid client certificate is required", false, true},
+		{"28000", `certificate authentication failed for user "postgres"`, "common name does not match", false, false},
+		{"28000", "something else entirely", "SQLSTATE 28000: the server refused the client's authorization", false, false},
+		{"08P01", "SSL required", "PgBouncer requires TLS", true, false},
+		{"08P01", `no such user: "x"`, "no such user", false, false},
+		{"08P01", "bad packet", "protocol violation", false, false},
+		{"28P01", `password authentication failed for user "postgres"`, "password authentication failed", false, false},
+		{"", "no pg_hba.conf entry", "without a valid SQLSTATE", false, false},
+	} {
+		r := classifyRefusal(tc.code, tc.msg)
+		if !strings.Contains(r.words, tc.want) || r.tlsRequired != tc.tlsRequired || r.certRequired != tc.certRequired {
+			t.Errorf("%s %q: %+v, want %q tls=%v cert=%v", tc.code, tc.msg, r, tc.want, tc.tlsRequired, tc.certRequired)
+		}
+		if tc.msg != "" && strings.Contains(r.words, tc.msg) {
+			t.Errorf("%s %q: the message is repeated in %q", tc.code, tc.msg, r.words)
+		}
+	}
+}
