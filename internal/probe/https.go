@@ -87,8 +87,9 @@ func readHTTPAnswer(r io.Reader) (httpAnswer, error) {
 	br := bufio.NewReaderSize(io.LimitReader(r, 64<<10), 4096)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		if isTimeout(err) || isClosed(err) {
-			return httpAnswer{}, err
+		var ne net.Error
+		if isTimeout(err) || isClosed(err) || isRemoteAlert(err) || errors.As(err, &ne) {
+			return httpAnswer{}, err // a connection error: no server text in it
 		}
 		return httpAnswer{}, errors.New("the answer is not valid HTTP")
 	}
