@@ -716,3 +716,46 @@ data "dbtls_endpoint" "http" {
 		}},
 	})
 }
+
+// A server whose certificate names carry terminal escape sequences and bidi overrides, and whose HTTP answer
+// and PostgreSQL error carry them too: state holds the names escaped, and the failing read's diagnostic
+// neither holds a raw control or bidi character nor repeats the server's error text.
+func TestAccEndpoint_ServerTextEscaped(t *testing.T) {
+	addr := testenv.StartHostile(t, testenv.HostileTerminalText)
+	noRaw := regexp.MustCompile(`(?s)\A[^\x1b\x07\x{202e}\x{2066}]*\z`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf(`
+data "dbtls_endpoint" "evil" {
+  url     = "https://%s/"
+  timeout = "5s"
+}
+`, addr),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("certificates").AtSliceIndex(0).AtMapKey("subject"),
+						knownvalue.StringRegexp(regexp.MustCompile(`^CN=db\\x1b\[31m\.example\\x1b\]0\\;owned\\x07\\u202egnp\.exe\\u2066x$`))),
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("certificates").AtSliceIndex(0).AtMapKey("issuer"),
+						knownvalue.StringRegexp(regexp.MustCompile(`^CN=CA \\u202eevil\\x1b\[2J,O=dbtls tests$`))),
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("certificates").AtSliceIndex(0).AtMapKey("dns_names"),
+						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(`a\x1b[5m.example`), knownvalue.StringExact("localhost")})),
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("summary"), knownvalue.StringRegexp(noRaw)),
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("violations"), knownvalue.ListPartial(map[int]knownvalue.Check{
+						0: knownvalue.StringRegexp(regexp.MustCompile(`^NOT_CONNECTABLE: `)),
+					})),
+				},
+			},
+			{
+				Config: fmt.Sprintf(`
+data "dbtls_endpoint" "evil" {
+  url               = "postgresql://app@%s/db?sslmode=require"
+  timeout           = "5s"
+  fail_on_violation = true
+}
+`, addr),
+				ExpectError: regexp.MustCompile(`(?s)\A[^\x1b\x07\x{202e}\x{2066}]*Endpoint Violates Its Declaration[^\x1b\x07\x{202e}\x{2066}]*CN=db\\x1b\[31m\.example[^\x1b\x07\x{202e}\x{2066}]*\z`),
+			},
+		},
+	})
+}
