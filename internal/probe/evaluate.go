@@ -37,7 +37,7 @@ const (
 
 // ViolationCodes documents every code, in the order violations are reported.
 var ViolationCodes = []struct{ Code, Meaning string }{
-	{CodeNotConnectable, "a client given this URL would not get through: negotiation, certificate or host name verification failed, the server refused the session, or it did not answer in time. The reason follows."},
+	{CodeNotConnectable, "a client given this URL would not get through: negotiation, certificate or host name verification failed, the server refused the session (a PostgreSQL refusal is glossed by its SQLSTATE and message; one that needs TLS names the sslmode that works), a client certificate was required and none (or a refused one) was sent, or it did not answer in time. The reason follows."},
 	{CodeNotPostgreSQL, "a `postgresql://` URL (or key=value string) points at a peer that answers, but not as a PostgreSQL server: an HTTP or SSH server, a TLS terminator, or something else. Check the host and port."},
 	{CodeNotBolt, "a Neo4j URL points at a peer that answers, but not with Bolt: an HTTP(S) server, an SSH server, or something else. Check the host and port (Bolt listens on 7687 by default; 7473 and 7474 are HTTPS and HTTP)."},
 	{CodeSSLResponseInjection, "the server sent bytes after its one-byte answer to the SSL request, which a man in the middle could have injected (CVE-2021-23222)."},
