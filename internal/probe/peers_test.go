@@ -185,6 +185,30 @@ func TestPostgresLegacyTLSAgreesWithPsql(t *testing.T) {
 	}
 }
 
+// PostgreSQL with "hostnossl ... reject" refuses an unencrypted session (SQLSTATE 28000, "no encryption"): psql
+// with sslmode=disable fails, and the probe says the server requires TLS and which sslmode fixes it.
+func TestPostgresRequiresTLSSaysWhichSSLMode(t *testing.T) {
+	t.Parallel()
+	f := pgShared(t, "hostssl")
+	home := t.TempDir()
+	url := fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres dbname=postgres sslmode=disable", f.srv.Port)
+	ps := testenv.Psql(context.Background(), url, home, 10*time.Second)
+	if ps.Connected || !strings.Contains(ps.Output, "no encryption") {
+		t.Fatalf("psql: %s", ps.Output)
+	}
+	r := probeURL(t, url, home, 5*time.Second, nil)
+	if r.Connectable || !strings.Contains(violationText(r), "the server requires TLS") || !strings.Contains(violationText(r), "use sslmode=verify-full (or at least sslmode=require)") ||
+		!strings.Contains(violationText(r), "SQLSTATE 28000: pg_hba.conf does not let this host, user and database in without encryption") {
+		t.Errorf("%v\n%s", r.Violations, r.Summary)
+	}
+	for _, mode := range []SSLMode{SSLAllow, SSLPrefer} {
+		if r := probeURL(t, strings.Replace(url, "sslmode=disable", "sslmode="+string(mode), 1), home, 5*time.Second, nil); !r.Connectable ||
+			strings.Contains(violationText(r), "the server requires TLS") {
+			t.Errorf("sslmode=%s: %v", mode, r.Violations)
+		}
+	}
+}
+
 // A leaf that has expired and is revoked: the chain does not verify, and the CRL still names it.
 func TestPostgresExpiredAndRevoked(t *testing.T) {
 	t.Parallel()
@@ -214,18 +238,23 @@ func TestNginxClientAuthAgreesWithCurl(t *testing.T) {
 	caFile := testenv.WriteFile(t, dir, "ca.crt", ca.CertPEM)
 	certFile := testenv.WriteFile(t, dir, "client.crt", client.CertPEM)
 	keyFile := testenv.WriteFile(t, dir, "client.key", client.KeyPEM)
+	stranger := testenv.NewCA("stranger CA").Issue(testenv.LeafOptions{CommonName: "client", Client: true})
+	strangerCert := testenv.WriteFile(t, dir, "stranger.crt", stranger.CertPEM)
+	strangerKey := testenv.WriteFile(t, dir, "stranger.key", stranger.KeyPEM)
 	for _, c := range []struct {
 		verify   string
 		withCert bool
 		want     ClientAuth
+		stranger bool
 	}{
-		{"on", false, ClientAuthRequire},
-		{"on", true, ClientAuthRequire},
-		{"optional", false, ClientAuthOptional},
-		{"optional", true, ClientAuthOptional},
-		{"", false, ClientAuthNone},
+		{"on", false, ClientAuthRequire, false},
+		{"on", true, ClientAuthRequire, false},
+		{"on", true, ClientAuthRequire, true},
+		{"optional", false, ClientAuthOptional, false},
+		{"optional", true, ClientAuthOptional, false},
+		{"", false, ClientAuthNone, false},
 	} {
-		name := fmt.Sprintf("ssl_verify_client=%s/cert=%v", orDefault(c.verify, "off"), c.withCert)
+		name := fmt.Sprintf("ssl_verify_client=%s/cert=%v/stranger=%v", orDefault(c.verify, "off"), c.withCert, c.stranger)
 		cfg := testenv.NginxConfig{Cert: leaf.ChainPEM, Key: leaf.KeyPEM}
 		if c.verify != "" {
 			cfg.CA, cfg.VerifyClient = clientCA.CertPEM, c.verify
@@ -233,14 +262,19 @@ func TestNginxClientAuthAgreesWithCurl(t *testing.T) {
 		n := testenv.StartNginx(t, cfg)
 		url := "https://localhost:" + portOf(n.Addr()) + "/"
 		var extra []string
-		if c.withCert {
+		pemCert, pemKey := client.CertPEM, client.KeyPEM
+		switch {
+		case c.stranger:
+			extra = []string{"--cert", strangerCert, "--key", strangerKey}
+			pemCert, pemKey = stranger.CertPEM, stranger.KeyPEM
+		case c.withCert:
 			extra = []string{"--cert", certFile, "--key", keyFile}
 		}
 		cr := testenv.Curl(context.Background(), url, caFile, append(extra, "--resolve", "localhost:"+portOf(n.Addr())+":127.0.0.1")...)
 		r := probeURL(t, url, t.TempDir(), 5*time.Second, func(o *Options) {
 			o.CACertificatesPEM = string(ca.CertPEM)
 			if c.withCert {
-				o.ClientCertificatePEM, o.ClientKeyPEM = string(client.CertPEM), string(client.KeyPEM)
+				o.ClientCertificatePEM, o.ClientKeyPEM = string(pemCert), string(pemKey)
 			}
 			_ = o.Expect.ApplyPolicy(map[string]string{"client_auth": string(c.want)})
 		})
@@ -256,6 +290,13 @@ func TestNginxClientAuthAgreesWithCurl(t *testing.T) {
 			}
 			if !strings.Contains(violationText(r), "HTTP status 400: the server requires a client certificate and none was sent") ||
 				strings.Contains(violationText(r)+r.Summary, "No required SSL") {
+				t.Errorf("%s: %v", name, r.Violations)
+			}
+		} else if c.stranger {
+			if cr.Status != 400 || !strings.Contains(cr.Body, "The SSL certificate error") {
+				t.Errorf("%s: curl got %d %q (the oracle changed?)", name, cr.Status, cr.Body)
+			}
+			if !strings.Contains(violationText(r), "HTTP status 400: the server refused the client certificate") {
 				t.Errorf("%s: %v", name, r.Violations)
 			}
 		} else if !r.Compliant {
