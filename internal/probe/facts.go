@@ -145,7 +145,7 @@ func observeTLS(ctx context.Context, pr protocol) tlsFacts {
 // handshake ends before the server has judged its certificate). Whatever the timing and whichever alert,
 // the verdict reads the same. Our own verification failures and timeouts are not rejections.
 func certRejection(rec *handshakeRecord, sent bool, err error) (string, bool) {
-	if err == nil || isTimeout(err) || !(isRemoteAlert(err) || isClosed(err)) {
+	if err == nil || isTimeout(err) || (!isRemoteAlert(err) && !isClosed(err)) {
 		return "", false
 	}
 	if _, _, requested := rec.snapshot(); !requested {

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -55,11 +56,10 @@ func waitListening(addr string, proc *Process) error {
 			return false, fmt.Errorf("exited")
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			return false, nil
+		if err == nil {
+			_ = c.Close()
 		}
-		_ = c.Close()
-		return true, nil
+		return err == nil, nil // not listening yet: wait
 	})
 }
 
@@ -297,7 +297,8 @@ func Curl(ctx context.Context, url, caFile string, extra ...string) CurlResult {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	res := CurlResult{Output: stderr.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		res.Exit = ee.ExitCode()
 	} else if err != nil {
 		res.Exit = -1
