@@ -158,10 +158,13 @@ var refusalMessages = []struct {
 	{"28000", "pg_hba.conf rejects connection", refusal{words: "a pg_hba.conf reject line matches it"}},
 	// PgBouncer's client.c refuses with 08P01 and a short text.
 	{"08P01", "SSL required", refusal{words: "PgBouncer requires TLS (client_tls_sslmode)", tlsRequired: true}},
+	{"08P01", "TLS connection required", refusal{words: "PgBouncer requires TLS for this user (auth_type cert, or a hostssl line of auth_hba_file)", tlsRequired: true}},
+	{"08P01", "TLS client certificate required", refusal{words: "PgBouncer requires a client certificate (auth_type cert), and none was sent", certRequired: true}},
+	{"08P01", "TLS certificate name mismatch", refusal{words: "the client certificate's common name does not match the user (PgBouncer's auth_type cert)"}},
 	{"08P01", "no such user", refusal{words: "PgBouncer knows no such user"}},
 	{"08P01", "no such database", refusal{words: "PgBouncer knows no such database"}},
 	{"08P01", "max_client_conn", refusal{words: "PgBouncer allows no more connections (max_client_conn)"}},
-	{"08P01", "cannot connect to server", refusal{words: "PgBouncer cannot connect to its server"}},
+	{"08P01", "cannot connect", refusal{words: "PgBouncer cannot connect to its server"}},
 	{"08P01", "server login has been failing", refusal{words: "PgBouncer's logins to its server keep failing"}},
 }
 

@@ -49,11 +49,15 @@ func peerDir(tb testing.TB, uid, gid int) string {
 	return dir
 }
 
-// waitListening waits until addr accepts TCP connections, the process exits, or 30 s pass.
-func waitListening(addr string, proc *Process) error {
+// waitListening waits until addr accepts TCP connections, the process exits (its log, which the supervisor
+// outlives, holds failMark), or 30 s pass.
+func waitListening(addr string, proc *Process, log, failMark string) error {
 	return waitFor(30*time.Second, func() (bool, error) {
 		if proc.Exited() {
 			return false, fmt.Errorf("exited")
+		}
+		if b, _ := os.ReadFile(log); strings.Contains(string(b), failMark) {
+			return false, fmt.Errorf("failed")
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
@@ -79,6 +83,8 @@ type PgBouncerConfig struct {
 	Protocols string
 	// Ciphers is client_tls_ciphers.
 	Ciphers string
+	// AuthType is auth_type (default trust; cert: the client certificate's common name is the user).
+	AuthType string
 }
 
 // PgBouncer is a running PgBouncer.
@@ -91,7 +97,8 @@ type PgBouncer struct {
 func (b *PgBouncer) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(b.Port)) }
 
 // StartPgBouncer runs PgBouncer as the postgres user (it refuses root) with its configuration in a
-// temporary directory, "trust" authentication for the user postgres, and stops it when the test ends.
+// temporary directory, the user postgres in its auth_file ("trust" authentication unless AuthType says
+// otherwise), and stops it when the test ends.
 func StartPgBouncer(tb testing.TB, cfg PgBouncerConfig) *PgBouncer {
 	tb.Helper()
 	NeedBinary(tb, PgBouncerPath, "pgbouncer")
@@ -108,7 +115,11 @@ func StartPgBouncer(tb testing.TB, cfg PgBouncerConfig) *PgBouncer {
 	add := func(k, v string) { lines = append(lines, k+" = "+v) }
 	add("listen_addr", "127.0.0.1")
 	add("unix_socket_dir", "")
-	add("auth_type", "trust")
+	authType := cfg.AuthType
+	if authType == "" {
+		authType = "trust"
+	}
+	add("auth_type", authType)
 	add("auth_file", filepath.Join(dir, "users.txt"))
 	add("pidfile", "")
 	add("logfile", "")
@@ -157,7 +168,7 @@ func StartPgBouncer(tb testing.TB, cfg PgBouncerConfig) *PgBouncer {
 			tb.Fatal(err)
 		}
 		b := &PgBouncer{Port: port, Log: logFile}
-		if err := waitListening(b.Addr(), proc); err == nil {
+		if err := waitListening(b.Addr(), proc, logFile, "FATAL"); err == nil {
 			tb.Cleanup(proc.Stop)
 			return b
 		}
@@ -219,10 +230,11 @@ func StartNginx(tb testing.TB, cfg NginxConfig) *Nginx {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		errorLog := filepath.Join(dir, fmt.Sprintf("error-%d.log", attempt))
 		conf := fmt.Sprintf(`daemon off;
 master_process off;
 pid %[1]s/nginx.pid;
-error_log %[1]s/error.log info;
+error_log %[5]s info;
 events { worker_connections 64; }
 http {
   access_log off;
@@ -240,7 +252,7 @@ http {
     location / { return 200 "ok\n"; }
   }
 }
-`, dir, port, protocols, client)
+`, dir, port, protocols, client, errorLog)
 		confPath := filepath.Join(dir, "nginx.conf")
 		if err := writeFileOwned(confPath, []byte(conf), 0o600, 65534, 65534); err != nil {
 			tb.Fatal(err)
@@ -249,18 +261,18 @@ http {
 		if err := writeFileOwned(logFile, nil, 0o600, 65534, 65534); err != nil {
 			tb.Fatal(err)
 		}
-		proc, err := Start([]string{NginxPath, "-p", dir, "-e", dir + "/error.log", "-c", confPath}, ProcessOptions{Log: logFile, Signal: "QUIT", Cred: cred})
+		proc, err := Start([]string{NginxPath, "-p", dir, "-e", errorLog, "-c", confPath}, ProcessOptions{Log: logFile, Signal: "QUIT", Cred: cred})
 		if err != nil {
 			tb.Fatal(err)
 		}
 		n := &Nginx{Port: port, Dir: dir}
-		if err := waitListening(n.Addr(), proc); err == nil {
+		if err := waitListening(n.Addr(), proc, errorLog, "[emerg]"); err == nil {
 			tb.Cleanup(proc.Stop)
 			return n
 		}
 		proc.Stop()
 		log, _ := os.ReadFile(logFile)
-		elog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		elog, _ := os.ReadFile(errorLog)
 		lastLog = string(log) + string(elog)
 	}
 	tb.Fatalf("nginx did not start:\n%s", lastLog)
