@@ -525,8 +525,9 @@ func (p *postgres) sslSession(ctx context.Context, deadline time.Time, preferFal
 		}
 		out := p.startup(tc, true)
 		if why, ok := certRejection(&rec, p.clientCert != nil, out.err); ok {
-			// libpq reports the broken-off session as a failure and, with prefer, retries in plaintext.
-			return fallback(why)
+			// TLS 1.3: libpq's handshake had ended, so the alert (or hang-up) is a read error while it waits
+			// for the answer to its startup packet; only an ErrorResponse there makes prefer retry in plaintext.
+			return pgOutcome{tls: true, reason: why}
 		}
 		if out.refused {
 			return fallback(out.reason)
