@@ -759,3 +759,59 @@ data "dbtls_endpoint" "evil" {
 		},
 	})
 }
+
+// Real peers through Terraform: nginx with ssl_verify_client on answers a client without a certificate
+// with HTTP 400 (REQUIRE, not connectable; with client_certificate_pem connectable), and PgBouncer with
+// client_tls_sslmode=require tells an sslmode=disable URL which sslmode works.
+func TestAccEndpoint_ProxiesAndPoolers(t *testing.T) {
+	endpointAccParallel(t)
+	ca := testenv.NewCA("endpoint peers CA")
+	leaf := ca.Issue(testenv.Localhost())
+	clientCA := testenv.NewCA("endpoint peers client CA")
+	client := clientCA.Issue(testenv.LeafOptions{CommonName: "postgres", Client: true})
+	n := testenv.StartNginx(t, testenv.NginxConfig{Cert: leaf.ChainPEM, Key: leaf.KeyPEM, CA: clientCA.CertPEM, VerifyClient: "on"})
+	up := sharedEndpointServer(t, "tls-and-plain")
+	b := testenv.StartPgBouncer(t, testenv.PgBouncerConfig{Upstream: up.srv, ClientTLSMode: "require", Cert: leaf.ChainPEM, Key: leaf.KeyPEM})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "dbtls_endpoint" "nginx_without" {
+  url                 = "https://localhost:%[1]d/"
+  ca_certificates_pem = %[2]q
+  timeout             = "10s"
+}
+data "dbtls_endpoint" "nginx_with" {
+  url                    = "https://localhost:%[1]d/"
+  ca_certificates_pem    = %[2]q
+  client_certificate_pem = %[3]q
+  client_key_pem         = %[4]q
+  timeout                = "10s"
+  expect {
+    client_auth = "REQUIRE"
+  }
+}
+data "dbtls_endpoint" "pgbouncer_disable" {
+  url     = "postgresql://postgres@localhost:%[5]d/postgres?hostaddr=127.0.0.1&sslmode=disable"
+  timeout = "10s"
+}
+`, n.Port, string(ca.CertPEM), string(client.CertPEM), string(client.KeyPEM), b.Port),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_without", tfjsonpath.New("connectable"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_without", tfjsonpath.New("client_auth"), knownvalue.StringExact("REQUIRE")),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_without", tfjsonpath.New("violations"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact("NOT_CONNECTABLE: HTTP status 400: the server requires a client certificate and none was sent"),
+				})),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_with", tfjsonpath.New("connectable"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_with", tfjsonpath.New("compliant"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.pgbouncer_disable", tfjsonpath.New("connectable"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.pgbouncer_disable", tfjsonpath.New("plaintext_accepted"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.pgbouncer_disable", tfjsonpath.New("violations"), knownvalue.ListPartial(map[int]knownvalue.Check{
+					0: knownvalue.StringRegexp(regexp.MustCompile(`^NOT_CONNECTABLE: the server requires TLS .*use sslmode=verify-full \(or at least sslmode=require\) \(.*SQLSTATE 08P01: PgBouncer requires TLS`)),
+				})),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.pgbouncer_disable", tfjsonpath.New("summary"),
+					knownvalue.StringRegexp(regexp.MustCompile(`NOT connectable: the server requires TLS`))),
+			},
+		}},
+	})
+}
