@@ -83,7 +83,8 @@ type PgBouncerConfig struct {
 	Protocols string
 	// Ciphers is client_tls_ciphers.
 	Ciphers string
-	// AuthType is auth_type (default trust; cert: the client certificate's common name is the user).
+	// AuthType is auth_type (default trust; cert, which PgBouncer allows only with client_tls_sslmode
+	// verify-full, takes the client certificate's common name as the user).
 	AuthType string
 }
 
