@@ -127,9 +127,16 @@ func boltClientPath(ctx context.Context, bp boltProtocol, mode BoltTLS, trust *t
 	rec.instrument(cfg, verify, clientCert)
 	tc := tls.Client(conn, cfg)
 	if err := tc.Handshake(); err != nil {
+		if why, ok := certRejection(&rec, clientCert != nil, err); ok {
+			return pathOutcome{reason: why}
+		}
 		return pathOutcome{reason: "TLS handshake failed: " + describeTLSErr(err)}
 	}
-	return exchangeOutcome(bp.exchange(tc, true), true)
+	ex := bp.exchange(tc, true)
+	if why, ok := certRejection(&rec, clientCert != nil, ex.err); ok && !ex.answered {
+		return pathOutcome{tls: true, reason: why}
+	}
+	return exchangeOutcome(ex, true)
 }
 
 // pathOutcome is the verdict of a client's path.

@@ -37,7 +37,7 @@ const (
 
 // ViolationCodes documents every code, in the order violations are reported.
 var ViolationCodes = []struct{ Code, Meaning string }{
-	{CodeNotConnectable, "a client given this URL would not get through: negotiation, certificate or host name verification failed, the server refused the session, or it did not answer in time. The reason follows."},
+	{CodeNotConnectable, "a client given this URL would not get through: negotiation, certificate or host name verification failed, the server refused the session (a PostgreSQL refusal is glossed by its SQLSTATE and message; one that needs TLS names the sslmode that works), a client certificate was required and none (or a refused one) was sent, or it did not answer in time. The reason follows."},
 	{CodeNotPostgreSQL, "a `postgresql://` URL (or key=value string) points at a peer that answers, but not as a PostgreSQL server: an HTTP or SSH server, a TLS terminator, or something else. Check the host and port."},
 	{CodeNotBolt, "a Neo4j URL points at a peer that answers, but not with Bolt: an HTTP(S) server, an SSH server, or something else. Check the host and port (Bolt listens on 7687 by default; 7473 and 7474 are HTTPS and HTTP)."},
 	{CodeSSLResponseInjection, "the server sent bytes after its one-byte answer to the SSL request, which a man in the middle could have injected (CVE-2021-23222)."},
@@ -166,10 +166,15 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 		r.Violations = v
 		r.Connectable, r.Compliant = false, false
 		r.Summary = summarize(f, r)
+		escapeReport(r)
 		return r
 	}
 	if !f.Connectable {
-		add(CodeNotConnectable, "%s", f.Reason)
+		reason := f.Reason
+		if hint := tlsRequiredHint(f); hint != "" {
+			reason = hint + " (" + reason + ")"
+		}
+		add(CodeNotConnectable, "%s", reason)
 	}
 	if f.Trailing || f.TLS.trailing {
 		add(CodeSSLResponseInjection, "the server sent unencrypted bytes after its one-byte answer to the SSL request")
@@ -303,7 +308,19 @@ func Evaluate(f *Facts, e Expectations, now time.Time) *Report {
 	}
 	r.Compliant = f.Connectable && len(v) == 0
 	r.Summary = summarize(f, r)
+	escapeReport(r)
 	return r
+}
+
+// tlsRequiredHint says, in a user's words, that a PostgreSQL server refuses unencrypted sessions and
+// offers TLS, and which sslmode gets through: what a client with sslmode=disable needs to hear. (allow and
+// prefer try TLS themselves; when that fails, the reason is the failure.)
+func tlsRequiredHint(f *Facts) string {
+	t := f.Target
+	if t.Kind != KindPostgres || t.SSLMode != SSLDisable || f.Connectable || !f.Plaintext.tlsRequired || !f.TLS.seen {
+		return ""
+	}
+	return "the server requires TLS (it refuses unencrypted sessions and offers TLS), but sslmode=disable never uses it: use sslmode=verify-full (or at least sslmode=require)"
 }
 
 // foreignReason is the NOT_CONNECTABLE explanation for a peer of another protocol.
@@ -375,6 +392,8 @@ func summarize(f *Facts, r *Report) string {
 		b.WriteString("connectable over TLS\n")
 	case r.Connectable:
 		b.WriteString("connectable in PLAINTEXT\n")
+	case tlsRequiredHint(f) != "":
+		b.WriteString("NOT connectable: " + tlsRequiredHint(f) + "\n")
 	default:
 		b.WriteString("NOT connectable: " + f.Reason + "\n")
 	}

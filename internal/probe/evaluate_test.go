@@ -4,8 +4,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
+	"net"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -236,4 +240,70 @@ func TestExpectationsInput(t *testing.T) {
 
 func errorsAs(err error, target **FieldError) bool {
 	return errors.As(err, target)
+}
+
+// The "server requires TLS" reason: only for sslmode=disable, only when the plaintext refusal said so and
+// TLS was seen; never for a refusal of another kind.
+func TestTLSRequiredHint(t *testing.T) {
+	t.Parallel()
+	facts := func(mode string, tlsRequired, tlsSeen bool) *Facts {
+		tg, err := ParseURL("host=db.example user=app sslmode=" + mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Facts{Target: tg, Reason: "the server refused a plaintext session (SQLSTATE 08P01: PgBouncer requires TLS (client_tls_sslmode))",
+			TLS:       tlsFacts{available: boolPtr(tlsSeen), seen: tlsSeen, version: tls.VersionTLS13},
+			Plaintext: plaintextFacts{accepted: boolPtr(false), tlsRequired: tlsRequired}, Scan: map[uint16]versionScan{}}
+	}
+	for _, tc := range []struct {
+		mode              string
+		tlsRequired, seen bool
+		want              bool
+	}{
+		{"disable", true, true, true},
+		{"disable", false, true, false},
+		{"disable", true, false, false},
+		{"prefer", true, true, false},
+		{"allow", true, true, false},
+	} {
+		r := Evaluate(facts(tc.mode, tc.tlsRequired, tc.seen), DefaultExpectations(), time.Now())
+		got := strings.Contains(r.Violations[0], "the server requires TLS") && strings.Contains(r.Summary, "use sslmode=verify-full")
+		if got != tc.want || !strings.HasPrefix(r.Violations[0], CodeNotConnectable+": ") || !strings.Contains(r.Violations[0], "PgBouncer requires TLS") {
+			t.Errorf("%+v: %v\n%s", tc, r.Violations, r.Summary)
+		}
+	}
+}
+
+// A client certificate refusal reads the same whichever way the server broke off.
+func TestCertRejectionIsStable(t *testing.T) {
+	t.Parallel()
+	asked := &handshakeRecord{certRequested: true}
+	notAsked := &handshakeRecord{}
+	alert := &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}
+	alert2 := &net.OpError{Op: "remote error", Err: errors.New("tls: handshake failure")}
+	reset := &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	var texts []string
+	for _, err := range []error{alert, alert2, io.EOF, io.ErrUnexpectedEOF, reset} {
+		why, ok := certRejection(asked, false, err)
+		if !ok {
+			t.Errorf("%v: not a rejection", err)
+		}
+		texts = append(texts, why)
+	}
+	if len(slices.Compact(slices.Clone(texts))) != 1 || texts[0] != "the server requires a client certificate: it asked for one and refused the session without it" {
+		t.Errorf("texts differ: %q", texts)
+	}
+	if why, _ := certRejection(asked, true, alert); why != "the server asked for a client certificate and refused the session with the one sent" {
+		t.Errorf("with a certificate: %q", why)
+	}
+	for _, tc := range []struct {
+		rec *handshakeRecord
+		err error
+	}{
+		{notAsked, alert}, {asked, nil}, {asked, os.ErrDeadlineExceeded}, {asked, errors.New("the certificate chain does not lead to a root")},
+	} {
+		if why, ok := certRejection(tc.rec, false, tc.err); ok {
+			t.Errorf("%v (asked %v): %q", tc.err, tc.rec.certRequested, why)
+		}
+	}
 }

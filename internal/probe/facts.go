@@ -30,6 +30,11 @@ type exchangeResult struct {
 	detail   string // our words, never the server's
 	err      error
 	timeout  bool
+	// certRequired: the server refused because no valid client certificate was sent (PostgreSQL's
+	// clientcert, an HTTP 400 "No required SSL certificate was sent" from nginx).
+	certRequired bool
+	// tlsRequired: the server refused a plaintext session because it is not encrypted.
+	tlsRequired bool
 }
 
 // tlsFacts is what one handshake without a client certificate and without verification shows.
@@ -122,12 +127,34 @@ func observeTLS(ctx context.Context, pr protocol) tlsFacts {
 	switch {
 	case !requested:
 		f.clientAuth = ClientAuthNone
+	case f.exchange.certRequired:
+		// The handshake went through, but the session is refused for want of a certificate: what a
+		// client without one gets is a refusal (PostgreSQL's clientcert=verify-ca/verify-full, nginx's
+		// ssl_verify_client on).
+		f.clientAuth = ClientAuthRequire
 	case f.exchange.answered:
 		f.clientAuth = ClientAuthOptional
 	case f.exchange.err != nil && (isRemoteAlert(f.exchange.err) || isClosed(f.exchange.err) || alertInText(f.exchange.err)):
 		f.clientAuth = ClientAuthRequire
 	}
 	return f
+}
+
+// certRejection words a session the server broke off after asking for a client certificate: a TLS alert
+// or a hang-up, in the handshake (TLS 1.2) or on the first read after it (TLS 1.3, where the client's
+// handshake ends before the server has judged its certificate). Whatever the timing and whichever alert,
+// the verdict reads the same. Our own verification failures and timeouts are not rejections.
+func certRejection(rec *handshakeRecord, sent bool, err error) (string, bool) {
+	if err == nil || isTimeout(err) || (!isRemoteAlert(err) && !isClosed(err)) {
+		return "", false
+	}
+	if _, _, requested := rec.snapshot(); !requested {
+		return "", false
+	}
+	if sent {
+		return "the server asked for a client certificate and refused the session with the one sent", true
+	}
+	return "the server requires a client certificate: it asked for one and refused the session without it", true
 }
 
 // alertInText catches TLS alerts that reached us wrapped in an exchange error message.
@@ -206,6 +233,8 @@ func acceptsSuites(ctx context.Context, pr protocol, suites []uint16) (uint16, b
 type plaintextFacts struct {
 	accepted *bool
 	detail   string
+	// tlsRequired: the refusal said the session must be encrypted.
+	tlsRequired bool
 }
 
 func observePlaintext(ctx context.Context, pr protocol) plaintextFacts {
@@ -218,7 +247,7 @@ func observePlaintext(ctx context.Context, pr protocol) plaintextFacts {
 	ex := pr.exchange(conn, false)
 	switch {
 	case ex.answered:
-		return plaintextFacts{accepted: boolPtr(ex.accepted), detail: ex.detail}
+		return plaintextFacts{accepted: boolPtr(ex.accepted), detail: ex.detail, tlsRequired: ex.tlsRequired}
 	case ex.timeout:
 		return plaintextFacts{detail: "no answer in plaintext before the deadline"}
 	case ex.err != nil:

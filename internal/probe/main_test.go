@@ -48,6 +48,10 @@ var (
 //	hostssl:    TLS, certificate for localhost/127.0.0.1 from ca; hostssl trust, hostnossl reject
 //	clientcert: as hostssl, plus ssl_ca_file; hostssl with the "cert" method (client certificates)
 //	anyplain:   TLS, but "host ... trust": plaintext accepted too
+//	clientcert-verify-full: as clientcert, with "trust clientcert=verify-full" instead of the cert method
+//	legacy-tls: TLS 1.0 and 1.1 only, at OpenSSL security level 0 (so the server signs its key exchange with
+//	            SHA-1); "host ... trust"
+//	expired:    as hostssl, with a leaf that expired 29 days ago
 func pgShared(t testing.TB, name string) *pgFixture {
 	t.Helper()
 	if !testenv.HaveServerBinaries() {
@@ -79,6 +83,18 @@ func pgShared(t testing.TB, name string) *pgFixture {
 				cfg.HBA = []string{"hostssl all all 127.0.0.1/32 cert", "hostnossl all all 127.0.0.1/32 reject"}
 			case "anyplain":
 				cfg.HBA = testenv.HBAAnyTrust
+			case "clientcert-verify-full":
+				f.clientCA = testenv.NewCA("client CA")
+				cfg.CA = f.clientCA.CertPEM
+				cfg.HBA = []string{"hostssl all all 127.0.0.1/32 trust clientcert=verify-full", "hostnossl all all 127.0.0.1/32 reject"}
+			case "legacy-tls":
+				cfg.MinProtocol, cfg.MaxProtocol, cfg.Ciphers = "TLSv1", "TLSv1.1", "HIGH:MEDIUM:!aNULL:@SECLEVEL=0"
+				cfg.HBA = testenv.HBAAnyTrust
+			case "expired":
+				o := testenv.Localhost()
+				o.NotBefore, o.Validity = time.Now().Add(-30*24*time.Hour), 24*time.Hour
+				f.leaf = f.ca.Issue(o)
+				cfg.Cert, cfg.Key = f.leaf.ChainPEM, f.leaf.KeyPEM
 			default:
 				panic("unknown fixture " + name)
 			}

@@ -71,13 +71,15 @@ type startupReply struct {
 	accepted bool
 	authType uint32
 	sqlstate string
+	// message is the server's text: matched by classifyRefusal, never repeated.
+	message string
 }
 
 func (r startupReply) describe() string {
 	if r.accepted {
 		return "the server accepted the session (" + authTypeName(r.authType) + ")"
 	}
-	return "the server refused the session (" + describeSQLState(r.sqlstate) + ")"
+	return "the server refused the session (" + classifyRefusal(r.sqlstate, r.message).words + ")"
 }
 
 // readStartupReply reads messages until the first authentication request or error.
@@ -93,7 +95,7 @@ func readStartupReply(r io.Reader) (startupReply, error) {
 		case *pgproto3.NegotiateProtocolVersion, *pgproto3.NoticeResponse:
 			continue
 		case *pgproto3.ErrorResponse:
-			return startupReply{sqlstate: cleanSQLState(m.Code)}, nil
+			return startupReply{sqlstate: cleanSQLState(m.Code), message: m.Message}, nil
 		case pgproto3.AuthenticationResponseMessage:
 			return startupReply{accepted: true, authType: fe.GetAuthType()}, nil
 		default:
@@ -117,15 +119,65 @@ func cleanSQLState(code string) string {
 }
 
 var sqlStateMeaning = map[string]string{
-	"28000": "pg_hba.conf has no entry that accepts it",
+	"28000": "the server refused the client's authorization (no pg_hba.conf entry accepts it, or a reject line, or a client certificate problem)",
 	"28P01": "password authentication failed",
 	"3D000": "the database does not exist",
 	"53300": "too many connections",
 	"57P03": "the server cannot accept connections now",
-	"08P01": "protocol violation",
+	"08P01": "protocol violation (PgBouncer uses it for every refusal)",
 	"08004": "the server rejected the connection",
 	"0A000": "feature not supported",
 	"XX000": "internal error",
+}
+
+// refusal is a server's ErrorResponse in our words.
+type refusal struct {
+	words string
+	// tlsRequired: the server refuses the session because it is not encrypted (pg_hba.conf has no
+	// entry for "no encryption", PgBouncer's client_tls_sslmode).
+	tlsRequired bool
+	// certRequired: the session needs a valid client certificate and none (or no valid one) was sent.
+	certRequired bool
+}
+
+// refusalMessages gloss an ErrorResponse by its SQLSTATE and the (English) message PostgreSQL 12-17 or
+// PgBouncer sends. The message is only matched: the server's text is never repeated (it comes from an
+// unauthenticated peer, CVE-2024-10977). A server with another lc_messages falls back to the SQLSTATE.
+var refusalMessages = []struct {
+	code, contains string
+	r              refusal
+}{
+	// PostgreSQL's auth.c: ClientAuthentication and its "no pg_hba.conf entry" / "rejects" reports.
+	{"28000", "connection requires a valid client certificate", refusal{words: "a valid client certificate is required (clientcert or the cert method in pg_hba.conf), and none was sent", certRequired: true}},
+	{"28000", "certificate authentication failed", refusal{words: "the client certificate's common name does not match the user (the cert method in pg_hba.conf)"}},
+	{"28000", "certificate validation (clientcert=verify-full) failed", refusal{words: "the client certificate's common name does not match the user (clientcert=verify-full in pg_hba.conf)"}},
+	{"28000", "root certificate store is available", refusal{words: "pg_hba.conf demands client certificates, but the server has no ssl_ca_file"}},
+	{"28000", ", no encryption", refusal{words: "pg_hba.conf does not let this host, user and database in without encryption", tlsRequired: true}},
+	{"28000", ", SSL off", refusal{words: "pg_hba.conf does not let this host, user and database in without encryption", tlsRequired: true}},
+	{"28000", "no pg_hba.conf entry", refusal{words: "pg_hba.conf has no entry that accepts it"}},
+	{"28000", "pg_hba.conf rejects connection", refusal{words: "a pg_hba.conf reject line matches it"}},
+	// PgBouncer's client.c refuses with 08P01 and a short text.
+	{"08P01", "SSL required", refusal{words: "PgBouncer requires TLS (client_tls_sslmode)", tlsRequired: true}},
+	{"08P01", "TLS connection required", refusal{words: "PgBouncer requires TLS for this user (auth_type cert, or a hostssl line of auth_hba_file)", tlsRequired: true}},
+	{"08P01", "TLS client certificate required", refusal{words: "PgBouncer requires a client certificate (auth_type cert), and none was sent", certRequired: true}},
+	{"08P01", "TLS certificate name mismatch", refusal{words: "the client certificate's common name does not match the user (PgBouncer's auth_type cert)"}},
+	{"08P01", "no such user", refusal{words: "PgBouncer knows no such user"}},
+	{"08P01", "no such database", refusal{words: "PgBouncer knows no such database"}},
+	{"08P01", "max_client_conn", refusal{words: "PgBouncer allows no more connections (max_client_conn)"}},
+	{"08P01", "cannot connect", refusal{words: "PgBouncer cannot connect to its server"}},
+	{"08P01", "server login has been failing", refusal{words: "PgBouncer's logins to its server keep failing"}},
+}
+
+// classifyRefusal words an ErrorResponse by its SQLSTATE and message.
+func classifyRefusal(code, message string) refusal {
+	for _, m := range refusalMessages {
+		if m.code == code && strings.Contains(message, m.contains) {
+			r := m.r
+			r.words = "SQLSTATE " + code + ": " + r.words
+			return r
+		}
+	}
+	return refusal{words: describeSQLState(code)}
 }
 
 func describeSQLState(code string) string {
@@ -293,7 +345,24 @@ func (p *postgres) libpqTLSConfig(rec *handshakeRecord) *tls.Config {
 	return cfg
 }
 
+// errLegacySigalg is OpenSSL 3's refusal of a TLS 1.0/1.1 server key exchange: those versions sign it with
+// MD5-SHA1 (or SHA-1), whose strength OpenSSL 3.0 rates below its default security level 1, so libpq (which
+// leaves the level alone) fails with "legacy sigalg disallowed or unsupported". A TLS 1.0/1.1 suite with RSA
+// key exchange signs nothing and still works; in TLS 1.2 OpenSSL 3 offers no SHA-1 signature algorithm,
+// which crypto/tls (since Go 1.25) does not either.
+var errLegacySigalg = errors.New("libpq with OpenSSL 3 refuses the server's TLS 1.0/1.1 key exchange: its MD5-SHA1 signature is below " +
+	"OpenSSL's default security level 1 (\"legacy sigalg disallowed or unsupported\"); enable TLS 1.2 or later on the server")
+
+// signedKeyExchange reports a TLS 1.0-1.2 suite whose server key exchange is signed (ECDHE; crypto/tls has
+// no DHE suites).
+func signedKeyExchange(suite uint16) bool {
+	return strings.HasPrefix(tls.CipherSuiteName(suite), "TLS_ECDHE_")
+}
+
 func (p *postgres) verifyLikeLibpq(cs tls.ConnectionState) error {
+	if cs.Version < tls.VersionTLS12 && signedKeyExchange(cs.CipherSuite) {
+		return errLegacySigalg
+	}
 	if p.rootFile.exists && p.rootFile.store != nil {
 		chain, err := p.rootFile.store.verify(cs.PeerCertificates, p.now)
 		if err != nil {
@@ -325,9 +394,11 @@ type pgOutcome struct {
 	ok       bool
 	tls      bool
 	reason   string
-	refused  bool // the server answered the StartupMessage with an ErrorResponse
+	refused  bool    // the server answered the StartupMessage with an ErrorResponse
+	refusal  refusal // what it meant
 	timeout  bool
 	trailing bool
+	err      error // the connection error that ended it, if any
 }
 
 // clientPath follows libpq's PQconnectPoll for the sslmode, fallbacks included, and says whether a
@@ -380,11 +451,11 @@ func (p *postgres) startup(conn net.Conn, overTLS bool) pgOutcome {
 		return pgOutcome{reason: "cannot encode the startup message: " + err.Error()}
 	}
 	if _, err := conn.Write(msg); err != nil {
-		return pgOutcome{reason: "sending the startup message failed: " + describeNetErr(err), timeout: isTimeout(err), tls: overTLS}
+		return pgOutcome{reason: "sending the startup message failed: " + describeNetErr(err), timeout: isTimeout(err), tls: overTLS, err: err}
 	}
 	reply, err := readStartupReply(conn)
 	if err != nil {
-		return pgOutcome{reason: "no valid answer to the startup message: " + describeNetErr(err), timeout: isTimeout(err), tls: overTLS}
+		return pgOutcome{reason: "no valid answer to the startup message: " + describeNetErr(err), timeout: isTimeout(err), tls: overTLS, err: err}
 	}
 	p.spoke.set()
 	_, _ = conn.Write([]byte{'X', 0, 0, 0, 4}) // Terminate, so the server logs no broken connection
@@ -395,7 +466,8 @@ func (p *postgres) startup(conn net.Conn, overTLS bool) pgOutcome {
 	if overTLS {
 		where = "a TLS session"
 	}
-	return pgOutcome{refused: true, tls: overTLS, reason: "the server refused " + where + " (" + describeSQLState(reply.sqlstate) + ")"}
+	rf := classifyRefusal(reply.sqlstate, reply.message)
+	return pgOutcome{refused: true, tls: overTLS, refusal: rf, reason: "the server refused " + where + " (" + rf.words + ")"}
 }
 
 // sslSession sends an SSLRequest and goes on as libpq does; with preferFallback (sslmode=prefer) a TLS
@@ -443,12 +515,20 @@ func (p *postgres) sslSession(ctx context.Context, deadline time.Time, preferFal
 			if isTimeout(err) {
 				return pgOutcome{reason: "TLS handshake: " + describeNetErr(err), timeout: true}
 			}
+			if why, ok := certRejection(&rec, p.clientCert != nil, err); ok {
+				return fallback(why)
+			}
 			return fallback("TLS handshake failed: " + describeTLSErr(err))
 		}
 		if why := p.certModeProblem(&rec); why != "" {
 			return fallback(why)
 		}
 		out := p.startup(tc, true)
+		if why, ok := certRejection(&rec, p.clientCert != nil, out.err); ok {
+			// TLS 1.3: libpq's handshake had ended, so the alert (or hang-up) is a read error while it waits
+			// for the answer to its startup packet; only an ErrorResponse there makes prefer retry in plaintext.
+			return pgOutcome{tls: true, reason: why}
+		}
 		if out.refused {
 			return fallback(out.reason)
 		}
@@ -478,6 +558,9 @@ func (p *postgres) directSession(ctx context.Context, deadline time.Time) pgOutc
 	var rec handshakeRecord
 	tc := tls.Client(conn, p.libpqTLSConfig(&rec))
 	if err := tc.Handshake(); err != nil {
+		if why, ok := certRejection(&rec, p.clientCert != nil, err); ok {
+			return pgOutcome{reason: why}
+		}
 		return pgOutcome{reason: "direct TLS handshake failed: " + describeTLSErr(err), timeout: isTimeout(err)}
 	}
 	if tc.ConnectionState().NegotiatedProtocol != "postgresql" {
@@ -486,7 +569,11 @@ func (p *postgres) directSession(ctx context.Context, deadline time.Time) pgOutc
 	if why := p.certModeProblem(&rec); why != "" {
 		return pgOutcome{reason: why}
 	}
-	return p.startup(tc, true)
+	out := p.startup(tc, true)
+	if why, ok := certRejection(&rec, p.clientCert != nil, out.err); ok {
+		return pgOutcome{tls: true, reason: why}
+	}
+	return out
 }
 
 // certModeProblem is libpq 16's sslcertmode=require: the server must have asked for a certificate and the
@@ -587,7 +674,7 @@ func (pp pgProtocol) exchange(conn net.Conn, overTLS bool) exchangeResult {
 	case out.ok:
 		return exchangeResult{answered: true, accepted: true, detail: "accepted by pg_hba.conf"}
 	case out.refused:
-		return exchangeResult{answered: true, detail: out.reason}
+		return exchangeResult{answered: true, detail: out.reason, tlsRequired: out.refusal.tlsRequired, certRequired: out.refusal.certRequired}
 	}
 	return exchangeResult{err: errors.New(out.reason), timeout: out.timeout}
 }

@@ -80,8 +80,8 @@ func TestPostgresRevocationAgreesWithPsql(t *testing.T) {
 	}
 }
 
-// A server with ssl_ca_file asks for client certificates without demanding them (OPTIONAL); pg_hba's
-// "cert" method then refuses a session without one. Client certificates come from sslcert/sslkey (with
+// A server with ssl_ca_file asks for client certificates without demanding them in the handshake; pg_hba's
+// "cert" method then refuses a session without one, so a client without a certificate is refused: REQUIRE. Client certificates come from sslcert/sslkey (with
 // libpq's key file permission rule) or from client_certificate_pem.
 func TestPostgresClientCertificates(t *testing.T) {
 	t.Parallel()
@@ -109,9 +109,9 @@ func TestPostgresClientCertificates(t *testing.T) {
 
 	r := probeURL(t, base+" sslmode=verify-full", home, 5*time.Second, func(o *Options) {
 		o.ClientCertificatePEM, o.ClientKeyPEM = string(client.CertPEM), string(client.KeyPEM)
-		_ = o.Expect.ApplyPolicy(map[string]string{"client_auth": "OPTIONAL"})
+		_ = o.Expect.ApplyPolicy(map[string]string{"client_auth": "REQUIRE"})
 	})
-	if !r.Connectable || r.ClientAuth != string(ClientAuthOptional) || !r.Compliant {
+	if !r.Connectable || r.ClientAuth != string(ClientAuthRequire) || !r.Compliant {
 		t.Errorf("with client_certificate_pem: connectable=%v client_auth=%q violations=%v", r.Connectable, r.ClientAuth, r.Violations)
 	}
 	// sslcertmode=require (libpq 16; the psql here is 15, so no oracle): the server must ask and the
@@ -130,8 +130,14 @@ func TestPostgresClientCertificates(t *testing.T) {
 	r = probeURL(t, base+" sslmode=verify-full", home, 5*time.Second, func(o *Options) {
 		_ = o.Expect.ApplyPolicy(map[string]string{"client_auth": "REQUIRE"})
 	})
-	if r.Connectable || !slices.Contains(codes(r), CodeClientAuthMismatch) {
+	if r.Connectable || slices.Contains(codes(r), CodeClientAuthMismatch) || !strings.Contains(strings.Join(r.Violations, " "), "a valid client certificate is required") {
 		t.Errorf("without a client certificate: connectable=%v violations=%v", r.Connectable, r.Violations)
+	}
+	r = probeURL(t, base+" sslmode=verify-full", home, 5*time.Second, func(o *Options) {
+		_ = o.Expect.ApplyPolicy(map[string]string{"client_auth": "OPTIONAL"})
+	})
+	if !slices.Contains(codes(r), CodeClientAuthMismatch) {
+		t.Errorf("OPTIONAL expected of a server that refuses clients without a certificate: %v", r.Violations)
 	}
 }
 

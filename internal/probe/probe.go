@@ -282,7 +282,8 @@ func gather(ctx context.Context, in *inputs, e Expectations) *Facts {
 			f.ChainVerified = boolPtr(err == nil)
 			if err != nil {
 				f.ChainProblem = err.Error()
-				chain = f.TLS.peer
+				// Revocation is still judged against the CRL issuer, whatever else is wrong.
+				chain = issuerChain(f.TLS.peer, factsTrust.certs)
 			}
 			if pg != nil && len(pg.crls.crls) > 0 {
 				rr := checkRevocation(chain, pg.crls.crls, in.now, true)

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -116,16 +117,42 @@ func TestParseBoltReply(t *testing.T) {
 	}
 }
 
-func TestReadHTTPStatus(t *testing.T) {
+func TestReadHTTPAnswer(t *testing.T) {
 	t.Parallel()
-	if s, err := readHTTPStatus(strings.NewReader("HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n")); err != nil || s != 204 {
-		t.Errorf("got %d, %v", s, err)
+	if a, err := readHTTPAnswer(strings.NewReader("HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n")); err != nil || a.status != 204 || a.cert != httpCertUnknown {
+		t.Errorf("got %+v, %v", a, err)
 	}
-	if _, err := readHTTPStatus(strings.NewReader("\x15\x03\x03\x00\x02\x02\x46")); err == nil {
+	if _, err := readHTTPAnswer(strings.NewReader("\x15\x03\x03\x00\x02\x02\x46")); err == nil {
 		t.Error("a TLS alert parsed as HTTP")
 	}
-	if _, err := readHTTPStatus(strings.NewReader("HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Long: a\r\n", 10000))); err == nil {
+	if _, err := readHTTPAnswer(strings.NewReader("HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Long: a\r\n", 10000))); err == nil {
 		t.Error("an endless header was accepted")
+	}
+	// nginx 1.22's page for ssl_verify_client on without a certificate, and for one that does not verify.
+	page := func(text string) string {
+		body := "<html>\r\n<head><title>400 " + text + "</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>" +
+			text + "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+		return fmt.Sprintf("HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+	}
+	if a, err := readHTTPAnswer(strings.NewReader(page("No required SSL certificate was sent"))); err != nil || a.status != 400 || a.cert != httpNoCertificate {
+		t.Errorf("no certificate page: %+v, %v", a, err)
+	}
+	if a, err := readHTTPAnswer(strings.NewReader(page("The SSL certificate error"))); err != nil || a.cert != httpBadCertificate {
+		t.Errorf("certificate error page: %+v, %v", a, err)
+	}
+	if a, err := readHTTPAnswer(strings.NewReader(page("Bad Request"))); err != nil || a.cert != httpCertUnknown {
+		t.Errorf("plain 400: %+v, %v", a, err)
+	}
+	// Header bytes of a malformed answer are never repeated, escaped or not.
+	for _, raw := range []string{
+		"HTTP/1.1 200 OK\r\nX-Evil\x1b[31m: \u202eabc\r\n\r\n",
+		"HTTP/1.1 2\x1b[2J0 OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\n\x1b]0;owned\x07 no colon\r\n\r\n",
+	} {
+		_, err := readHTTPAnswer(strings.NewReader(raw))
+		if err == nil || err.Error() != "the answer is not valid HTTP" {
+			t.Errorf("%q: %v", raw, err)
+		}
 	}
 }
 
@@ -162,6 +189,43 @@ func FuzzServerReply(f *testing.F) {
 			_, _ = parseBoltReply(data[:4])
 		}
 		_, _ = readBoltReply(bytes.NewReader(data))
-		_, _ = readHTTPStatus(io.LimitReader(bytes.NewReader(data), 1<<16))
+		_, _ = readHTTPAnswer(io.LimitReader(bytes.NewReader(data), 1<<16))
 	})
+}
+
+// Refusals are glossed by SQLSTATE and message (PostgreSQL 15's and PgBouncer 1.18's English texts); the
+// words never contain the message itself.
+func TestClassifyRefusal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		code, msg, want string
+		tlsRequired     bool
+		certRequired    bool
+	}{
+		{"28000", `no pg_hba.conf entry for host "127.0.0.1", user "postgres", database "postgres", no encryption`, "without encryption", true, false},
+		{"28000", `pg_hba.conf rejects connection for host "127.0.0.1", user "postgres", database "postgres", no encryption`, "without encryption", true, false},
+		{"28000", `no pg_hba.conf entry for host "127.0.0.1", user "postgres", database "postgres", SSL off`, "without encryption", true, false},
+		{"28000", `no pg_hba.conf entry for host "127.0.0.1", user "postgres", database "postgres", SSL encryption`, "no entry that accepts it", false, false},
+		{"28000", `pg_hba.conf rejects connection for host "127.0.0.1", user "x", database "y", SSL encryption`, "reject line", false, false},
+		{"28000", "connection requires a valid client certificate", "a valid client certificate is required", false, true},
+		{"28000", `certificate authentication failed for user "postgres"`, "common name does not match", false, false},
+		{"28000", "something else entirely", "SQLSTATE 28000: the server refused the client's authorization", false, false},
+		{"08P01", "SSL required", "PgBouncer requires TLS", true, false},
+		{"08P01", `no such user: "x"`, "no such user", false, false},
+		{"08P01", "TLS connection required", "PgBouncer requires TLS for this user", true, false},
+		{"08P01", "TLS client certificate required", "PgBouncer requires a client certificate", false, true},
+		{"08P01", "TLS certificate name mismatch", "common name does not match", false, false},
+		{"08P01", "pgbouncer cannot connect to server", "cannot connect to its server", false, false},
+		{"08P01", "bad packet", "protocol violation", false, false},
+		{"28P01", `password authentication failed for user "postgres"`, "password authentication failed", false, false},
+		{"", "no pg_hba.conf entry", "without a valid SQLSTATE", false, false},
+	} {
+		r := classifyRefusal(tc.code, tc.msg)
+		if !strings.Contains(r.words, tc.want) || r.tlsRequired != tc.tlsRequired || r.certRequired != tc.certRequired {
+			t.Errorf("%s %q: %+v, want %q tls=%v cert=%v", tc.code, tc.msg, r, tc.want, tc.tlsRequired, tc.certRequired)
+		}
+		if tc.msg != "" && strings.Contains(r.words, tc.msg) {
+			t.Errorf("%s %q: the message is repeated in %q", tc.code, tc.msg, r.words)
+		}
+	}
 }

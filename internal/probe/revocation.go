@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -73,4 +74,35 @@ func checkRevocation(chain []*x509.Certificate, crls []*x509.RevocationList, now
 		}
 	}
 	return res
+}
+
+// issuerChain links the server's certificates as far as signatures allow, when the chain does not verify
+// (an expired leaf, an unknown root): from the leaf, each next certificate is one of the server's or of
+// known whose subject is the current issuer and whose key verifies the current signature; validity
+// periods and purposes are ignored. It stops at a self-signed certificate or when no issuer is found, so
+// revocation can still be judged against the CRL issuer: an expired and revoked leaf is reported revoked.
+func issuerChain(peer, known []*x509.Certificate) []*x509.Certificate {
+	if len(peer) == 0 {
+		return nil
+	}
+	candidates := append(append([]*x509.Certificate{}, peer[1:]...), known...)
+	chain := []*x509.Certificate{peer[0]}
+	for len(chain) <= len(candidates) {
+		cur := chain[len(chain)-1]
+		if bytes.Equal(cur.RawIssuer, cur.RawSubject) && cur.CheckSignatureFrom(cur) == nil {
+			break
+		}
+		var next *x509.Certificate
+		for _, c := range candidates {
+			if bytes.Equal(c.RawSubject, cur.RawIssuer) && cur.CheckSignatureFrom(c) == nil && !slices.ContainsFunc(chain, c.Equal) {
+				next = c
+				break
+			}
+		}
+		if next == nil {
+			break
+		}
+		chain = append(chain, next)
+	}
+	return chain
 }

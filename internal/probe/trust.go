@@ -22,12 +22,15 @@ type trustStore struct {
 	// extra holds certificates from a root file that are not self-signed. OpenSSL (and so libpq) uses them
 	// to build the chain but still requires the chain to end at a self-signed certificate.
 	extra []*x509.Certificate
+	// certs is every certificate given (anchors and extra), for finding a CRL's issuer when the chain
+	// does not verify.
+	certs []*x509.Certificate
 }
 
 // newTrustStore makes a store from certificates. With opensslStyle, as libpq's root file behaves, only
 // self-signed certificates are anchors; otherwise (Go and Java drivers) every certificate is one.
 func newTrustStore(source string, certs []*x509.Certificate, opensslStyle bool) *trustStore {
-	ts := &trustStore{source: source, roots: x509.NewCertPool()}
+	ts := &trustStore{source: source, roots: x509.NewCertPool(), certs: certs}
 	for _, c := range certs {
 		if opensslStyle && !pki.IsSelfSigned(c) {
 			ts.extra = append(ts.extra, c)
@@ -209,21 +212,6 @@ func libpqHostMatch(cert *x509.Certificate, host string) (bool, error) {
 		}
 	}
 	return false, fmt.Errorf("the server certificate is not valid for host %q (names: %s)", printable(host), certNames(cert))
-}
-
-// printable keeps text taken from a server's certificate fit for a one-line message: control characters
-// become "?" and it is cut at 200 bytes.
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return s
 }
 
 func certNames(cert *x509.Certificate) string {

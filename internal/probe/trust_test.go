@@ -111,3 +111,45 @@ func TestCheckRevocation(t *testing.T) {
 		t.Errorf("CRL with a foreign signature accepted: %+v", r)
 	}
 }
+
+// A chain that does not verify (an expired leaf, a server that sends only its leaf, an unknown root) is
+// still linked to its CRL issuer by signatures, so a revoked certificate is reported revoked.
+func TestIssuerChainForRevocation(t *testing.T) {
+	t.Parallel()
+	root := testenv.NewCA("root")
+	inter := root.Intermediate("intermediate")
+	expired := inter.Issue(testenv.LeafOptions{CommonName: "localhost", DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-30 * 24 * time.Hour), Validity: 24 * time.Hour})
+	now := time.Now()
+	crls, err := parseRevocationLists(append(inter.CRL(expired.Cert), root.CRL()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTrustStore("sslrootcert file", []*x509.Certificate{root.Cert, inter.Cert}, true)
+	if _, err := ts.verify([]*x509.Certificate{expired.Cert}, now); err == nil {
+		t.Fatal("an expired leaf verified")
+	}
+	for name, peer := range map[string][]*x509.Certificate{
+		"leaf only":          {expired.Cert},
+		"leaf and CA":        {expired.Cert, inter.Cert},
+		"leaf, CA and root":  {expired.Cert, inter.Cert, root.Cert},
+		"unrelated in chain": {expired.Cert, testenv.NewCA("unrelated").Cert},
+	} {
+		chain := issuerChain(peer, ts.certs)
+		if len(chain) != 3 || !chain[1].Equal(inter.Cert) || !chain[2].Equal(root.Cert) {
+			t.Errorf("%s: chain of %d", name, len(chain))
+		}
+		if r := checkRevocation(chain, crls, now, true); !r.Revoked || !strings.Contains(r.RevokedSubject, "localhost") {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+	// Without the issuer anywhere, the chain stops at the leaf and nothing is claimed.
+	if chain := issuerChain([]*x509.Certificate{expired.Cert}, nil); len(chain) != 1 {
+		t.Errorf("no issuer known: chain of %d", len(chain))
+	}
+	// A certificate that names the CA as issuer but is signed by another key is not linked.
+	impostor := testenv.NewCA("intermediate")
+	if chain := issuerChain([]*x509.Certificate{expired.Cert, impostor.Cert}, nil); len(chain) != 1 {
+		t.Errorf("impostor linked: chain of %d", len(chain))
+	}
+}

@@ -122,7 +122,18 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"with violations present, makes the read fail. Use it in `check` blocks (a warning on every plan), in " +
 			"postconditions, or in a scheduled `terraform plan -detailed-exitcode` for drift detection.\n\n" +
 			"Every connection goes to the host and port of `url` only, is bounded by `timeout`, and stops before " +
-			"authentication: no password is ever sent, and server error texts are never repeated (only SQLSTATEs).",
+			"authentication: no password is ever sent. Text a server sends about an error (a PostgreSQL error " +
+			"message, an HTTP status line, header or page, a Bolt failure) is never repeated: it is only matched, and " +
+			"`violations` and `summary` say in the provider's words what it means (with the SQLSTATE for PostgreSQL). " +
+			"Text a server chose for its certificate (subject, issuer, DNS names) is reported with control characters " +
+			"(ESC included) and bidirectional or zero-width formatting characters escaped as `\\x1b` or `\\u202e`, in " +
+			"state and in every message.\n\n" +
+			"What is not checked: because the probe stops before authentication, a wrong user name, database name or " +
+			"password goes unnoticed (PostgreSQL checks those after the authentication the probe never completes; " +
+			"pg_hba.conf lines are matched on the URL's user and database, so `connectable` and `plaintext_accepted` " +
+			"are about them); neither are OCSP, revocation for Neo4j and HTTPS, what an HTTP server answers beyond " +
+			"its status (any answer but the 400 of a missing client certificate is a working session), or Bolt " +
+			"authentication.",
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{
 				MarkdownDescription: "The endpoint, written as its clients write it:\n" +
@@ -208,7 +219,13 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"session up to authentication (pg_hba.conf for PostgreSQL, the Bolt version handshake for Neo4j, an " +
 					"HTTP answer for HTTPS). For PostgreSQL this is the verdict of libpq (of the version `libpq_version` names), fallbacks included: `allow` and " +
 					"`prefer` fall back between plaintext and TLS as libpq does, and `require` verifies like `verify-ca` " +
-					"when a root certificate file exists.",
+					"when a root certificate file exists. libpq is modelled as built with OpenSSL 3 at security level 1 (as " +
+					"psql runs on Debian 12; a system that raises the level refuses at least as much): a TLSv1 or TLSv1.1 " +
+					"session whose key exchange is signed (ECDHE) fails with `legacy sigalg disallowed or unsupported`, as " +
+					"psql's does, and `prefer` then falls back to plaintext. When a PostgreSQL server refuses an unencrypted session and offers TLS, " +
+					"the `NOT_CONNECTABLE` reason of an `sslmode=disable` URL says so and names the sslmode that works. " +
+					"For HTTPS, the status 400 a proxy answers when no required client certificate was sent (nginx's " +
+					"`ssl_verify_client on`) is a refusal.",
 				Computed: true,
 			},
 			"compliant": schema.BoolAttribute{
@@ -239,9 +256,11 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Computed:    true,
 			},
 			"client_auth": schema.StringAttribute{
-				MarkdownDescription: "The server's demand for client certificates as observed: `NONE` (no " +
-					"CertificateRequest), `OPTIONAL` (requested, but a handshake without one goes on) or `REQUIRE` " +
-					"(refused without one). Null when it could not be told.",
+				MarkdownDescription: "The server's demand for client certificates, judged by what a client without one " +
+					"gets: `NONE` (no CertificateRequest), `OPTIONAL` (requested, but the session goes on without one) or " +
+					"`REQUIRE` (refused without one: in the handshake, right after it in TLS 1.3, or by the protocol, as " +
+					"PostgreSQL's `clientcert=verify-ca`/`verify-full` and `cert` method do with SQLSTATE 28000 and nginx's " +
+					"`ssl_verify_client on` with HTTP 400). Null when it could not be told.",
 				Computed: true,
 			},
 			"plaintext_accepted": schema.BoolAttribute{
@@ -265,7 +284,9 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			},
 			"revoked": schema.BoolAttribute{
 				MarkdownDescription: "Whether a certificate of the chain is listed in the revocation lists of " +
-					"`sslcrl`/`sslcrldir` (PostgreSQL). Null when no revocation list applies.",
+					"`sslcrl`/`sslcrldir` (PostgreSQL). Judged even when the chain does not verify (an expired leaf, a " +
+					"missing intermediate): the certificates are linked by their signatures to each list's issuer. Null " +
+					"when no revocation list applies or a certificate of the chain has none.",
 				Computed: true,
 			},
 			"days_remaining": schema.Int64Attribute{
@@ -276,14 +297,14 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				MarkdownDescription: "The chain the server sent, leaf first.",
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"subject":      schema.StringAttribute{MarkdownDescription: "Subject distinguished name.", Computed: true},
-					"issuer":       schema.StringAttribute{MarkdownDescription: "Issuer distinguished name.", Computed: true},
+					"subject":      schema.StringAttribute{MarkdownDescription: "Subject distinguished name (control and bidirectional formatting characters escaped, as everywhere).", Computed: true},
+					"issuer":       schema.StringAttribute{MarkdownDescription: "Issuer distinguished name (escaped likewise).", Computed: true},
 					"serial":       schema.StringAttribute{MarkdownDescription: "Serial number, decimal.", Computed: true},
 					"not_before":   schema.StringAttribute{MarkdownDescription: "Start of validity, RFC 3339.", Computed: true},
 					"not_after":    schema.StringAttribute{MarkdownDescription: "End of validity, RFC 3339.", Computed: true},
 					"sha256":       schema.StringAttribute{MarkdownDescription: "SHA-256 fingerprint of the DER encoding, lowercase hex.", Computed: true},
 					"is_ca":        schema.BoolAttribute{MarkdownDescription: "Whether it is a CA certificate.", Computed: true},
-					"dns_names":    schema.ListAttribute{MarkdownDescription: "Subject alternative DNS names.", ElementType: types.StringType, Computed: true},
+					"dns_names":    schema.ListAttribute{MarkdownDescription: "Subject alternative DNS names (escaped likewise).", ElementType: types.StringType, Computed: true},
 					"ip_addresses": schema.ListAttribute{MarkdownDescription: "Subject alternative IP addresses.", ElementType: types.StringType, Computed: true},
 					"cert_pem":     schema.StringAttribute{MarkdownDescription: "The certificate, PEM.", Computed: true},
 				}},

@@ -716,3 +716,102 @@ data "dbtls_endpoint" "http" {
 		}},
 	})
 }
+
+// A server whose certificate names carry terminal escape sequences and bidi overrides, and whose HTTP answer
+// and PostgreSQL error carry them too: state holds the names escaped, and the failing read's diagnostic
+// neither holds a raw control or bidi character nor repeats the server's error text.
+func TestAccEndpoint_ServerTextEscaped(t *testing.T) {
+	addr := testenv.StartHostile(t, testenv.HostileTerminalText)
+	noRaw := regexp.MustCompile(`(?s)\A[^\x1b\x07\x{202e}\x{2066}]*\z`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf(`
+data "dbtls_endpoint" "evil" {
+  url     = "https://%s/"
+  timeout = "5s"
+}
+`, addr),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("certificates").AtSliceIndex(0).AtMapKey("subject"),
+						knownvalue.StringRegexp(regexp.MustCompile(`^CN=db\\x1b\[31m\.example\\x1b\]0\\;owned\\x07\\u202egnp\.exe\\u2066x$`))),
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("certificates").AtSliceIndex(0).AtMapKey("issuer"),
+						knownvalue.StringRegexp(regexp.MustCompile(`^CN=CA \\u202eevil\\x1b\[2J,O=dbtls tests$`))),
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("certificates").AtSliceIndex(0).AtMapKey("dns_names"),
+						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(`a\x1b[5m.example`), knownvalue.StringExact("localhost")})),
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("summary"), knownvalue.StringRegexp(noRaw)),
+					statecheck.ExpectKnownValue("data.dbtls_endpoint.evil", tfjsonpath.New("violations"), knownvalue.ListPartial(map[int]knownvalue.Check{
+						0: knownvalue.StringRegexp(regexp.MustCompile(`^NOT_CONNECTABLE: `)),
+					})),
+				},
+			},
+			{
+				Config: fmt.Sprintf(`
+data "dbtls_endpoint" "evil" {
+  url               = "postgresql://app@%s/db?sslmode=require"
+  timeout           = "5s"
+  fail_on_violation = true
+}
+`, addr),
+				ExpectError: regexp.MustCompile(`(?s)\A[^\x1b\x07\x{202e}\x{2066}]*Endpoint Violates Its Declaration[^\x1b\x07\x{202e}\x{2066}]*CN=db\\x1b\[31m\.example[^\x1b\x07\x{202e}\x{2066}]*\z`),
+			},
+		},
+	})
+}
+
+// Real peers through Terraform: nginx with ssl_verify_client on answers a client without a certificate
+// with HTTP 400 (REQUIRE, not connectable; with client_certificate_pem connectable), and PgBouncer with
+// client_tls_sslmode=require tells an sslmode=disable URL which sslmode works.
+func TestAccEndpoint_ProxiesAndPoolers(t *testing.T) {
+	endpointAccParallel(t)
+	ca := testenv.NewCA("endpoint peers CA")
+	leaf := ca.Issue(testenv.Localhost())
+	clientCA := testenv.NewCA("endpoint peers client CA")
+	client := clientCA.Issue(testenv.LeafOptions{CommonName: "postgres", Client: true})
+	n := testenv.StartNginx(t, testenv.NginxConfig{Cert: leaf.ChainPEM, Key: leaf.KeyPEM, CA: clientCA.CertPEM, VerifyClient: "on"})
+	up := sharedEndpointServer(t, "tls-and-plain")
+	b := testenv.StartPgBouncer(t, testenv.PgBouncerConfig{Upstream: up.srv, ClientTLSMode: "require", Cert: leaf.ChainPEM, Key: leaf.KeyPEM})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "dbtls_endpoint" "nginx_without" {
+  url                 = "https://localhost:%[1]d/"
+  ca_certificates_pem = %[2]q
+  timeout             = "10s"
+}
+data "dbtls_endpoint" "nginx_with" {
+  url                    = "https://localhost:%[1]d/"
+  ca_certificates_pem    = %[2]q
+  client_certificate_pem = %[3]q
+  client_key_pem         = %[4]q
+  timeout                = "10s"
+  expect {
+    client_auth = "REQUIRE"
+  }
+}
+data "dbtls_endpoint" "pgbouncer_disable" {
+  url     = "postgresql://postgres@localhost:%[5]d/postgres?hostaddr=127.0.0.1&sslmode=disable"
+  timeout = "10s"
+}
+`, n.Port, string(ca.CertPEM), string(client.CertPEM), string(client.KeyPEM), b.Port),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_without", tfjsonpath.New("connectable"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_without", tfjsonpath.New("client_auth"), knownvalue.StringExact("REQUIRE")),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_without", tfjsonpath.New("violations"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact("NOT_CONNECTABLE: HTTP status 400: the server requires a client certificate and none was sent"),
+				})),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_with", tfjsonpath.New("connectable"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.nginx_with", tfjsonpath.New("compliant"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.pgbouncer_disable", tfjsonpath.New("connectable"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.pgbouncer_disable", tfjsonpath.New("plaintext_accepted"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.pgbouncer_disable", tfjsonpath.New("violations"), knownvalue.ListPartial(map[int]knownvalue.Check{
+					0: knownvalue.StringRegexp(regexp.MustCompile(`^NOT_CONNECTABLE: the server requires TLS .*use sslmode=verify-full \(or at least sslmode=require\) \(.*SQLSTATE 08P01: PgBouncer requires TLS`)),
+				})),
+				statecheck.ExpectKnownValue("data.dbtls_endpoint.pgbouncer_disable", tfjsonpath.New("summary"),
+					knownvalue.StringRegexp(regexp.MustCompile(`NOT connectable: the server requires TLS`))),
+			},
+		}},
+	})
+}

@@ -34,11 +34,20 @@ const (
 	HostileMidHandshakeClose Hostile = "close-mid-handshake"
 	// HostileGarbage sends random non-TLS bytes right after accepting.
 	HostileGarbage Hostile = "garbage"
+	// HostileTerminalText does TLS (after "S" for an SSLRequest) with a certificate whose subject, issuer
+	// and DNS names hold terminal escape sequences and bidirectional overrides (HostileCertificateText),
+	// then answers an HTTP request with such text in its status line and headers, and anything else with
+	// an ErrorResponse carrying it.
+	HostileTerminalText Hostile = "terminal-text"
 )
+
+// HostileCertificateText is the common name of HostileTerminalText's certificate: a colour change, a
+// window title change, a right-to-left override and a left-to-right isolate.
+const HostileCertificateText = "db\x1b[31m.example\x1b]0;owned\x07\u202egnp.exe\u2066x"
 
 // AllHostile lists every hostile server.
 var AllHostile = []Hostile{HostileSilent, HostileSlowDrip, HostileSSLTrailing, HostileAnswerN,
-	HostileErrorResponse, HostileHugeChain, HostileMidHandshakeClose, HostileGarbage}
+	HostileErrorResponse, HostileHugeChain, HostileMidHandshakeClose, HostileGarbage, HostileTerminalText}
 
 // HostileSecret is the text HostileErrorResponse puts in its error; reports must never contain it.
 const HostileSecret = "HOSTILE-SERVER-TEXT <script>alert(1)</script>"
@@ -61,6 +70,12 @@ func StartHostile(tb testing.TB, kind Hostile) string {
 			cert.Certificate = append(cert.Certificate, leaf.Cert.Raw)
 		}
 		hugeCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
+	if kind == HostileTerminalText {
+		ca := NewCA("CA \u202eevil\x1b[2J")
+		leaf := ca.Issue(LeafOptions{CommonName: HostileCertificateText, DNSNames: []string{"a\x1b[5m.example", "localhost"}})
+		leaf.ChainPEM = append(append([]byte{}, leaf.ChainPEM...), ca.CertPEM...)
+		hugeCfg = &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}}
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -176,6 +191,24 @@ func serveHostile(c net.Conn, kind Hostile, hugeCfg *tls.Config, done chan struc
 		}
 		_, _ = io.ReadFull(br, make([]byte, int(hdr[3])<<8|int(hdr[4])))
 		_, _ = c.Write([]byte{0x16, 0x03, 0x03, 0x00, 0x5a, 0x02, 0x00, 0x00, 0x56, 0x03, 0x03})
+	case HostileTerminalText:
+		if isSSLRequest() {
+			_, _ = c.Write([]byte{'S'})
+		}
+		tc := tls.Server(bufConn{Conn: c, r: br}, hugeCfg)
+		if tc.Handshake() != nil {
+			return
+		}
+		tr := bufio.NewReader(tc)
+		first, err := tr.Peek(1)
+		if err != nil {
+			return
+		}
+		if first[0] == 'G' {
+			_, _ = tc.Write([]byte("HTTP/1.1 400 \x1b[31m" + HostileSecret + "\r\nX-Evil\x1b]0;t\x07: \u202e" + HostileSecret + "\r\nContent-Length: 0\r\n\r\n"))
+			return
+		}
+		_, _ = tc.Write(errorResponse("28000", "\x1b[31m"+HostileSecret+"\u202e"))
 	case HostileGarbage:
 		g := make([]byte, 4096)
 		for i := range g {

@@ -37,8 +37,12 @@ type PGConfig struct {
 	Key  []byte
 	// CA, when set, becomes ssl_ca_file: the server then asks clients for certificates.
 	CA []byte
-	// MinProtocol is ssl_min_protocol_version (default TLSv1.2).
+	// MinProtocol is ssl_min_protocol_version (default TLSv1.2), MaxProtocol ssl_max_protocol_version.
 	MinProtocol string
+	MaxProtocol string
+	// Ciphers is ssl_ciphers (e.g. "HIGH:MEDIUM:@SECLEVEL=0" for a server that still signs TLS 1.0/1.1
+	// key exchanges with OpenSSL 3).
+	Ciphers string
 	// HBA are the pg_hba.conf lines; default: "hostssl all all 127.0.0.1/32 trust" and
 	// "hostnossl all all 127.0.0.1/32 reject".
 	HBA []string
@@ -200,6 +204,12 @@ func startPostgres(cfg PGConfig) (*PGServer, error) {
 		}
 		if cfg.MinProtocol != "" {
 			args = append(args, "-c", "ssl_min_protocol_version="+cfg.MinProtocol)
+		}
+		if cfg.MaxProtocol != "" {
+			args = append(args, "-c", "ssl_max_protocol_version="+cfg.MaxProtocol)
+		}
+		if cfg.Ciphers != "" {
+			args = append(args, "-c", "ssl_ciphers="+cfg.Ciphers)
 		}
 	} else {
 		args = append(args, "-c", "ssl=off")
