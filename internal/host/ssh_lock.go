@@ -22,7 +22,8 @@ import (
 // shell holds it once flock has it), while a watcher reads stdin: when stdin ends (Unlock, an
 // abandoned wait, or the connection dying) the watcher stops a flock still waiting, and the shell
 // empties the lock file and exits, which releases the lock. Once locked, the shell checks that the
-// path still names the locked file, records the holder in it, and says "ok". On timeout it says
+// path still names the locked file, records the holder in it, and says "ok". Before flock starts
+// it says "waiting" (the moment the wait begins, for the lock wait hook). On timeout it says
 // "timeout" followed by the current holder's record.
 const lockScript = `lp=$1 rec=$2 t=$3
 command -v flock >/dev/null 2>&1 || { echo noflock; exit 0; }
@@ -30,6 +31,7 @@ umask 077
 if [ -L "$lp" ]; then echo symlink; exit 0; fi
 command exec 9<>"$lp" || { echo open; exit 0; }
 exec 8<&0
+echo waiting || exit 1
 flock -x -w "$t" 9 >/dev/null 2>&1 & fl=$!
 { cat <&8 >/dev/null 2>&1; kill "$fl" 2>/dev/null; } >/dev/null 2>&1 & w=$!
 exec 8<&-
@@ -63,13 +65,15 @@ func (h *SSHHost) procLock(lp string) *procLock {
 
 var errWaitTimeout = errors.New("timed out")
 
-// acquireSlot takes a slot of sem (a channel used as a semaphore) by deadline or until ctx ends.
-func acquireSlot(ctx context.Context, sem chan struct{}, deadline time.Time) error {
+// acquireSlot takes a slot of sem (a channel used as a semaphore) by deadline or until ctx ends;
+// it calls waiting when the slot is not free at once.
+func acquireSlot(ctx context.Context, sem chan struct{}, deadline time.Time, waiting func()) error {
 	select {
 	case sem <- struct{}{}:
 		return nil
 	default:
 	}
+	waiting()
 	remaining := time.Until(deadline)
 	if remaining <= 0 {
 		return errWaitTimeout
@@ -119,7 +123,8 @@ func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout tim
 	lp := LockFile(p)
 	deadline := time.Now().Add(timeout)
 	pl := h.procLock(lp)
-	switch err := acquireSlot(ctx, pl.ch, deadline); {
+	waiting := lockWaitStarted(ctx)
+	switch err := acquireSlot(ctx, pl.ch, deadline, waiting); {
 	case errors.Is(err, errWaitTimeout):
 		return nil, &LockTimeoutError{Path: lp, Holder: pl.holder(), Timeout: timeout}
 	case err != nil:
@@ -128,7 +133,7 @@ func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout tim
 	var u Unlocker
 	err := h.with(ctx, func(c *sshConn) error {
 		var err error
-		u, err = h.lockRemote(ctx, c, pl, lp, holder, deadline, timeout)
+		u, err = h.lockRemote(ctx, c, pl, lp, holder, deadline, timeout, waiting)
 		return err
 	})
 	if err != nil {
@@ -142,7 +147,7 @@ func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout tim
 	return u, nil
 }
 
-func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, holder string, deadline time.Time, timeout time.Duration) (Unlocker, error) {
+func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, holder string, deadline time.Time, timeout time.Duration, waiting func()) (Unlocker, error) {
 	const op = "lock"
 	// The checks the script cannot make as precisely: the parent, and a lock file of another kind.
 	st, err := c.lstat(lp)
@@ -164,7 +169,7 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		}
 	}
 
-	switch err := acquireSlot(ctx, c.lockSem, deadline); {
+	switch err := acquireSlot(ctx, c.lockSem, deadline, waiting); {
 	case errors.Is(err, errWaitTimeout):
 		return nil, &LockTimeoutError{Path: lp, Timeout: timeout}
 	case err != nil:
@@ -214,6 +219,11 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		r := bufio.NewReader(stdout)
 		line, err := r.ReadString('\n')
 		status := strings.TrimSpace(line)
+		if err == nil && status == "waiting" {
+			waiting()
+			line, err = r.ReadString('\n')
+			status = strings.TrimSpace(line)
+		}
 		switch {
 		case err != nil:
 			replies <- reply{err: err}

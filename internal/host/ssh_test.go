@@ -507,7 +507,9 @@ func TestSSHTransientRetry(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "after 3 attempts") {
 		t.Fatalf("Get = %v", err)
 	}
-	if d := time.Since(start); d < dialFirstWait || d > 10*time.Second {
+	// The pauses between attempts are the only waits (a refused connection is answered at once):
+	// never shorter than them, and within three times them and five seconds more on a busy machine.
+	if d := time.Since(start); d < dialPauses() || d > 3*dialPauses()+5*time.Second {
 		t.Errorf("gave up after %v", d)
 	}
 	if st := p.Stats(); st.Dials != 3 {
@@ -566,9 +568,19 @@ func TestSSHHandshakeDeadline(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no answer within 300ms") || !strings.Contains(err.Error(), "after 3 attempts") {
 		t.Fatalf("DialSSH = %v", err)
 	}
-	if d := time.Since(start); d < 900*time.Millisecond || d > 10*time.Second {
+	// Three attempts, each given up after the timeout, and the pauses between them.
+	if d, least := time.Since(start), dialAttempts*cfg.Timeout+dialPauses(); d < least || d > 3*least+5*time.Second {
 		t.Errorf("gave up after %v", d)
 	}
+}
+
+// dialPauses is the sum of the pauses between dial attempts.
+func dialPauses() time.Duration {
+	var sum time.Duration
+	for i, wait := 1, dialFirstWait; i < dialAttempts; i, wait = i+1, wait*3 {
+		sum += wait
+	}
+	return sum
 }
 
 // TestSSHReconnect: a connection that dies is replaced by the next operation; an operation that
