@@ -44,6 +44,24 @@ wait "$w"
 : >/proc/self/fd/9
 `
 
+// lockCommand is the lock script as the one line that runs: every line of lockScript ends a
+// complete command, so "; " joins them. One line, so that a sudoers rule can name it exactly (see
+// SudoCommands).
+var lockCommand = strings.ReplaceAll(strings.TrimSpace(lockScript), "\n", "; ")
+
+// SudoCommands lists every command that sudo = true runs through `sudo -n`, each as its argument
+// vector, for a sudoers rule that allows exactly these and nothing else: the sftp-server binary at
+// each place the provider looks for it (with no arguments), and sh running the lock script, whose
+// last arguments (the lock file, the holder, the timeout) vary, written "*". Lookups of owners and
+// groups (getent) run as the login user.
+func SudoCommands() [][]string {
+	var cmds [][]string
+	for _, p := range sftpServerPaths {
+		cmds = append(cmds, []string{p})
+	}
+	return append(cmds, []string{"/bin/sh", "-c", lockCommand, "dbtls-lock", "*"})
+}
+
 // procLock serialises the goroutines of this process that want the same lock file on one host, so
 // that only one of them holds a remote session for it; the others wait here.
 type procLock struct {
@@ -200,7 +218,7 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 
 	record := fmt.Sprintf("%s (pid %d on %s over %s", holder, os.Getpid(), h.hostname, h.id)
 	remaining := max(time.Until(deadline), 0)
-	cmd := "sh -c " + shellQuote(lockScript) + " dbtls-lock " + shellQuote(lp) + " " + shellQuote(record) +
+	cmd := "sh -c " + shellQuote(lockCommand) + " dbtls-lock " + shellQuote(lp) + " " + shellQuote(record) +
 		" " + fmt.Sprintf("%.3f", remaining.Seconds())
 	if h.cfg.Sudo {
 		cmd = h.sudo + " " + cmd

@@ -1038,7 +1038,7 @@ func TestLockScriptWithoutFlock(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	lp := filepath.Join(dir, ".f.dbtls.lock")
-	cmd := exec.Command("/bin/sh", "-c", lockScript, "dbtls-lock", lp, "rec", "1")
+	cmd := exec.Command("/bin/sh", "-c", lockCommand, "dbtls-lock", lp, "rec", "1")
 	cmd.Env = []string{"PATH=" + dir}
 	out, err := cmd.Output()
 	if err != nil || strings.TrimSpace(string(out)) != "noflock" {
