@@ -26,9 +26,16 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The sudo test user may run what the provider runs through sudo, and nothing else.
+	testenv.SharedSSHDOptions.SudoUser = true
+	testenv.SharedSSHDOptions.SudoCommands = SudoCommands()
 	code := m.Run()
 	sshTestPool.Close()
 	testenv.StopSharedSSHD()
+	if err := testenv.LeftAsFound(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	os.Exit(code)
 }
 

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -50,8 +51,36 @@ func run(t *testing.T, c *ssh.Client, cmd string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// trickyScript is a command for the sudo test user's rule with every character that sudoers or
+// fnmatch treat specially.
+const trickyScript = `printf '%s|%s\n' "a=b:c,d [x] *? \\ (!) #;" "$1"`
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	StopSharedSSHD()
+	if err := LeftAsFound(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// runErr runs cmd in a new session of c and returns its output and error.
+func runErr(c *ssh.Client, cmd string) (string, error) {
+	sess, err := c.NewSession()
+	if err != nil {
+		return "", err
+	}
+	defer sess.Close()
+	out, err := sess.CombinedOutput(cmd)
+	return strings.TrimSpace(string(out)), err
+}
+
 func TestSSHD(t *testing.T) {
-	s := StartSSHD(t, SSHDOptions{Ports: 3, SudoUser: true})
+	s := StartSSHD(t, SSHDOptions{Ports: 3, SudoUser: true, SudoCommands: [][]string{
+		{"/usr/bin/id", "-un"},
+		{"/bin/sh", "-c", trickyScript, "x", "*"},
+	}})
 	if len(s.Ports) != 3 || s.Ports[0] == s.Ports[1] {
 		t.Fatalf("ports %v", s.Ports)
 	}
@@ -98,6 +127,19 @@ func TestSSHD(t *testing.T) {
 		}
 		if got := run(t, c, "id -un; sudo -n id -un"); got != s.SudoUser+"\nroot" {
 			t.Errorf("sudo user: %q", got)
+		}
+		// Exactly the commands of the rule: the tricky one as written, with any arguments after
+		// it; not another command, not other arguments, not the script changed by a byte.
+		want := "a=b:c,d [x] *? \\ (!) #;|arg one"
+		if got := run(t, c, "sudo -n sh -c "+shellWord(trickyScript)+" x 'arg one'"); got != want {
+			t.Errorf("sudo sh -c <tricky script> = %q, want %q", got, want)
+		}
+		for _, cmd := range []string{"sudo -n id", "sudo -n id -u", "sudo -n true", "sudo -n sh -c " + shellWord(trickyScript+" ") + " x y",
+			"sudo -n sh -c " + shellWord(trickyScript+"; id") + " x y", "sudo -n sh -c id"} {
+			if out, err := runErr(c, cmd); err == nil {
+				rule, _ := os.ReadFile(sudoersPath(s.SudoUser))
+				t.Errorf("%s: allowed (%q); the rule lets in more than it lists:\n%s", cmd, out, rule)
+			}
 		}
 		c.Close()
 	}
