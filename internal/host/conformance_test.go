@@ -1085,11 +1085,16 @@ func TestHostLockContention(t *testing.T) {
 			afterRelease bool
 		}
 		second := make(chan result, 1)
+		blocked := make(chan struct{})
 		go func() {
-			u, err := h.Lock(ctx, p, "second", 10*time.Second)
+			u, err := h.Lock(withLockWaitHook(ctx, func() { close(blocked) }), p, "second", time.Minute)
 			second <- result{u, err, released.Load()}
 		}()
-		time.Sleep(50 * time.Millisecond)
+		select { // the second waits before the first lets go
+		case <-blocked:
+		case r := <-second:
+			t.Fatalf("second did not wait for the first: %v", r.err)
+		}
 		select {
 		case r := <-second:
 			t.Fatalf("second got the lock while the first held it: %v", r.err)

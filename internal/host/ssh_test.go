@@ -827,23 +827,28 @@ func TestSSHLockAbandonedWaitEnds(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	blocked := make(chan struct{})
+	ctx = withLockWaitHook(ctx, func() { close(blocked) })
 	result := make(chan error, 1)
 	go func() {
 		_, err := waiter.Lock(ctx, p, "waiter", time.Hour)
 		result <- err
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(others()) == 0 { // the waiter's script runs on the server, waiting for flock
-		if time.Now().After(deadline) {
-			t.Fatal("the waiter's lock command never started")
-		}
-		time.Sleep(10 * time.Millisecond)
+	// The waiter's script says it waits for flock on the server; then its processes are there.
+	select {
+	case <-blocked:
+	case err := <-result:
+		t.Fatalf("Lock returned before waiting: %v", err)
+	}
+	if len(others()) == 0 {
+		t.Fatal("the waiter waits, but no lock command of its runs on the server")
 	}
 	cancel()
 	if err := <-result; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Lock = %v", err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	// Only a server that never ends the abandoned command keeps this loop going.
+	deadline := time.Now().Add(time.Minute)
 	for len(others()) > 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the abandoned wait still runs on the server: pids %v (the holder's: %v)", others(), held)
