@@ -791,8 +791,8 @@ func RemoveSudoUser() {
 	defer sudoUser.mu.Unlock()
 	if sudoUser.remover != nil {
 		sudoUser.remover.Stop()
-		sudoUser.remover = nil
 	}
+	sudoUser.name, sudoUser.cmds, sudoUser.rule, sudoUser.remover = "", nil, "", nil
 }
 
 // LeftAsFound reports what the tests of this binary left on the machine that was not there before:
