@@ -189,7 +189,9 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 
 	switch err := acquireSlot(ctx, c.lockSem, deadline, waiting); {
 	case errors.Is(err, errWaitTimeout):
-		return nil, &LockTimeoutError{Path: lp, Timeout: timeout}
+		// Every lock session of this connection is busy with other locks until the deadline: this
+		// one was never asked for. Who holds it, if anyone does, is what its lock file says.
+		return nil, &LockTimeoutError{Path: lp, Holder: c.lockFileHolder(lp), Timeout: timeout}
 	case err != nil:
 		return nil, pathErr(op, lp, err)
 	}
@@ -297,6 +299,18 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		return fail(pathErr(op, lp, &SudoError{Target: h.id, Detail: detail}))
 	}
 	return fail(pathErr(op, lp, fmt.Errorf("taking the lock with flock on %s failed: %s", h.id, detail)))
+}
+
+// lockFileHolder reads the holder record in the lock file lp over SFTP ("" when it is empty, which
+// is when nobody holds the lock, or when it cannot be read).
+func (c *sshConn) lockFileHolder(lp string) string {
+	f, err := c.sftp().Open(lp)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	rec, _ := io.ReadAll(io.LimitReader(f, 4096))
+	return strings.TrimSpace(string(rec))
 }
 
 // sshLock is a held remote lock. Unlock ends the remote command's stdin, which empties the lock

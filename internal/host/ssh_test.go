@@ -1053,3 +1053,31 @@ func TestLockScriptWithoutFlock(t *testing.T) {
 		t.Errorf("created: %v", entries)
 	}
 }
+
+// TestSSHLockSlotsBusyNamesHolder: a waiter that cannot even ask for the lock, because every lock
+// session of its connection is busy with other locks, still names the holder of the lock it wanted.
+func TestSSHLockSlotsBusyNamesHolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, other := privateSSHHost(t), privateSSHHost(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "neo4j.conf")
+	u, err := other.Lock(ctx, p, "the holder", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Unlock()
+	for i := range lockSessions {
+		busy, err := h.Lock(ctx, filepath.Join(dir, fmt.Sprintf("busy%d.conf", i)), "busy", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer busy.Unlock()
+	}
+	_, err = h.Lock(ctx, p, "waiter", 0)
+	var lte *LockTimeoutError
+	if !errors.As(err, &lte) {
+		t.Fatalf("Lock with every session busy = %v, want *LockTimeoutError", err)
+	}
+	checkHolder(t, lte.Holder, "the holder", other)
+}
