@@ -298,7 +298,7 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 
 	timer := time.AfterFunc(cfg.timeout(), func() { sess.Close() })
 	stopCtx := context.AfterFunc(ctx, func() { sess.Close() })
-	var serverOut io.Reader = stdout
+	serverOut := stdout
 	if cfg.Sudo {
 		// The line naming the sftp-server binary (after whatever the login shell's rc files may
 		// have printed), then the SFTP stream, buffered past the line.

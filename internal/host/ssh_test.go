@@ -1072,7 +1072,11 @@ func TestSSHLockSlotsBusyNamesHolder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer busy.Unlock()
+		t.Cleanup(func() {
+			if err := busy.Unlock(); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 	_, err = h.Lock(ctx, p, "waiter", 0)
 	var lte *LockTimeoutError
