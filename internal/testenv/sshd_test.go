@@ -204,3 +204,43 @@ func TestSSHDEncryptedClientKey(t *testing.T) {
 		t.Error("encrypted key is another key")
 	}
 }
+
+// recorder is a testing.TB that records Skipf and Fatalf instead of ending the test.
+type recorder struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *recorder) Helper()                           {}
+func (r *recorder) Skipf(format string, args ...any)  { r.skipped = fmt.Sprintf(format, args...) }
+func (r *recorder) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...) }
+
+// Without sshd the SSH tests are skipped, saying what to install, unless CI is set: then they fail.
+// Any other failure to start sshd fails them everywhere.
+func TestSkipOrFatal(t *testing.T) {
+	for _, tc := range []struct {
+		ci       string
+		err      error
+		wantSkip bool
+	}{
+		{"", ErrNoSSHD, true},
+		{"false", ErrNoSSHD, true},
+		{"0", ErrNoSSHD, true},
+		{"1", ErrNoSSHD, false},
+		{"true", ErrNoSSHD, false},
+		{"", fmt.Errorf("sshd exited during start-up"), false},
+	} {
+		t.Setenv("CI", tc.ci)
+		r := &recorder{TB: t}
+		skipOrFatal(r, "starting sshd", tc.err)
+		switch {
+		case tc.wantSkip && (r.skipped == "" || r.failed != ""):
+			t.Errorf("CI=%q, %v: skipped %q, failed %q; want a skip", tc.ci, tc.err, r.skipped, r.failed)
+		case !tc.wantSkip && (r.failed == "" || r.skipped != ""):
+			t.Errorf("CI=%q, %v: skipped %q, failed %q; want a failure", tc.ci, tc.err, r.skipped, r.failed)
+		}
+		if tc.wantSkip && !strings.Contains(r.skipped, "apt-get install -y openssh-server") {
+			t.Errorf("skip message %q does not say what to install", r.skipped)
+		}
+	}
+}
