@@ -26,9 +26,16 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The sudo test user may run what the provider runs through sudo, and nothing else.
+	testenv.SharedSSHDOptions.SudoUser = true
+	testenv.SharedSSHDOptions.SudoCommands = SudoCommands()
 	code := m.Run()
 	sshTestPool.Close()
 	testenv.StopSharedSSHD()
+	if err := testenv.LeftAsFound(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	os.Exit(code)
 }
 
@@ -1078,11 +1085,16 @@ func TestHostLockContention(t *testing.T) {
 			afterRelease bool
 		}
 		second := make(chan result, 1)
+		blocked := make(chan struct{})
 		go func() {
-			u, err := h.Lock(ctx, p, "second", 10*time.Second)
+			u, err := h.Lock(withLockWaitHook(ctx, func() { close(blocked) }), p, "second", time.Minute)
 			second <- result{u, err, released.Load()}
 		}()
-		time.Sleep(50 * time.Millisecond)
+		select { // the second waits before the first lets go
+		case <-blocked:
+		case r := <-second:
+			t.Fatalf("second did not wait for the first: %v", r.err)
+		}
 		select {
 		case r := <-second:
 			t.Fatalf("second got the lock while the first held it: %v", r.err)
@@ -1188,13 +1200,26 @@ func TestHostLockTimeoutNamesHolder(t *testing.T) {
 				defer u.Unlock()
 				for _, timeout := range []time.Duration{0, 150 * time.Millisecond} {
 					start := time.Now()
-					_, err = waiter.Lock(ctx, p, "other", timeout)
+					var blocked atomic.Pointer[time.Time]
+					wctx := withLockWaitHook(ctx, func() { now := time.Now(); blocked.Store(&now) })
+					_, err = waiter.Lock(wctx, p, "other", timeout)
+					end := time.Now()
 					var lte *LockTimeoutError
 					if !errors.As(err, &lte) {
 						t.Fatalf("Lock(timeout %v) = %v, want *LockTimeoutError", timeout, err)
 					}
-					if waited := time.Since(start); waited < timeout || waited > timeout+3*time.Second {
-						t.Errorf("timeout %v: waited %v", timeout, waited)
+					// Never before the timeout, counted from the call; and not much after it, counted
+					// from the moment the waiter was blocked (over SSH, the dial, the session and the
+					// remote shell come first, and take what a loaded machine makes of them).
+					if waited := end.Sub(start); waited < timeout {
+						t.Errorf("timeout %v: gave up after %v", timeout, waited)
+					}
+					b := blocked.Load()
+					if b == nil {
+						t.Fatalf("timeout %v: the lock wait hook was not called", timeout)
+					}
+					if waited, limit := end.Sub(*b), lockWaitLimit(timeout); waited > limit {
+						t.Errorf("timeout %v: waited %v after being blocked (limit %v)", timeout, waited, limit)
 					}
 					checkHolder(t, lte.Holder, holder, holderHost)
 					if lte.Path != LockFile(p) || lte.Timeout != timeout {
@@ -1209,6 +1234,16 @@ func TestHostLockTimeoutNamesHolder(t *testing.T) {
 	}
 }
 
+// withLockWaitHook returns ctx with f as its lock wait hook (see lockWaitStarted).
+func withLockWaitHook(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, lockWaitKey{}, f)
+}
+
+// lockWaitLimit is how long a blocked waiter may take to give up after its timeout: three times the
+// timeout and five seconds more, which no scheduling delay of a busy machine comes near, while a
+// waiter that ignored its timeout would.
+func lockWaitLimit(timeout time.Duration) time.Duration { return 3*timeout + 5*time.Second }
+
 func TestHostLockContextCancel(t *testing.T) {
 	t.Parallel()
 	hosts := lockers(t)
@@ -1222,15 +1257,24 @@ func TestHostLockContextCancel(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, w := range []Host{holder, waiter} { // the same host (a wait in this process), another
+				// Cancelled once the waiter is blocked; the wait ends on the cancellation, not on
+				// the minute's timeout.
+				var cancelled atomic.Pointer[time.Time]
 				ctx, cancel := context.WithCancel(context.Background())
-				time.AfterFunc(50*time.Millisecond, cancel)
-				start := time.Now()
+				ctx = withLockWaitHook(ctx, func() {
+					now := time.Now()
+					cancelled.Store(&now)
+					cancel()
+				})
 				_, err = w.Lock(ctx, p, "waiter", time.Minute)
+				end := time.Now()
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("Lock = %v, want context.Canceled", err)
 				}
-				if waited := time.Since(start); waited > 5*time.Second {
-					t.Errorf("cancel took %v to end the wait", waited)
+				if c := cancelled.Load(); c == nil {
+					t.Fatal("the lock wait hook was not called")
+				} else if waited, limit := end.Sub(*c), lockWaitLimit(0); waited > limit {
+					t.Errorf("cancel took %v to end the wait (limit %v)", waited, limit)
 				}
 				if _, err = w.Lock(ctx, p, "waiter", time.Minute); !errors.Is(err, context.Canceled) {
 					t.Errorf("Lock(cancelled ctx) = %v", err)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 )
 
@@ -133,3 +134,20 @@ type PathError struct {
 
 func (e *PathError) Error() string { return e.Op + " " + e.Path + ": " + e.Err.Error() }
 func (e *PathError) Unwrap() error { return e.Err }
+
+// lockWaitKey carries, in a Lock's context, a function called once when the wait for the lock
+// begins: locally when the lock is found held, over SSH when a slot of this process is found taken
+// or the remote flock starts. It lets tests measure a wait from the moment the waiter is blocked
+// rather than from the call (which over SSH includes dialling, a session and a remote shell).
+type lockWaitKey struct{}
+
+// lockWaitStarted returns a function that calls ctx's lock wait hook the first time it is called,
+// and does nothing when ctx has none.
+func lockWaitStarted(ctx context.Context) func() {
+	f, _ := ctx.Value(lockWaitKey{}).(func())
+	if f == nil {
+		return func() {}
+	}
+	var once sync.Once
+	return func() { once.Do(f) }
+}

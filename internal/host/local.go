@@ -628,6 +628,7 @@ func (l *local) Lock(ctx context.Context, p string, holder string, timeout time.
 	}
 	deadline := time.Now().Add(timeout)
 	delay := lockFirstDelay
+	waiting := lockWaitStarted(ctx)
 	for {
 		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
@@ -640,6 +641,7 @@ func (l *local) Lock(ctx context.Context, p string, holder string, timeout time.
 			unix.Close(fd)
 			return nil, pathErr(op, lp, fmt.Errorf("flock: %w", err))
 		}
+		waiting()
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
 			who := readHolder(fd)

@@ -22,7 +22,8 @@ import (
 // shell holds it once flock has it), while a watcher reads stdin: when stdin ends (Unlock, an
 // abandoned wait, or the connection dying) the watcher stops a flock still waiting, and the shell
 // empties the lock file and exits, which releases the lock. Once locked, the shell checks that the
-// path still names the locked file, records the holder in it, and says "ok". On timeout it says
+// path still names the locked file, records the holder in it, and says "ok". Before flock starts
+// it says "waiting" (the moment the wait begins, for the lock wait hook). On timeout it says
 // "timeout" followed by the current holder's record.
 const lockScript = `lp=$1 rec=$2 t=$3
 command -v flock >/dev/null 2>&1 || { echo noflock; exit 0; }
@@ -30,6 +31,7 @@ umask 077
 if [ -L "$lp" ]; then echo symlink; exit 0; fi
 command exec 9<>"$lp" || { echo open; exit 0; }
 exec 8<&0
+echo waiting || exit 1
 flock -x -w "$t" 9 >/dev/null 2>&1 & fl=$!
 { cat <&8 >/dev/null 2>&1; kill "$fl" 2>/dev/null; } >/dev/null 2>&1 & w=$!
 exec 8<&-
@@ -41,6 +43,24 @@ echo ok || exit 1
 wait "$w"
 : >/proc/self/fd/9
 `
+
+// lockCommand is the lock script as the one line that runs: every line of lockScript ends a
+// complete command, so "; " joins them. One line, so that a sudoers rule can name it exactly (see
+// SudoCommands).
+var lockCommand = strings.ReplaceAll(strings.TrimSpace(lockScript), "\n", "; ")
+
+// SudoCommands lists every command that sudo = true runs through `sudo -n`, each as its argument
+// vector, for a sudoers rule that allows exactly these and nothing else: the sftp-server binary at
+// each place the provider looks for it (with no arguments), and sh running the lock script, whose
+// last arguments (the lock file, the holder, the timeout) vary, written "*". Lookups of owners and
+// groups (getent) run as the login user.
+func SudoCommands() [][]string {
+	var cmds [][]string
+	for _, p := range sftpServerPaths {
+		cmds = append(cmds, []string{p})
+	}
+	return append(cmds, []string{"/bin/sh", "-c", lockCommand, "dbtls-lock", "*"})
+}
 
 // procLock serialises the goroutines of this process that want the same lock file on one host, so
 // that only one of them holds a remote session for it; the others wait here.
@@ -63,13 +83,15 @@ func (h *SSHHost) procLock(lp string) *procLock {
 
 var errWaitTimeout = errors.New("timed out")
 
-// acquireSlot takes a slot of sem (a channel used as a semaphore) by deadline or until ctx ends.
-func acquireSlot(ctx context.Context, sem chan struct{}, deadline time.Time) error {
+// acquireSlot takes a slot of sem (a channel used as a semaphore) by deadline or until ctx ends;
+// it calls waiting when the slot is not free at once.
+func acquireSlot(ctx context.Context, sem chan struct{}, deadline time.Time, waiting func()) error {
 	select {
 	case sem <- struct{}{}:
 		return nil
 	default:
 	}
+	waiting()
 	remaining := time.Until(deadline)
 	if remaining <= 0 {
 		return errWaitTimeout
@@ -119,7 +141,8 @@ func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout tim
 	lp := LockFile(p)
 	deadline := time.Now().Add(timeout)
 	pl := h.procLock(lp)
-	switch err := acquireSlot(ctx, pl.ch, deadline); {
+	waiting := lockWaitStarted(ctx)
+	switch err := acquireSlot(ctx, pl.ch, deadline, waiting); {
 	case errors.Is(err, errWaitTimeout):
 		return nil, &LockTimeoutError{Path: lp, Holder: pl.holder(), Timeout: timeout}
 	case err != nil:
@@ -128,7 +151,7 @@ func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout tim
 	var u Unlocker
 	err := h.with(ctx, func(c *sshConn) error {
 		var err error
-		u, err = h.lockRemote(ctx, c, pl, lp, holder, deadline, timeout)
+		u, err = h.lockRemote(ctx, c, pl, lp, holder, deadline, timeout, waiting)
 		return err
 	})
 	if err != nil {
@@ -142,7 +165,7 @@ func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout tim
 	return u, nil
 }
 
-func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, holder string, deadline time.Time, timeout time.Duration) (Unlocker, error) {
+func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, holder string, deadline time.Time, timeout time.Duration, waiting func()) (Unlocker, error) {
 	const op = "lock"
 	// The checks the script cannot make as precisely: the parent, and a lock file of another kind.
 	st, err := c.lstat(lp)
@@ -164,9 +187,11 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		}
 	}
 
-	switch err := acquireSlot(ctx, c.lockSem, deadline); {
+	switch err := acquireSlot(ctx, c.lockSem, deadline, waiting); {
 	case errors.Is(err, errWaitTimeout):
-		return nil, &LockTimeoutError{Path: lp, Timeout: timeout}
+		// Every lock session of this connection is busy with other locks until the deadline: this
+		// one was never asked for. Who holds it, if anyone does, is what its lock file says.
+		return nil, &LockTimeoutError{Path: lp, Holder: c.lockFileHolder(lp), Timeout: timeout}
 	case err != nil:
 		return nil, pathErr(op, lp, err)
 	}
@@ -195,7 +220,7 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 
 	record := fmt.Sprintf("%s (pid %d on %s over %s", holder, os.Getpid(), h.hostname, h.id)
 	remaining := max(time.Until(deadline), 0)
-	cmd := "sh -c " + shellQuote(lockScript) + " dbtls-lock " + shellQuote(lp) + " " + shellQuote(record) +
+	cmd := "sh -c " + shellQuote(lockCommand) + " dbtls-lock " + shellQuote(lp) + " " + shellQuote(record) +
 		" " + fmt.Sprintf("%.3f", remaining.Seconds())
 	if h.cfg.Sudo {
 		cmd = h.sudo + " " + cmd
@@ -214,6 +239,11 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		r := bufio.NewReader(stdout)
 		line, err := r.ReadString('\n')
 		status := strings.TrimSpace(line)
+		if err == nil && status == "waiting" {
+			waiting()
+			line, err = r.ReadString('\n')
+			status = strings.TrimSpace(line)
+		}
 		switch {
 		case err != nil:
 			replies <- reply{err: err}
@@ -269,6 +299,18 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		return fail(pathErr(op, lp, &SudoError{Target: h.id, Detail: detail}))
 	}
 	return fail(pathErr(op, lp, fmt.Errorf("taking the lock with flock on %s failed: %s", h.id, detail)))
+}
+
+// lockFileHolder reads the holder record in the lock file lp over SFTP ("" when it is empty, which
+// is when nobody holds the lock, or when it cannot be read).
+func (c *sshConn) lockFileHolder(lp string) string {
+	f, err := c.sftp().Open(lp)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	rec, _ := io.ReadAll(io.LimitReader(f, 4096))
+	return strings.TrimSpace(string(rec))
 }
 
 // sshLock is a held remote lock. Unlock ends the remote command's stdin, which empties the lock

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -196,11 +197,16 @@ var sftpServerPaths = []string{
 // instead of waiting for a password.
 const sudoCommand = "sudo -n"
 
+// sftpServerLine starts the line sudoSFTPCommand writes before the SFTP stream.
+const sftpServerLine = "dbtls: sftp-server "
+
 // sudoSFTPCommand runs the first sftp-server found as root through sudo (never a password
-// prompt), after naming it on stderr.
+// prompt), after naming it in a line on stdout: the SFTP server speaks only once the client has,
+// so the line comes first, and the client reads it before the SFTP stream (stderr would arrive in
+// no particular order with stdout).
 func sudoSFTPCommand(sudo string) string {
 	script := "for p in " + strings.Join(sftpServerPaths, " ") + " \"$(command -v sftp-server)\"; do " +
-		"if [ -n \"$p\" ] && [ -x \"$p\" ]; then echo \"dbtls: sftp-server $p\" >&2; exec " + sudo + " \"$p\"; fi; done; " +
+		"if [ -n \"$p\" ] && [ -x \"$p\" ]; then echo \"" + sftpServerLine + "$p\"; exec " + sudo + " \"$p\"; fi; done; " +
 		"echo \"dbtls: no sftp-server binary found (looked in " + strings.Join(sftpServerPaths, ", ") + " and PATH)\" >&2; exit 127"
 	return "sh -c " + shellQuote(script)
 }
@@ -292,7 +298,26 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 
 	timer := time.AfterFunc(cfg.timeout(), func() { sess.Close() })
 	stopCtx := context.AfterFunc(ctx, func() { sess.Close() })
-	s.client, err = sftp.NewClientPipe(stdout, s.writer)
+	serverOut := stdout
+	if cfg.Sudo {
+		// The line naming the sftp-server binary (after whatever the login shell's rc files may
+		// have printed), then the SFTP stream, buffered past the line.
+		br := bufio.NewReader(stdout)
+		for {
+			var line string
+			if line, err = br.ReadString('\n'); err != nil {
+				break
+			}
+			if path, ok := strings.CutPrefix(strings.TrimSpace(line), sftpServerLine); ok {
+				s.caps.SFTPServer = sudo + " " + path
+				break
+			}
+		}
+		serverOut = br
+	}
+	if err == nil {
+		s.client, err = sftp.NewClientPipe(serverOut, s.writer)
+	}
 	timerStopped, ctxStopped := timer.Stop(), stopCtx()
 	if err == nil && (!timerStopped || !ctxStopped) {
 		s.client.Close()
@@ -304,18 +329,13 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 			waitBriefly(sess)
 			var detail []string
 			for line := range strings.SplitSeq(stderr.String(), "\n") {
-				if !strings.HasPrefix(line, "dbtls: sftp-server ") && strings.TrimSpace(line) != "" {
+				if strings.TrimSpace(line) != "" {
 					detail = append(detail, strings.TrimSpace(line))
 				}
 			}
 			return nil, &SudoError{Target: cfg.ID(), Detail: strings.Join(detail, "; "), Err: err}
 		}
 		return nil, fmt.Errorf("starting the SFTP server on %s: %w", cfg.ID(), err)
-	}
-	if cfg.Sudo {
-		if _, after, ok := strings.Cut(stderr.String(), "dbtls: sftp-server "); ok {
-			s.caps.SFTPServer = sudo + " " + strings.Fields(after)[0]
-		}
 	}
 	s.caps.ServerVersion = string(client.ServerVersion())
 	has := func(name string) bool {

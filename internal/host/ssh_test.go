@@ -507,7 +507,9 @@ func TestSSHTransientRetry(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "after 3 attempts") {
 		t.Fatalf("Get = %v", err)
 	}
-	if d := time.Since(start); d < dialFirstWait || d > 10*time.Second {
+	// The pauses between attempts are the only waits (a refused connection is answered at once):
+	// never shorter than them, and within three times them and five seconds more on a busy machine.
+	if d := time.Since(start); d < dialPauses() || d > 3*dialPauses()+5*time.Second {
 		t.Errorf("gave up after %v", d)
 	}
 	if st := p.Stats(); st.Dials != 3 {
@@ -566,9 +568,19 @@ func TestSSHHandshakeDeadline(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no answer within 300ms") || !strings.Contains(err.Error(), "after 3 attempts") {
 		t.Fatalf("DialSSH = %v", err)
 	}
-	if d := time.Since(start); d < 900*time.Millisecond || d > 10*time.Second {
+	// Three attempts, each given up after the timeout, and the pauses between them.
+	if d, least := time.Since(start), dialAttempts*cfg.Timeout+dialPauses(); d < least || d > 3*least+5*time.Second {
 		t.Errorf("gave up after %v", d)
 	}
+}
+
+// dialPauses is the sum of the pauses between dial attempts.
+func dialPauses() time.Duration {
+	var sum time.Duration
+	for i, wait := 1, dialFirstWait; i < dialAttempts; i, wait = i+1, wait*3 {
+		sum += wait
+	}
+	return sum
 }
 
 // TestSSHReconnect: a connection that dies is replaced by the next operation; an operation that
@@ -815,23 +827,28 @@ func TestSSHLockAbandonedWaitEnds(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	blocked := make(chan struct{})
+	ctx = withLockWaitHook(ctx, func() { close(blocked) })
 	result := make(chan error, 1)
 	go func() {
 		_, err := waiter.Lock(ctx, p, "waiter", time.Hour)
 		result <- err
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(others()) == 0 { // the waiter's script runs on the server, waiting for flock
-		if time.Now().After(deadline) {
-			t.Fatal("the waiter's lock command never started")
-		}
-		time.Sleep(10 * time.Millisecond)
+	// The waiter's script says it waits for flock on the server; then its processes are there.
+	select {
+	case <-blocked:
+	case err := <-result:
+		t.Fatalf("Lock returned before waiting: %v", err)
+	}
+	if len(others()) == 0 {
+		t.Fatal("the waiter waits, but no lock command of its runs on the server")
 	}
 	cancel()
 	if err := <-result; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Lock = %v", err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	// Only a server that never ends the abandoned command keeps this loop going.
+	deadline := time.Now().Add(time.Minute)
 	for len(others()) > 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the abandoned wait still runs on the server: pids %v (the holder's: %v)", others(), held)
@@ -1026,7 +1043,7 @@ func TestLockScriptWithoutFlock(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	lp := filepath.Join(dir, ".f.dbtls.lock")
-	cmd := exec.Command("/bin/sh", "-c", lockScript, "dbtls-lock", lp, "rec", "1")
+	cmd := exec.Command("/bin/sh", "-c", lockCommand, "dbtls-lock", lp, "rec", "1")
 	cmd.Env = []string{"PATH=" + dir}
 	out, err := cmd.Output()
 	if err != nil || strings.TrimSpace(string(out)) != "noflock" {
@@ -1035,4 +1052,36 @@ func TestLockScriptWithoutFlock(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("created: %v", entries)
 	}
+}
+
+// TestSSHLockSlotsBusyNamesHolder: a waiter that cannot even ask for the lock, because every lock
+// session of its connection is busy with other locks, still names the holder of the lock it wanted.
+func TestSSHLockSlotsBusyNamesHolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, other := privateSSHHost(t), privateSSHHost(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "neo4j.conf")
+	u, err := other.Lock(ctx, p, "the holder", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Unlock()
+	for i := range lockSessions {
+		busy, err := h.Lock(ctx, filepath.Join(dir, fmt.Sprintf("busy%d.conf", i)), "busy", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := busy.Unlock(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	_, err = h.Lock(ctx, p, "waiter", 0)
+	var lte *LockTimeoutError
+	if !errors.As(err, &lte) {
+		t.Fatalf("Lock with every session busy = %v, want *LockTimeoutError", err)
+	}
+	checkHolder(t, lte.Holder, "the holder", other)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/testenv"
 )
@@ -77,7 +76,7 @@ func TestBolt(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := testenv.StartBolt(t, tc.cfg)
-			r := probeURL(t, tc.scheme+"://localhost:"+portOf(srv.Addr), t.TempDir(), 5*time.Second, func(o *Options) {
+			r := probeURL(t, tc.scheme+"://localhost:"+portOf(srv.Addr), t.TempDir(), answerTimeout, func(o *Options) {
 				o.CACertificatesPEM = string(ca.CertPEM)
 				if tc.clientCert {
 					o.ClientCertificatePEM, o.ClientKeyPEM = string(client.ChainPEM), string(client.KeyPEM)

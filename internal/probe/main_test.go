@@ -113,6 +113,11 @@ func pgShared(t testing.TB, name string) *pgFixture {
 	return f
 }
 
+// answerTimeout is the probe timeout for servers that answer (or refuse, or hang up): the verdict
+// comes from what they do, and a deadline that a loaded machine could reach first would race it.
+// It is never reached, so it costs nothing.
+const answerTimeout = 2 * time.Minute
+
 // probeURL runs the probe with the default expectations.
 func probeURL(t testing.TB, url, home string, timeout time.Duration, mod func(*Options)) *Report {
 	t.Helper()
@@ -150,8 +155,8 @@ func compareWithPsql(t *testing.T, cases []oracleCase) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			ps := testenv.Psql(context.Background(), c.url, c.home, 10*time.Second)
-			r := probeURL(t, c.url, c.home, 10*time.Second, nil)
+			ps := testenv.Psql(context.Background(), c.url, c.home, answerTimeout)
+			r := probeURL(t, c.url, c.home, answerTimeout, nil)
 			if testing.Verbose() {
 				t.Logf("%-40s psql=%-5v probe=%v", c.name, ps.Connected, r.Connectable)
 			}

@@ -69,12 +69,12 @@ func TestPostgresRevocationAgreesWithPsql(t *testing.T) {
 	compareWithPsql(t, cases)
 
 	r := probeURL(t, fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres sslmode=verify-full sslrootcert=%s sslcrl=%s",
-		f.srv.Port, f.file("ca.crt"), crls["revoked-crl"]), home, 5*time.Second, nil)
+		f.srv.Port, f.file("ca.crt"), crls["revoked-crl"]), home, answerTimeout, nil)
 	if r.Revoked == nil || !*r.Revoked || !slices.Contains(codes(r), CodeCertificateRevoked) {
 		t.Errorf("revoked leaf: revoked=%v violations=%v", r.Revoked, r.Violations)
 	}
 	r = probeURL(t, fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres sslmode=verify-full sslrootcert=%s sslcrl=%s",
-		f.srv.Port, f.file("ca.crt"), crls["clean-crl"]), home, 5*time.Second, nil)
+		f.srv.Port, f.file("ca.crt"), crls["clean-crl"]), home, answerTimeout, nil)
 	if r.Revoked == nil || *r.Revoked || !r.Compliant {
 		t.Errorf("clean CRL: revoked=%v compliant=%v violations=%v", r.Revoked, r.Compliant, r.Violations)
 	}
@@ -107,7 +107,7 @@ func TestPostgresClientCertificates(t *testing.T) {
 	}
 	compareWithPsql(t, cases)
 
-	r := probeURL(t, base+" sslmode=verify-full", home, 5*time.Second, func(o *Options) {
+	r := probeURL(t, base+" sslmode=verify-full", home, answerTimeout, func(o *Options) {
 		o.ClientCertificatePEM, o.ClientKeyPEM = string(client.CertPEM), string(client.KeyPEM)
 		_ = o.Expect.ApplyPolicy(map[string]string{"client_auth": "REQUIRE"})
 	})
@@ -116,18 +116,18 @@ func TestPostgresClientCertificates(t *testing.T) {
 	}
 	// sslcertmode=require (libpq 16; the psql here is 15, so no oracle): the server must ask and the
 	// client must have a certificate to send.
-	r = probeURL(t, fmt.Sprintf("%s sslmode=verify-full sslcertmode=require sslcert=%s sslkey=%s", base, cert, key), home, 5*time.Second, nil)
+	r = probeURL(t, fmt.Sprintf("%s sslmode=verify-full sslcertmode=require sslcert=%s sslkey=%s", base, cert, key), home, answerTimeout, nil)
 	if !r.Connectable {
 		t.Errorf("sslcertmode=require with a certificate: %v", r.Violations)
 	}
 	plain := pgShared(t, "hostssl")
 	r = probeURL(t, fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres sslmode=verify-full sslcertmode=require sslrootcert=%s sslcert=%s sslkey=%s",
-		plain.srv.Port, plain.file("ca.crt"), cert, key), home, 5*time.Second, nil)
+		plain.srv.Port, plain.file("ca.crt"), cert, key), home, answerTimeout, nil)
 	if r.Connectable || !strings.Contains(strings.Join(r.Violations, " "), "did not ask for a client certificate") {
 		t.Errorf("sslcertmode=require, server without ssl_ca_file: %v", r.Violations)
 	}
 
-	r = probeURL(t, base+" sslmode=verify-full", home, 5*time.Second, func(o *Options) {
+	r = probeURL(t, base+" sslmode=verify-full", home, answerTimeout, func(o *Options) {
 		_ = o.Expect.ApplyPolicy(map[string]string{"client_auth": "REQUIRE"})
 	})
 	if r.Connectable || slices.Contains(codes(r), CodeClientAuthMismatch) || !strings.Contains(strings.Join(r.Violations, " "), "a valid client certificate is required") {
@@ -148,7 +148,7 @@ func TestPostgresReportFacts(t *testing.T) {
 	f := pgShared(t, "hostssl")
 	home := t.TempDir()
 	url := fmt.Sprintf("postgresql://postgres@localhost:%d/postgres?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=%s", f.srv.Port, f.file("ca.crt"))
-	r := probeURL(t, url, home, 5*time.Second, nil)
+	r := probeURL(t, url, home, answerTimeout, nil)
 	if !r.Connectable || !r.Compliant || len(r.Violations) != 0 {
 		t.Fatalf("verify-full against hostssl-only: connectable=%v violations=%v\n%s", r.Connectable, r.Violations, r.Summary)
 	}
@@ -172,11 +172,11 @@ func TestPostgresReportFacts(t *testing.T) {
 	}
 
 	p := pgShared(t, "anyplain")
-	r = probeURL(t, fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres sslmode=verify-full sslrootcert=%s", p.srv.Port, p.file("ca.crt")), home, 5*time.Second, nil)
+	r = probeURL(t, fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres sslmode=verify-full sslrootcert=%s", p.srv.Port, p.file("ca.crt")), home, answerTimeout, nil)
 	if !r.Connectable || r.PlaintextAccepted == nil || !*r.PlaintextAccepted || !slices.Equal(codes(r), []string{CodePlaintextAccepted}) {
 		t.Errorf("host trust: connectable=%v plaintext=%v violations=%v", r.Connectable, r.PlaintextAccepted, r.Violations)
 	}
-	r = probeURL(t, fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres sslmode=verify-full sslrootcert=%s", p.srv.Port, p.file("ca.crt")), home, 5*time.Second, func(o *Options) {
+	r = probeURL(t, fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres sslmode=verify-full sslrootcert=%s", p.srv.Port, p.file("ca.crt")), home, answerTimeout, func(o *Options) {
 		o.Expect.Plaintext = PlaintextAny
 	})
 	if !r.Compliant {
@@ -189,7 +189,7 @@ func TestPostgresReportFacts(t *testing.T) {
 func TestPostgresSystemRoots(t *testing.T) {
 	t.Parallel()
 	f := pgShared(t, "hostssl")
-	r := probeURL(t, fmt.Sprintf("postgresql://postgres@localhost:%d/postgres?hostaddr=127.0.0.1&sslrootcert=system", f.srv.Port), t.TempDir(), 5*time.Second, nil)
+	r := probeURL(t, fmt.Sprintf("postgresql://postgres@localhost:%d/postgres?hostaddr=127.0.0.1&sslrootcert=system", f.srv.Port), t.TempDir(), answerTimeout, nil)
 	if r.Connectable || !slices.Contains(codes(r), CodeChainUnverified) {
 		t.Errorf("system roots: connectable=%v violations=%v", r.Connectable, r.Violations)
 	}
@@ -201,11 +201,12 @@ func TestPostgresDirectNegotiation(t *testing.T) {
 	f := pgShared(t, "hostssl")
 	start := time.Now()
 	r := probeURL(t, fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=postgres sslmode=verify-full sslnegotiation=direct sslrootcert=%s",
-		f.srv.Port, f.file("ca.crt")), t.TempDir(), 3*time.Second, nil)
+		f.srv.Port, f.file("ca.crt")), t.TempDir(), answerTimeout, nil)
 	if r.Connectable {
 		t.Errorf("direct TLS to PostgreSQL 15 connected: %s", r.Summary)
 	}
-	if d := time.Since(start); d > 4*time.Second {
-		t.Errorf("took %s", d)
+	// The server refuses: the verdict comes from it, not from the deadline.
+	if all := strings.Join(r.Violations, "\n") + r.Summary; strings.Contains(all, "before the deadline") {
+		t.Errorf("took %s, and the verdict names the deadline:\n%s", time.Since(start), all)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/testenv"
 )
@@ -52,7 +51,7 @@ func TestSServerVersionsAgreeWithSClient(t *testing.T) {
 					want = append(want, TLSVersionName(v))
 				}
 			}
-			r := probeURL(t, "https://localhost:"+portOf(srv.Addr())+"/", t.TempDir(), 5*time.Second, func(o *Options) {
+			r := probeURL(t, "https://localhost:"+portOf(srv.Addr())+"/", t.TempDir(), answerTimeout, func(o *Options) {
 				o.CACertificatesPEM = string(ca.CertPEM)
 			})
 			if !slices.Equal(r.OfferedTLSVersions, want) {
@@ -90,7 +89,7 @@ func TestSServerCipherExpectations(t *testing.T) {
 	srv := testenv.StartSServer(t, leaf, "-no_tls1_3", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-SHA")
 	url := "https://localhost:" + portOf(srv.Addr()) + "/"
 	run := func(ciphers ...string) *Report {
-		return probeURL(t, url, t.TempDir(), 5*time.Second, func(o *Options) {
+		return probeURL(t, url, t.TempDir(), answerTimeout, func(o *Options) {
 			o.CACertificatesPEM = string(ca.CertPEM)
 			o.Expect.Ciphers = ciphers
 		})
@@ -139,11 +138,11 @@ func TestSServerClientAuthAgreesWithSClient(t *testing.T) {
 			srv := testenv.StartSServer(t, leaf, tc.args...)
 			ctx := context.Background()
 			url := "https://localhost:" + portOf(srv.Addr()) + "/"
-			without := probeURL(t, url, t.TempDir(), 5*time.Second, func(o *Options) {
+			without := probeURL(t, url, t.TempDir(), answerTimeout, func(o *Options) {
 				o.CACertificatesPEM = string(ca.CertPEM)
 				o.Expect.ClientAuth = tc.want
 			})
-			with := probeURL(t, url, t.TempDir(), 5*time.Second, func(o *Options) {
+			with := probeURL(t, url, t.TempDir(), answerTimeout, func(o *Options) {
 				o.CACertificatesPEM = string(ca.CertPEM)
 				o.ClientCertificatePEM, o.ClientKeyPEM = string(client.CertPEM), string(client.KeyPEM)
 			})

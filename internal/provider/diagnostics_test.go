@@ -809,6 +809,7 @@ func TestDiagnosticsCertificateHost(t *testing.T) {
 // What destroy cannot do, run as a user would: a certificate file replaced by a symlink or a directory,
 // and a neo4j.conf replaced by a symlink, so that neither block can be removed.
 func TestAccDiagnostics_DestroyRefusals(t *testing.T) {
+	t.Parallel()
 	home := newHome(t, realisticConf)
 	base := filepath.Join(home, "certificates", "p")
 	conf := filepath.Join(home, "conf", "neo4j.conf")

@@ -134,6 +134,7 @@ const handEditedBolt = "\n# TLS for Bolt, set up by hand\n" +
 // hand-written lines are commented out in favour of the managed block, the next plan is empty, and a
 // destroy gives back neo4j.conf byte for byte.
 func TestAccGuide_MigratingNeo4jConf(t *testing.T) {
+	t.Parallel()
 	original := append(append([]byte{}, realisticConf...), handEditedBolt...)
 	home := newHome(t, original)
 	conf := filepath.Join(home, "conf", "neo4j.conf")
@@ -324,6 +325,7 @@ removed {
 // trusted before anything else changes; a certificate for a new key without a new key_version is refused
 // while planning; the new key and certificate replace the old ones in place; then the old CA goes.
 func TestAccGuide_RotatingCertificates(t *testing.T) {
+	t.Parallel()
 	home := newHome(t, realisticConf)
 	base := filepath.Join(home, "certificates", "cluster")
 	keyFile, certFile := filepath.Join(base, "private.key"), filepath.Join(base, "public.crt")
@@ -478,6 +480,7 @@ func TestAccGuide_NeonVerifyFull(t *testing.T) {
 // the repairs when the host drifted; exit 1 when a foreign line collides with a binding; exit 0 with a
 // check warning naming the violation when the endpoint drifted.
 func TestAccGuide_DriftDetection(t *testing.T) {
+	t.Parallel()
 	home := newHome(t, realisticConf)
 	conf := filepath.Join(home, "conf", "neo4j.conf")
 	base := filepath.Join(home, "certificates", "bolt")
@@ -587,6 +590,7 @@ func TestAccGuide_SecuringNeo4j5Cluster(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
+	t.Parallel()
 	sshd := testenv.SharedSSHD(t)
 	tf := newGuide(t, "securing-neo4j-5-cluster")
 	module, err := filepath.Abs(filepath.Join("..", "..", "examples", "modules", "neo4j-cluster-tls"))

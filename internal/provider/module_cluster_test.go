@@ -21,6 +21,7 @@ func TestAccModuleNeo4jClusterTLS(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
+	t.Parallel()
 	sshd := testenv.SharedSSHD(t)
 	if len(sshd.Ports) < 3 {
 		t.Fatalf("the shared sshd has %d ports, want 3", len(sshd.Ports))

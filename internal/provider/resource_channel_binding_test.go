@@ -48,6 +48,7 @@ resource "dbtls_channel_binding" "backup" {
 `
 
 func TestAccChannelBinding_Example727On35(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		conf := filepath.Join(home, "conf", "neo4j.conf")
@@ -99,6 +100,7 @@ func TestAccChannelBinding_Example727On35(t *testing.T) {
 
 // The same declaration on 4.4 and 5.26: every line of every binding, and no 3.5 key anywhere.
 func TestAccChannelBinding_Example727On4And5(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		for _, tc := range []struct{ version, connector, tls string }{
 			{"4.4", "dbms.connector.", "TLSv1.2"},
@@ -172,6 +174,7 @@ resource "dbtls_channel_binding" "bolt" {
 `
 
 func TestAccChannelBinding_Drift(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		conf := filepath.Join(home, "conf", "neo4j.conf")
@@ -217,6 +220,7 @@ func TestAccChannelBinding_Drift(t *testing.T) {
 // A foreign line that sets a key the binding writes: an error naming the line (file unchanged), or
 // with on_conflict = "comment_out" commented out and restored byte for byte on destroy.
 func TestAccChannelBinding_Conflicts(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		original := append(append([]byte{}, realisticConf...), []byte("\r\nserver.bolt.tls_level=OPTIONAL\r\n  dbms.ssl.policy.bolt.enabled = false")...)
 		home := newHome(t, original)
@@ -262,6 +266,7 @@ func TestAccChannelBinding_Conflicts(t *testing.T) {
 }
 
 func TestAccChannelBinding_Refusals(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		for _, tc := range []struct {
 			name, version, body, err string

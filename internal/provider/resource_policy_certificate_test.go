@@ -312,6 +312,7 @@ func derShort(c *x509.Certificate) string {
 // -json` nor the state file (private state included) holds a byte of the key. Then trusted
 // certificates and a CRL, an import, and a destroy that leaves nothing.
 func TestAccPolicyCertificate_SeedListing35(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		base := filepath.Join(home, "certificates", "example_policy")
@@ -439,6 +440,7 @@ func shortDER(t *testing.T, p string) string {
 // certificate, a key made world-readable (repaired in place, without the key), a deleted trusted copy,
 // a key file replaced by another key. On 5.x the public certificate is duplicated into trusted/ too.
 func TestAccPolicyCertificate_Drift(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		base := filepath.Join(home, "certificates", "example_policy")
@@ -526,6 +528,7 @@ func TestAccPolicyCertificate_Drift(t *testing.T) {
 // a bumped private_key_wo_version writes both; a new certificate whose key is not being written is
 // refused while planning; trusted certificates no longer declared are removed.
 func TestAccPolicyCertificate_Rotation(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		base := filepath.Join(home, "certificates", "example_policy")
@@ -612,6 +615,7 @@ func reissue(t *testing.T, ca, p *pkitest.Pair) *pkitest.Pair {
 
 // private_key_pem (stored in the state, Sensitive) on 4.4, with owner and group given on the resource.
 func TestAccPolicyCertificate_PrivateKeyPEM(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		base := filepath.Join(home, "certificates", "example_policy")
@@ -647,6 +651,7 @@ func TestAccPolicyCertificate_PrivateKeyPEM(t *testing.T) {
 // Every refusal is an error while planning that names the attribute and the fix, and nothing is
 // written: not the certificate's files, and not the policy's directories either.
 func TestAccPolicyCertificate_Refusals(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		ca := pkitest.NewCA(t, "Refusal CA")
 		leaf := ca.Issue(t, pkitest.Options{})

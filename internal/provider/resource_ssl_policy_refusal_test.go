@@ -14,6 +14,7 @@ import (
 // Every refusal is a plan-time error that names the attribute and the fix, and leaves the host
 // exactly as it was (no directory, no byte of neo4j.conf, not even outside neo4j_home).
 func TestAccSSLPolicy_Refusals(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		confWithForeignKey := append(append([]byte{}, realisticConf...), []byte("\ndbms.ssl.policy.example_policy.client_auth=NONE\n")...)
 		for _, tc := range []struct {

@@ -20,6 +20,7 @@ const policyAddr = "dbtls_ssl_policy.example"
 // The seed's Example 7.26 on Neo4j 3.5: certificates/example_policy with trusted/ and revoked/, all
 // 0755, and the base_directory line in neo4j.conf.
 func TestAccSSLPolicy_Example726On35(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		conf := filepath.Join(home, "conf", "neo4j.conf")
@@ -108,6 +109,7 @@ resource "dbtls_ssl_policy" "example" {
 
 // The same declaration on 4.4 and 5.x: each version's defaults, no lines written by the policy.
 func TestAccSSLPolicy_DefaultsPerVersion(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		for _, tc := range []struct {
 			version     string
@@ -172,6 +174,7 @@ resource "dbtls_ssl_policy" "example" {
 
 // Drift on the host plans an Update that repairs it, and the next plan is empty.
 func TestAccSSLPolicy_Drift(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		conf := filepath.Join(home, "conf", "neo4j.conf")
@@ -260,6 +263,7 @@ resource "dbtls_ssl_policy" "example" {
 // A realistic neo4j.conf (comments, repeated jvm.additional, Latin-1 byte, no trailing newline), in LF
 // and CRLF, is byte-identical after apply and destroy; the block uses the file's line endings.
 func TestAccSSLPolicy_ConfBytesKept(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		for name, original := range map[string][]byte{"lf": realisticConf, "crlf": crlf(realisticConf), "eol": append(append([]byte{}, realisticConf...), '\n')} {
 			t.Run(name, func(t *testing.T) {

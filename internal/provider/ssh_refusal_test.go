@@ -22,6 +22,7 @@ func TestAccSSH_HostKeyRefusals(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
+	t.Parallel()
 	sshd := testenv.SharedSSHD(t)
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	must(t, err)

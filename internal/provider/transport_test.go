@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/host"
 	"github.com/dbtls/terraform-provider-dbtls/internal/testenv"
 )
 
@@ -15,8 +16,15 @@ import (
 // the same paths either way, so the tests' checks on the filesystem work for both.
 
 func TestMain(m *testing.M) {
+	// The sudo test user may run what the provider runs through sudo, and nothing else.
+	testenv.SharedSSHDOptions.SudoUser = true
+	testenv.SharedSSHDOptions.SudoCommands = host.SudoCommands()
 	code := m.Run()
 	testenv.StopSharedSSHD()
+	if err := testenv.LeftAsFound(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	os.Exit(code)
 }
 

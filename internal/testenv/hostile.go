@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -21,7 +22,8 @@ const (
 	// HostileSlowDrip answers "S", then the start of a TLS record, one byte every 100 ms, forever.
 	HostileSlowDrip Hostile = "slow-drip"
 	// HostileSSLTrailing answers the SSLRequest with "S" plus injected bytes in the same write
-	// (CVE-2021-23222), then stays silent.
+	// (CVE-2021-23222), counts the answer as sent (HostileServer.Sent), then hangs up: the verdict
+	// comes from the bytes, never from the client's deadline.
 	HostileSSLTrailing Hostile = "ssl-trailing"
 	// HostileAnswerN answers "N" to an SSLRequest and refuses whatever follows with an ErrorResponse.
 	HostileAnswerN Hostile = "answer-n"
@@ -30,7 +32,8 @@ const (
 	// HostileHugeChain does TLS (after "S" for an SSLRequest) with a certificate chain far beyond any
 	// sane size.
 	HostileHugeChain Hostile = "huge-chain"
-	// HostileMidHandshakeClose reads the ClientHello, sends half a ServerHello and closes.
+	// HostileMidHandshakeClose reads the ClientHello, sends half a ServerHello and closes; it hangs up
+	// at once on a first message that is not a TLS handshake record.
 	HostileMidHandshakeClose Hostile = "close-mid-handshake"
 	// HostileGarbage sends random non-TLS bytes right after accepting.
 	HostileGarbage Hostile = "garbage"
@@ -54,8 +57,24 @@ const HostileSecret = "HOSTILE-SERVER-TEXT <script>alert(1)</script>"
 
 var sslRequest = []byte{0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F}
 
+// HostileServer is a running hostile server.
+type HostileServer struct {
+	Addr string // "127.0.0.1:port"
+	sent atomic.Int64
+}
+
+// Sent counts the connections on which the server has written everything it means to send before
+// hanging up (only HostileSSLTrailing counts them): a test waits on this event, not on a deadline.
+func (s *HostileServer) Sent() int { return int(s.sent.Load()) }
+
 // StartHostile runs the hostile server until the test ends and returns its address.
 func StartHostile(tb testing.TB, kind Hostile) string {
+	tb.Helper()
+	return StartHostileServer(tb, kind).Addr
+}
+
+// StartHostileServer runs the hostile server until the test ends.
+func StartHostileServer(tb testing.TB, kind Hostile) *HostileServer {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -77,6 +96,7 @@ func StartHostile(tb testing.TB, kind Hostile) string {
 		leaf.ChainPEM = append(append([]byte{}, leaf.ChainPEM...), ca.CertPEM...)
 		hugeCfg = &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}}
 	}
+	srv := &HostileServer{Addr: l.Addr().String()}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -97,7 +117,7 @@ func StartHostile(tb testing.TB, kind Hostile) string {
 				defer wg.Done()
 				defer c.Close()
 				_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-				serveHostile(c, kind, hugeCfg, done)
+				serveHostile(c, kind, hugeCfg, done, &srv.sent)
 			}()
 		}
 	}()
@@ -111,7 +131,7 @@ func StartHostile(tb testing.TB, kind Hostile) string {
 		mu.Unlock()
 		wg.Wait()
 	})
-	return l.Addr().String()
+	return srv
 }
 
 // errorResponse builds a PostgreSQL ErrorResponse by hand: hostile servers are not bound by any library.
@@ -130,13 +150,16 @@ func errorResponse(code, msg string) []byte {
 	return append([]byte{'E', byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, body.Bytes()...)
 }
 
-func serveHostile(c net.Conn, kind Hostile, hugeCfg *tls.Config, done chan struct{}) {
+func serveHostile(c net.Conn, kind Hostile, hugeCfg *tls.Config, done chan struct{}, sent *atomic.Int64) {
 	br := bufio.NewReader(c)
-	// isSSLRequest peeks (waiting up to 300 ms) for a PostgreSQL SSLRequest.
+	// isSSLRequest reads past a PostgreSQL SSLRequest if the client starts with one. Every client
+	// speaks first here, and a PostgreSQL message starts with a zero byte (its length), which no TLS
+	// record, HTTP request or Bolt preamble does: the first byte decides, with no timer involved.
 	isSSLRequest := func() bool {
-		_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if first, err := br.Peek(1); err != nil || first[0] != 0 {
+			return false
+		}
 		b, _ := br.Peek(8)
-		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 		if bytes.Equal(b, sslRequest) {
 			_, _ = br.Discard(8)
 			return true
@@ -163,7 +186,15 @@ func serveHostile(c net.Conn, kind Hostile, hugeCfg *tls.Config, done chan struc
 		if _, err := io.ReadFull(br, make([]byte, 8)); err != nil {
 			return
 		}
-		_, _ = c.Write(append([]byte{'S'}, errorResponse("28000", HostileSecret)...))
+		if _, err := c.Write(append([]byte{'S'}, errorResponse("28000", HostileSecret)...)); err != nil {
+			return
+		}
+		sent.Add(1)
+		// Hang up the sending side only, and read until the client closes: closing with unread
+		// bytes would reset the connection, and a reset may drop what was sent.
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
 		_, _ = io.Copy(io.Discard, br)
 	case HostileAnswerN:
 		if _, err := io.ReadFull(br, make([]byte, 8)); err != nil {
@@ -186,7 +217,7 @@ func serveHostile(c net.Conn, kind Hostile, hugeCfg *tls.Config, done chan struc
 		}
 		// Read the ClientHello record header and body, answer with half a ServerHello, hang up.
 		hdr := make([]byte, 5)
-		if _, err := io.ReadFull(br, hdr); err != nil {
+		if _, err := io.ReadFull(br, hdr); err != nil || hdr[0] != 0x16 {
 			return
 		}
 		_, _ = io.ReadFull(br, make([]byte, int(hdr[3])<<8|int(hdr[4])))

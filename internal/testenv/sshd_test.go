@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -50,8 +51,36 @@ func run(t *testing.T, c *ssh.Client, cmd string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// trickyScript is a command for the sudo test user's rule with every character that sudoers or
+// fnmatch treat specially.
+const trickyScript = `printf '%s|%s\n' "a=b:c,d [x] *? \\ (!) #;" "$1"`
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	StopSharedSSHD()
+	if err := LeftAsFound(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// runErr runs cmd in a new session of c and returns its output and error.
+func runErr(c *ssh.Client, cmd string) (string, error) {
+	sess, err := c.NewSession()
+	if err != nil {
+		return "", err
+	}
+	defer sess.Close()
+	out, err := sess.CombinedOutput(cmd)
+	return strings.TrimSpace(string(out)), err
+}
+
 func TestSSHD(t *testing.T) {
-	s := StartSSHD(t, SSHDOptions{Ports: 3, SudoUser: true})
+	s := StartSSHD(t, SSHDOptions{Ports: 3, SudoUser: true, SudoCommands: [][]string{
+		{"/usr/bin/id", "-un"},
+		{"/bin/sh", "-c", trickyScript, "x", "*"},
+	}})
 	if len(s.Ports) != 3 || s.Ports[0] == s.Ports[1] {
 		t.Fatalf("ports %v", s.Ports)
 	}
@@ -98,6 +127,19 @@ func TestSSHD(t *testing.T) {
 		}
 		if got := run(t, c, "id -un; sudo -n id -un"); got != s.SudoUser+"\nroot" {
 			t.Errorf("sudo user: %q", got)
+		}
+		// Exactly the commands of the rule: the tricky one as written, with any arguments after
+		// it; not another command, not other arguments, not the script changed by a byte.
+		want := "a=b:c,d [x] *? \\ (!) #;|arg one"
+		if got := run(t, c, "sudo -n sh -c "+shellWord(trickyScript)+" x 'arg one'"); got != want {
+			t.Errorf("sudo sh -c <tricky script> = %q, want %q", got, want)
+		}
+		for _, cmd := range []string{"sudo -n id", "sudo -n id -u", "sudo -n true", "sudo -n sh -c " + shellWord(trickyScript+" ") + " x y",
+			"sudo -n sh -c " + shellWord(trickyScript+"; id") + " x y", "sudo -n sh -c id"} {
+			if out, err := runErr(c, cmd); err == nil {
+				rule, _ := os.ReadFile(sudoersPath(s.SudoUser))
+				t.Errorf("%s: allowed (%q); the rule lets in more than it lists:\n%s", cmd, out, rule)
+			}
 		}
 		c.Close()
 	}
@@ -160,5 +202,45 @@ func TestSSHDEncryptedClientKey(t *testing.T) {
 	plain, _ := ssh.ParsePrivateKey([]byte(s.ClientKey))
 	if !bytes.Equal(signer.PublicKey().Marshal(), plain.PublicKey().Marshal()) {
 		t.Error("encrypted key is another key")
+	}
+}
+
+// recorder is a testing.TB that records Skipf and Fatalf instead of ending the test.
+type recorder struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *recorder) Helper()                           {}
+func (r *recorder) Skipf(format string, args ...any)  { r.skipped = fmt.Sprintf(format, args...) }
+func (r *recorder) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...) }
+
+// Without sshd the SSH tests are skipped, saying what to install, unless CI is set: then they fail.
+// Any other failure to start sshd fails them everywhere.
+func TestSkipOrFatal(t *testing.T) {
+	for _, tc := range []struct {
+		ci       string
+		err      error
+		wantSkip bool
+	}{
+		{"", ErrNoSSHD, true},
+		{"false", ErrNoSSHD, true},
+		{"0", ErrNoSSHD, true},
+		{"1", ErrNoSSHD, false},
+		{"true", ErrNoSSHD, false},
+		{"", fmt.Errorf("sshd exited during start-up"), false},
+	} {
+		t.Setenv("CI", tc.ci)
+		r := &recorder{TB: t}
+		skipOrFatal(r, "starting sshd", tc.err)
+		switch {
+		case tc.wantSkip && (r.skipped == "" || r.failed != ""):
+			t.Errorf("CI=%q, %v: skipped %q, failed %q; want a skip", tc.ci, tc.err, r.skipped, r.failed)
+		case !tc.wantSkip && (r.failed == "" || r.skipped != ""):
+			t.Errorf("CI=%q, %v: skipped %q, failed %q; want a failure", tc.ci, tc.err, r.skipped, r.failed)
+		}
+		if tc.wantSkip && !strings.Contains(r.skipped, "apt-get install -y openssh-server") {
+			t.Errorf("skip message %q does not say what to install", r.skipped)
+		}
 	}
 }

@@ -15,14 +15,15 @@ import (
 )
 
 // supervisorScript runs "$@" in the background with its output in $LOG, waits for its stdin to close
-// (the test binary ended or called Stop), then sends $SIG to the process, waits for it and removes
-// $CLEAN (when set).
+// (the test binary ended or called Stop), then sends $SIG to the process, waits for it, removes
+// $CLEAN and runs the shell command $AFTER (each when set).
 const supervisorScript = `"$@" >"$LOG" 2>&1 </dev/null &
 pid=$!
 cat >/dev/null
 kill -s "$SIG" "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 if [ -n "$CLEAN" ]; then rm -rf -- "$CLEAN"; fi
+if [ -n "$AFTER" ]; then sh -c "$AFTER" >/dev/null 2>&1; fi
 `
 
 // Process is a supervised external process.
@@ -39,6 +40,7 @@ type ProcessOptions struct {
 	Log      string              // where the process's output goes (required)
 	Signal   string              // stop signal, default TERM
 	CleanDir string              // removed after the process exits
+	After    string              // a shell command run last, after the clean-up
 	Cred     *syscall.Credential // run as this user
 	Env      []string
 }
@@ -49,7 +51,7 @@ func Start(argv []string, o ProcessOptions) (*Process, error) {
 		o.Signal = "TERM"
 	}
 	cmd := exec.Command("/bin/sh", append([]string{"-c", supervisorScript, "supervisor"}, argv...)...)
-	cmd.Env = append(append([]string{}, o.Env...), "LOG="+o.Log, "SIG="+o.Signal, "CLEAN="+o.CleanDir,
+	cmd.Env = append(append([]string{}, o.Env...), "LOG="+o.Log, "SIG="+o.Signal, "CLEAN="+o.CleanDir, "AFTER="+o.After,
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	cmd.Dir = "/"
 	if o.Cred != nil {
