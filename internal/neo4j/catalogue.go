@@ -176,7 +176,7 @@ type ClientAuthRule struct {
 	Source   string
 }
 
-// ClientAuthRules: on 3.5 the Bolt and HTTPS servers do not support client authentication, so a policy
+// ClientAuthRules lists the channels that accept only one client_auth. On 3.5 the Bolt and HTTPS servers do not support client authentication, so a policy
 // they use must set client_auth=NONE [35-ssl] ("The legacy SSL system", the paragraph after the legacy
 // policy definition; seed 000, after Example 7.27).
 var ClientAuthRules = []ClientAuthRule{
