@@ -150,18 +150,21 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"`provider::dbtls::with_sslmode` adds for `verify-full`), so a private CA works with that function; " +
 					"a URL whose `sslrootcert` names a file is refused with them (two roots for one client). For Neo4j " +
 					"and HTTPS they replace the system trust store. Default: the URL's root certificate file, else the " +
-					"system trust store.",
-				Optional: true,
+					"system trust store. At most 1 MiB.",
+				Optional:   true,
+				Validators: []validator.String{pemSize()},
 			},
 			"client_certificate_pem": schema.StringAttribute{
 				MarkdownDescription: "A PEM client certificate (chain) presented when the server asks for one. For " +
-					"PostgreSQL it replaces `sslcert`/`sslkey`. Needs `client_key_pem`.",
-				Optional: true,
+					"PostgreSQL it replaces `sslcert`/`sslkey`. Needs `client_key_pem`. At most 1 MiB.",
+				Optional:   true,
+				Validators: []validator.String{pemSize()},
 			},
 			"client_key_pem": schema.StringAttribute{
-				MarkdownDescription: "The PEM private key of `client_certificate_pem`.",
+				MarkdownDescription: "The PEM private key of `client_certificate_pem`. At most 1 MiB.",
 				Optional:            true,
 				Sensitive:           true,
+				Validators:          []validator.String{pemSize()},
 			},
 			"server_name": schema.StringAttribute{
 				MarkdownDescription: "The name to verify the certificate against and to send as SNI, instead of the URL's " +
