@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -53,7 +54,8 @@ type SSHD struct {
 	Dir             string
 	LogPath         string
 
-	hostKeys   map[string]ssh.PublicKey // by type: ssh-ed25519, ecdsa-sha2-nistp256
+	hostKeys   map[string]ssh.PublicKey // by type: ssh-ed25519, ecdsa-sha2-nistp256 (and ssh-rsa)
+	hostKeyAlg string                   // SSHDOptions.HostKeyAlgorithms
 	clientPriv crypto.PrivateKey
 	cfgPath    string
 	sshdPath   string
@@ -73,6 +75,9 @@ type SSHDOptions struct {
 	// left in place) when running as root with sudo installed; otherwise SSHD.SudoUnavailable says
 	// why there is none.
 	SudoUser bool
+	// HostKeyAlgorithms, when set, gives the server an RSA host key too and becomes its
+	// HostKeyAlgorithms line: "ssh-rsa" makes a legacy server that signs its host key with SHA-1 only.
+	HostKeyAlgorithms string
 }
 
 // SudoUserName is the login user with passwordless sudo that SSHDOptions.SudoUser creates.
@@ -148,7 +153,7 @@ func NewSSHD(opts SSHDOptions) (*SSHD, error) {
 	if opts.Ports <= 0 {
 		opts.Ports = 1
 	}
-	s := &SSHD{Host: "127.0.0.1", sshdPath: sshdPath, hostKeys: map[string]ssh.PublicKey{}, probes: map[int]int{}}
+	s := &SSHD{Host: "127.0.0.1", sshdPath: sshdPath, hostKeys: map[string]ssh.PublicKey{}, probes: map[int]int{}, hostKeyAlg: opts.HostKeyAlgorithms}
 	u, err := user.Current()
 	if err != nil {
 		return nil, err
@@ -220,7 +225,15 @@ func (s *SSHD) makeKeys() error {
 	if err != nil {
 		return err
 	}
-	for name, priv := range map[string]crypto.PrivateKey{"ssh_host_ed25519_key": edPriv, "ssh_host_ecdsa_key": ecPriv} {
+	keys := map[string]crypto.PrivateKey{"ssh_host_ed25519_key": edPriv, "ssh_host_ecdsa_key": ecPriv}
+	if s.hostKeyAlg != "" {
+		rsaPriv, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return err
+		}
+		keys["ssh_host_rsa_key"] = rsaPriv
+	}
+	for name, priv := range keys {
 		if err := writeKey(filepath.Join(s.Dir, name), priv, 0o600); err != nil {
 			return err
 		}
@@ -298,6 +311,9 @@ func (s *SSHD) writeConfig(ports []int) error {
 		fmt.Fprintf(&b, "ListenAddress 127.0.0.1:%d\n", p)
 	}
 	fmt.Fprintf(&b, "HostKey %s\nHostKey %s\n", filepath.Join(s.Dir, "ssh_host_ed25519_key"), filepath.Join(s.Dir, "ssh_host_ecdsa_key"))
+	if s.hostKeyAlg != "" {
+		fmt.Fprintf(&b, "HostKey %s\nHostKeyAlgorithms %s\n", filepath.Join(s.Dir, "ssh_host_rsa_key"), s.hostKeyAlg)
+	}
 	fmt.Fprintf(&b, "PidFile %s\n", filepath.Join(s.Dir, "sshd.pid"))
 	fmt.Fprintf(&b, "AuthorizedKeysFile %s\n", filepath.Join(s.Dir, "authorized_keys"))
 	fmt.Fprintf(&b, "Subsystem sftp %s\n", sftpServer)
