@@ -140,7 +140,10 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"  - Neo4j: `neo4j://` and `bolt://` (plaintext, as drivers default), `neo4j+s://` and `bolt+s://` " +
 					"(TLS, chain and host name verified), `neo4j+ssc://` and `bolt+ssc://` (TLS, any certificate). " +
 					"Default port `7687`.\n" +
-					"  - `https://` (one `GET` of the URL's path; default port `443`).",
+					"  - `https://` (one `GET` of the URL's path; default port `443`).\n\n" +
+					"Files a PostgreSQL URL names (`sslrootcert`, `sslcert`, `sslkey`, `sslcrl`, the files of `sslcrldir`, and the " +
+					"`~/.postgresql` defaults) are read only if they are regular files (a FIFO or a device such as `/dev/zero` is " +
+					"refused), up to 1 MiB each (16 MiB for CRLs), within `timeout`.",
 				Required: true,
 			},
 			"ca_certificates_pem": schema.StringAttribute{
