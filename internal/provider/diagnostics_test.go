@@ -327,6 +327,7 @@ var diagnosticTests = map[string]string{
 	"Weak Certificate Key":                           "TestAccPolicyCertificate_WeakMaterial",
 	"Weak Certificate Signature":                     "TestAccPolicyCertificate_WeakMaterial",
 	"CA Certificate As Server Certificate":           "TestAccPolicyCertificate_WeakMaterial",
+	"Weak Trusted Certificate Key":                   "TestCheckCertStrength",
 	"Value Too Large":                                "TestAccPolicyCertificate_WeakMaterial",
 	"Certificate Not Yet Valid":                      "TestAccPolicyCertificate_Refusals",
 	"Certificate Expires Soon":                       "TestCheckCertMaterial",

@@ -851,6 +851,7 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 			fmt.Sprintf("%s That is %d days from now, fewer than min_days_remaining (%d). Issue a new certificate and apply it before then.", validity, pki.DaysRemaining(leaf, now), minDays))
 	}
 	diags.Append(checkCertStrength(mat.chain, writing)...)
+	diags.Append(checkTrustedStrength(mat.trusted)...)
 	if p := pki.ChainOrderProblem(mat.chain); p != "" {
 		diags.AddAttributeWarning(certPath, "Certificate Chain Out Of Order",
 			"certificate_pem must hold the leaf first, then each issuer in turn, and "+p+". Neo4j sends the chain as written, and some clients refuse a chain out of order. Reorder the blocks.")
@@ -904,6 +905,22 @@ func checkCertStrength(chain []*x509.Certificate, writing bool) diag.Diagnostics
 		diags.AddAttributeWarning(certPath, "Certificate Lacks serverAuth",
 			fmt.Sprintf("The certificate %q has an extended key usage without serverAuth (it is for TLS clients only), but Neo4j presents the policy's certificate as a server on every channel, "+
 				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth (and clientAuth too for the cluster channel).", chain[0].Subject))
+	}
+	return diags
+}
+
+// checkTrustedStrength warns about a trusted certificate with a weak key: whoever breaks it can sign a
+// certificate that Neo4j accepts from a peer. Only the key counts: a trusted certificate is a trust
+// anchor, whose own signature nobody checks. A warning, not an error, since the peers' CA is not this
+// configuration's to reissue.
+func checkTrustedStrength(trusted []*x509.Certificate) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, c := range trusted {
+		if w := pki.KeyWeakness(c.PublicKey); w != "" {
+			diags.AddAttributeWarning(path.Root("trusted_certificates_pem"), "Weak Trusted Certificate Key",
+				fmt.Sprintf("The trusted certificate %q has %s. Anyone who breaks that key can issue certificates Neo4j accepts from peers. "+
+					"Have the CA moved to a stronger key (RSA 2048 or more, ECDSA P-256 or larger) and trust the new CA certificate instead.", c.Subject, w))
+		}
 	}
 	return diags
 }

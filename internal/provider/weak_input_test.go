@@ -79,6 +79,14 @@ func TestCheckCertStrength(t *testing.T) {
 			}
 		})
 	}
+	// A weak trusted CA key: a warning (a trust anchor's own SHA-1 signature does not count).
+	weakCA, err := pki.ParseCertificateChain([]byte(o.CertPEM("rsa1024", "sha1root")))
+	must(t, err)
+	if ds := checkTrustedStrength(weakCA); len(ds) != 1 || ds[0].Summary() != "Weak Trusted Certificate Key" || ds[0].Severity() != diag.SeverityWarning ||
+		!strings.Contains(ds[0].Detail(), "RSA 1024-bit") {
+		t.Errorf("weak trusted certificates: %v", ds)
+	}
+
 	// A clientAuth-only leaf: a warning in every case (the channel decides, at the binding).
 	chain, err := pki.ParseCertificateChain([]byte(o.CertPEM("clientOnly")))
 	must(t, err)
