@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -259,5 +260,51 @@ resource "dbtls_ssl_policy" "example" {
 				},
 			}},
 		})
+	})
+}
+
+// TestAccChannelBinding_ClusterEKU: binding the cluster channel to a policy whose certificate on the host
+// cannot authenticate as a client is refused while planning (it was a warning), and neo4j.conf is not
+// touched.
+func TestAccChannelBinding_ClusterEKU(t *testing.T) {
+	ca := pkitest.NewCA(t, "EKU CA")
+	serverOnly := ca.Issue(t, pkitest.Options{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	home := newHome(t, realisticConf)
+	conf := filepath.Join(home, "conf", "neo4j.conf")
+	me := currentUser(t)
+	base := certConfig("5.26", home, me, woBody(1, ""))
+	v := vars("cert", serverOnly.CertPEM, "key", serverOnly.KeyPEM(t))
+	var before []byte
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkFileEquals(conf, realisticConf),
+		Steps: []resource.TestStep{
+			{Config: base, ConfigVariables: v, Check: func(*terraform.State) error {
+				var err error
+				before, err = os.ReadFile(conf)
+				return err
+			}},
+			{
+				Config: base + `
+resource "dbtls_channel_binding" "cluster" {
+  channel    = "cluster"
+  policy     = dbtls_ssl_policy.example.settings
+  depends_on = [dbtls_policy_certificate.example]
+}
+`,
+				ConfigVariables: v,
+				ExpectError:     wrapRE(`(?s)Cluster Certificate Lacks clientAuth.*public.crt.*extendedKeyUsage serverAuth,clientAuth`),
+			},
+			{Config: base, ConfigVariables: v, Check: func(*terraform.State) error {
+				after, err := os.ReadFile(conf)
+				if err != nil {
+					return err
+				}
+				if string(after) != string(before) {
+					return fmt.Errorf("neo4j.conf changed although the binding was refused")
+				}
+				return nil
+			}},
+		},
 	})
 }
