@@ -2,10 +2,13 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 )
@@ -53,6 +56,49 @@ func readInputFile(ctx context.Context, path string, max int64) ([]byte, error) 
 	}
 }
 
+// maxCRLDirEntries caps the entries of an sslcrldir that are looked at.
+const maxCRLDirEntries = 10000
+
+// readInputDir lists a directory (sslcrldir) under the same guards: it must be a directory (a FIFO
+// there is refused without waiting for a writer), at most maxCRLDirEntries entries are listed, sorted
+// by name, and the listing runs under the probe's deadline.
+func readInputDir(ctx context.Context, path string) ([]fs.DirEntry, error) {
+	type result struct {
+		entries []fs.DirEntry
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := openNoBlock(path)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		switch {
+		case err != nil:
+			done <- result{err: err}
+			return
+		case !fi.IsDir():
+			done <- result{err: &InputFileError{Path: path, Msg: "is not a directory (it is " + fileKind(fi.Mode()) + ")"}}
+			return
+		}
+		entries, err := f.ReadDir(maxCRLDirEntries)
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+		done <- result{entries, err}
+	}()
+	select {
+	case r := <-done:
+		return r.entries, r.err
+	case <-ctx.Done():
+		return nil, &InputFileError{Path: path, Msg: "could not be listed before the probe's timeout (a hung network file system?)"}
+	}
+}
+
 func readRegularFile(path string, max int64) ([]byte, error) {
 	f, err := openNoBlock(path)
 	if err != nil {
@@ -81,6 +127,8 @@ func readRegularFile(path string, max int64) ([]byte, error) {
 
 func fileKind(m fs.FileMode) string {
 	switch {
+	case m.IsRegular():
+		return "a regular file"
 	case m.IsDir():
 		return "a directory"
 	case m&fs.ModeNamedPipe != 0:
@@ -97,7 +145,7 @@ func fileKind(m fs.FileMode) string {
 
 // checkInputFiles refuses, before any connection, a connection string whose file parameters name
 // something that exists but cannot be a certificate, key or CRL file: not a regular file, or over its
-// cap. It only stats (which never blocks on a FIFO); a missing file is left to libpq's rules (a
+// cap (and an sslcrldir that is not a directory). It only stats (which never blocks on a FIFO); a missing file is left to libpq's rules (a
 // missing sslcert is fine, a missing sslrootcert fails verify-ca and verify-full).
 func checkInputFiles(t *Target) error {
 	if t.Kind != KindPostgres {
@@ -106,7 +154,7 @@ func checkInputFiles(t *Target) error {
 	for _, p := range []struct {
 		name, path string
 		max        int64
-	}{{"sslrootcert", t.SSLRootCert, maxInputFile}, {"sslcert", t.SSLCert, maxInputFile}, {"sslkey", t.SSLKey, maxInputFile}, {"sslcrl", t.SSLCRL, maxCRLFile}} {
+	}{{"sslrootcert", t.SSLRootCert, maxInputFile}, {"sslcert", t.SSLCert, maxInputFile}, {"sslkey", t.SSLKey, maxInputFile}, {"sslcrl", t.SSLCRL, maxCRLFile}, {"sslcrldir", t.SSLCRLDir, 0}} {
 		if p.path == "" || (p.name == "sslrootcert" && t.SystemTrustStore()) {
 			continue
 		}
@@ -115,6 +163,9 @@ func checkInputFiles(t *Target) error {
 			continue
 		}
 		switch {
+		case p.name == "sslcrldir" && !fi.IsDir():
+			return &InputError{Field: "url", Msg: fmt.Sprintf("sslcrldir=%s is not a directory (it is %s). Name the directory of CRL files", p.path, fileKind(fi.Mode()))}
+		case p.name == "sslcrldir": // a directory, as it should be; its files are checked as they are read
 		case !fi.Mode().IsRegular():
 			return &InputError{Field: "url", Msg: fmt.Sprintf("%s=%s is not a regular file (it is %s); the probe reads certificate, key and CRL files only from plain files. Name the PEM file itself",
 				p.name, p.path, fileKind(fi.Mode()))}

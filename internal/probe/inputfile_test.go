@@ -91,6 +91,8 @@ func TestEndpointFileInputsRefused(t *testing.T) {
 		{"FIFO as sslkey", "sslkey", fifo, "sslkey="},
 		{"FIFO as sslcrl", "sslcrl", fifo, "sslcrl="},
 		{"30 MB sslrootcert", "sslrootcert", big, "over the cap of 1 MiB"},
+		{"FIFO as sslcrldir", "sslcrldir", fifo, "is not a directory (it is a FIFO)"},
+		{"file as sslcrldir", "sslcrldir", big, "is not a directory (it is a regular file)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target, err := ParseURL("postgresql://app@127.0.0.1:1/db?sslmode=verify-full&" + tc.param + "=" + tc.path)
@@ -153,6 +155,16 @@ func TestLibpqFilesSwappedForFIFO(t *testing.T) {
 	}
 	if cs := loadCRLs(ctx, "", "", home); cs.enabled || len(cs.crls) != 0 {
 		t.Errorf("root.crl FIFO: %+v", cs)
+	}
+	// An sslcrldir that became a FIFO: listed without waiting for a writer, and nothing is loaded.
+	if cs := loadCRLs(ctx, "", filepath.Join(home, ".postgresql", "root.crl"), home); len(cs.crls) != 0 {
+		t.Errorf("sslcrldir FIFO: %+v", cs)
+	}
+	if _, err := readInputDir(ctx, filepath.Join(home, ".postgresql", "root.crl")); err == nil || !strings.Contains(err.Error(), "not a directory (it is a FIFO)") {
+		t.Errorf("readInputDir on a FIFO: %v", err)
+	}
+	if entries, err := readInputDir(ctx, filepath.Join(home, ".postgresql")); err != nil || len(entries) != 3 || entries[0].Name() != "postgresql.crt" {
+		t.Errorf("readInputDir on a directory: %v, %v", entries, err)
 	}
 	if _, err := loadLibpqClientCert(ctx, target, home); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("postgresql.crt FIFO: %v", err)

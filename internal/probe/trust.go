@@ -158,7 +158,7 @@ func loadCRLs(ctx context.Context, sslcrl, sslcrldir, home string) crlSet {
 		}
 	}
 	if sslcrldir != "" {
-		entries, _ := os.ReadDir(sslcrldir)
+		entries, _ := readInputDir(ctx, sslcrldir)
 		for _, e := range entries {
 			if e.IsDir() {
 				continue

@@ -143,7 +143,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"  - `https://` (one `GET` of the URL's path; default port `443`).\n\n" +
 					"Files a PostgreSQL URL names (`sslrootcert`, `sslcert`, `sslkey`, `sslcrl`, the files of `sslcrldir`, and the " +
 					"`~/.postgresql` defaults) are read only if they are regular files (a FIFO or a device such as `/dev/zero` is " +
-					"refused), up to 1 MiB each (16 MiB for CRLs), within `timeout`.",
+					"refused), up to 1 MiB each (16 MiB for CRLs), within `timeout`; `sslcrldir` must be a directory.",
 				Required: true,
 			},
 			"ca_certificates_pem": schema.StringAttribute{
