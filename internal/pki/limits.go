@@ -15,12 +15,12 @@ const (
 
 // TooLargeError is an input over its cap. It never quotes the input.
 type TooLargeError struct {
-	Size int64 // bytes seen; at least Max+1 when reading stopped at the cap
+	Size int64 // the input's size
 	Max  int64
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("%d bytes or more, over the cap of %s", e.Size, HumanSize(e.Max))
+	return fmt.Sprintf("%d bytes, over the cap of %s", e.Size, HumanSize(e.Max))
 }
 
 // CheckSize returns a *TooLargeError when n exceeds max.
