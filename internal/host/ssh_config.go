@@ -44,6 +44,11 @@ type SSHConfig struct {
 	// written as root (and chowned to any user) while logging in as a deploy user.
 	Sudo    bool
 	Timeout time.Duration
+	// AllowSHA1HostKeySignatures offers the server the `ssh-rsa` host key algorithm (an RSA key with a
+	// SHA-1 signature), which is off by default, as in OpenSSH 8.8 and later: only rsa-sha2-256 and
+	// rsa-sha2-512 are offered for an RSA host key. Set it for a legacy server (OpenSSH before 7.2)
+	// that signs with SHA-1 only.
+	AllowSHA1HostKeySignatures bool
 	// Bastion, when set, is the jump host: the connection to Host:Port is tunnelled through an SSH
 	// connection to the bastion (a direct-tcpip channel, as `ssh -J` does). The bastion's own host
 	// key is verified by its own KnownHosts or HostKey, under the same rules.
@@ -136,7 +141,7 @@ func (c SSHConfig) poolKey() string {
 	var write func(c *SSHConfig)
 	write = func(c *SSHConfig) {
 		for _, s := range []string{c.Host, strconv.Itoa(c.port()), c.User, c.PrivateKey, c.PrivateKeyPassphrase,
-			strconv.FormatBool(c.Agent), c.KnownHosts, c.HostKey, strconv.FormatBool(c.Sudo)} {
+			strconv.FormatBool(c.Agent), c.KnownHosts, c.HostKey, strconv.FormatBool(c.Sudo), strconv.FormatBool(c.AllowSHA1HostKeySignatures)} {
 			fmt.Fprintf(h, "%d:%s;", len(s), s)
 		}
 		if c.Bastion != nil {
@@ -325,19 +330,35 @@ func parsePinnedKey(s string) (ssh.PublicKey, error) {
 	return key, nil
 }
 
-// algorithms lists the host key algorithms to offer: only those whose keys known_hosts records for
-// the host, so that a server that also has, say, an ed25519 key is asked for the RSA key that is
-// known rather than failing verification (golang/go#49631). nil means "the library's defaults".
-func (db *hostKeyDB) algorithms() []string {
-	if db.authorities || len(db.known) == 0 {
-		return nil
-	}
-	supported := append(ssh.SupportedAlgorithms().HostKeys, ssh.InsecureAlgorithms().HostKeys...)
+// sha1HostKeyAlgorithms are the host key algorithms whose signatures use SHA-1: offered only with
+// AllowSHA1HostKeySignatures.
+var sha1HostKeyAlgorithms = []string{ssh.KeyAlgoRSA, ssh.CertAlgoRSAv01}
+
+// algorithms lists the host key algorithms to offer. With keys recorded for the host, only those of
+// their types, so that a server that also has, say, an ed25519 key is asked for the RSA key that is
+// known rather than failing verification (golang/go#49631); otherwise (a @cert-authority) the
+// library's algorithms without known weaknesses. SHA-1 signatures (`ssh-rsa`) are left out unless
+// allowSHA1 is set: collisions in SHA-1 are practical, and OpenSSH refuses them since 8.8. The list is
+// never empty, and never nil (nil would mean the library's defaults, which include `ssh-rsa`).
+func (db *hostKeyDB) algorithms(allowSHA1 bool) []string {
+	safe := ssh.SupportedAlgorithms().HostKeys
+	supported := slices.Concat(safe, ssh.InsecureAlgorithms().HostKeys)
 	var out []string
 	add := func(a string) {
-		if slices.Contains(supported, a) && !slices.Contains(out, a) {
+		if slices.Contains(supported, a) && !slices.Contains(out, a) && (allowSHA1 || !slices.Contains(sha1HostKeyAlgorithms, a)) {
 			out = append(out, a)
 		}
+	}
+	if db.authorities || len(db.known) == 0 {
+		for _, a := range safe {
+			add(a)
+		}
+		if allowSHA1 {
+			for _, a := range sha1HostKeyAlgorithms {
+				add(a)
+			}
+		}
+		return out
 	}
 	for _, k := range db.known {
 		switch t := k.Key.Type(); t {
@@ -350,6 +371,34 @@ func (db *hostKeyDB) algorithms() []string {
 		}
 	}
 	return out
+}
+
+// SHA1HostKeyError is a server that offers only host key signatures made with SHA-1 (`ssh-rsa`), which
+// are refused unless AllowSHA1HostKeySignatures is set. Nothing was read or written, and it is never
+// retried.
+type SHA1HostKeyError struct {
+	Addr    string
+	Offered []string // the server's host key algorithms
+}
+
+func (e *SHA1HostKeyError) Error() string {
+	return fmt.Sprintf("ssh host key verification failed for %s: the server signs its host key with SHA-1 only (it offers %s; "+
+		"rsa-sha2-256 and rsa-sha2-512 are required by default, as OpenSSH 8.8 and later require them)", e.Addr, strings.Join(e.Offered, ", "))
+}
+
+// sha1OnlyHostKeyError turns the handshake's "no common host key algorithm" into a SHA1HostKeyError
+// when the server offered a SHA-1 algorithm that was held back; nil otherwise.
+func sha1OnlyHostKeyError(addr string, err error, allowSHA1 bool) error {
+	var neg *ssh.AlgorithmNegotiationError
+	if allowSHA1 || !errors.As(err, &neg) || neg.What != "host key" {
+		return nil
+	}
+	for _, a := range neg.RequestedAlgorithms {
+		if slices.Contains(sha1HostKeyAlgorithms, a) {
+			return &SHA1HostKeyError{Addr: addr, Offered: neg.RequestedAlgorithms}
+		}
+	}
+	return nil
 }
 
 // verify wraps the callback so that every failure becomes a *HostKeyError with a message that

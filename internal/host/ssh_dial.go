@@ -167,7 +167,7 @@ func dialOnce(ctx context.Context, cfg SSHConfig, db *hostKeyDB, jump jumpFunc) 
 		User:              cfg.User,
 		Auth:              auth,
 		HostKeyCallback:   db.verify(addr, &hostKeyErr),
-		HostKeyAlgorithms: db.algorithms(),
+		HostKeyAlgorithms: db.algorithms(cfg.AllowSHA1HostKeySignatures),
 		ClientVersion:     "SSH-2.0-dbtls",
 		Timeout:           timeout,
 	}
@@ -188,6 +188,8 @@ func dialOnce(ctx context.Context, cfg SSHConfig, db *hostKeyDB, jump jumpFunc) 
 		switch {
 		case hostKeyErr != nil:
 			return nil, hostKeyErr
+		case sha1OnlyHostKeyError(addr, err, cfg.AllowSHA1HostKeySignatures) != nil:
+			return nil, sha1OnlyHostKeyError(addr, err, cfg.AllowSHA1HostKeySignatures)
 		case strings.Contains(err.Error(), "unable to authenticate") || strings.Contains(err.Error(), "authentication"):
 			return nil, &AuthError{User: cfg.User, Addr: addr, Methods: methods, Err: err}
 		case expired.Load():
@@ -293,6 +295,7 @@ func (e *jumpError) Unwrap() error { return e.err }
 func transient(err error) bool {
 	var (
 		hk   *HostKeyError
+		sha1 *SHA1HostKeyError
 		auth *AuthError
 		cfg  *ConfigError
 		ne   *netError
@@ -300,7 +303,7 @@ func transient(err error) bool {
 		je   *jumpError
 	)
 	switch {
-	case err == nil, errors.As(err, &hk), errors.As(err, &auth), errors.As(err, &cfg), errors.As(err, &je):
+	case err == nil, errors.As(err, &hk), errors.As(err, &sha1), errors.As(err, &auth), errors.As(err, &cfg), errors.As(err, &je):
 		return false
 	case errors.As(err, &oce):
 		return oce.Reason == ssh.ConnectionFailed // refused or unreachable behind the bastion
@@ -320,9 +323,10 @@ func transient(err error) bool {
 func permanent(err error) bool {
 	var (
 		hk   *HostKeyError
+		sha1 *SHA1HostKeyError
 		auth *AuthError
 		cfg  *ConfigError
 		sudo *SudoError
 	)
-	return errors.As(err, &hk) || errors.As(err, &auth) || errors.As(err, &cfg) || errors.As(err, &sudo)
+	return errors.As(err, &hk) || errors.As(err, &sha1) || errors.As(err, &auth) || errors.As(err, &cfg) || errors.As(err, &sudo)
 }

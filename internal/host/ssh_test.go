@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -204,7 +205,7 @@ func TestSSHHostKeyAlgorithms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := db.algorithms(); len(got) != 1 || got[0] != ssh.KeyAlgoECDSA256 {
+	if got := db.algorithms(false); len(got) != 1 || got[0] != ssh.KeyAlgoECDSA256 {
 		t.Errorf("algorithms %v, want only %s", got, ssh.KeyAlgoECDSA256)
 	}
 
@@ -221,10 +222,14 @@ func TestSSHHostKeyAlgorithms(t *testing.T) {
 		t.Log("control: the library's defaults picked the known key by chance")
 	}
 
-	// An RSA key known: all three RSA signature algorithms are offered.
+	// An RSA key known: the SHA-2 signature algorithms are offered, and SHA-1 (ssh-rsa) only when
+	// allowed.
 	db.known = []knownhosts.KnownKey{{Key: rsaPublicKey(t)}}
-	if got := strings.Join(db.algorithms(), ","); got != "rsa-sha2-512,rsa-sha2-256,ssh-rsa" {
+	if got := strings.Join(db.algorithms(false), ","); got != "rsa-sha2-512,rsa-sha2-256" {
 		t.Errorf("RSA algorithms %s", got)
+	}
+	if got := strings.Join(db.algorithms(true), ","); got != "rsa-sha2-512,rsa-sha2-256,ssh-rsa" {
+		t.Errorf("RSA algorithms with SHA-1 allowed %s", got)
 	}
 }
 
@@ -1031,8 +1036,12 @@ func TestSSHCertAuthorityLines(t *testing.T) {
 			t.Fatal(err)
 		}
 		// (knownhosts lists a matching authority's key among the host's keys too.)
-		if db.authorities != tc.authorities || db.algorithms() != nil {
-			t.Errorf("%s with %q: authorities %v, known %d, algorithms %v", tc.host, tc.lines, db.authorities, len(db.known), db.algorithms())
+		algs := db.algorithms(false)
+		if db.authorities != tc.authorities || len(algs) == 0 || slices.Contains(algs, ssh.KeyAlgoRSA) || slices.Contains(algs, ssh.CertAlgoRSAv01) {
+			t.Errorf("%s with %q: authorities %v, known %d, algorithms %v", tc.host, tc.lines, db.authorities, len(db.known), algs)
+		}
+		if algs := db.algorithms(true); !slices.Contains(algs, ssh.KeyAlgoRSA) || !slices.Contains(algs, ssh.CertAlgoRSAv01) {
+			t.Errorf("%s with SHA-1 allowed: algorithms %v", tc.host, algs)
 		}
 	}
 }

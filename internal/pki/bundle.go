@@ -76,9 +76,12 @@ var (
 // encoding/pem, which silently skips a block it cannot decode, a malformed or truncated block, an END
 // line without a BEGIN line, or a block of any other type is an error that names its line. Text
 // between blocks without PEM markers (the "subject=" and "Bag Attributes" lines OpenSSL writes) is
-// ignored. Input without any block is ErrNoPEM. Errors never quote the input, so they are safe to show
-// for a private key.
+// ignored. Input without any block is ErrNoPEM, input over MaxCRLPEMSize (the largest cap) a
+// *TooLargeError. Errors never quote the input, so they are safe to show for a private key.
 func ParseBundle(data []byte) (*Bundle, error) {
+	if err := CheckSize(int64(len(data)), MaxCRLPEMSize); err != nil {
+		return nil, err
+	}
 	b := &Bundle{}
 	pos := 0
 	// lineOf counts lines incrementally: positions only move forward.
@@ -189,8 +192,12 @@ func blockType(b []byte) string {
 }
 
 // ParseCertificateChain parses a certificate followed by its chain: CERTIFICATE blocks only, at least
-// one. A private key in it is an error that says so (a certificate file is world-readable).
+// one, at most MaxPEMSize. A private key in it is an error that says so (a certificate file is
+// world-readable).
 func ParseCertificateChain(data []byte) ([]*x509.Certificate, error) {
+	if err := CheckSize(int64(len(data)), MaxPEMSize); err != nil {
+		return nil, err
+	}
 	b, err := ParseBundle(data)
 	if err != nil {
 		return nil, err
@@ -203,7 +210,7 @@ func ParseCertificateChain(data []byte) ([]*x509.Certificate, error) {
 	return b.Certificates(), nil
 }
 
-// ParseCRLBundle parses X509 CRL blocks only, at least one.
+// ParseCRLBundle parses X509 CRL blocks only, at least one, at most MaxCRLPEMSize.
 func ParseCRLBundle(data []byte) ([]*x509.RevocationList, error) {
 	b, err := ParseBundle(data)
 	if err != nil {

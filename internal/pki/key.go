@@ -70,8 +70,11 @@ func (k *PrivateKey) PKCS8PEM() ([]byte, error) {
 // ParsePrivateKey parses data that must hold exactly one private key block ("PRIVATE KEY", "RSA PRIVATE
 // KEY" or "EC PRIVATE KEY"; an "EC PARAMETERS" block as `openssl ecparam -genkey` writes it is allowed
 // beside it) and nothing else: a certificate or a second key is an error, as is an encrypted key
-// (ErrEncryptedKey). Errors never quote the input.
+// (ErrEncryptedKey), and so is input over MaxPEMSize. Errors never quote the input.
 func ParsePrivateKey(data []byte) (*PrivateKey, error) {
+	if err := CheckSize(int64(len(data)), MaxPEMSize); err != nil {
+		return nil, err
+	}
 	b, err := ParseBundle(data)
 	if err != nil {
 		return nil, err

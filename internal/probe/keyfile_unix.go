@@ -18,3 +18,9 @@ func ownedByRoot(fi os.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && st.Uid == 0
 }
+
+// openNoBlock opens path for reading without blocking on a FIFO that has no writer (O_NONBLOCK has no
+// effect on a regular file's reads); the caller refuses anything but a regular file.
+func openNoBlock(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}

@@ -219,7 +219,7 @@ type postgres struct {
 	spoke      *spokeFlag // set when any probe hears PostgreSQL's protocol
 }
 
-func newPostgres(t *Target, in *inputs) *postgres {
+func newPostgres(ctx context.Context, t *Target, in *inputs) *postgres {
 	p := &postgres{t: t, user: t.User, db: t.DBName, host: t.Host, now: in.now}
 	if in.serverName != "" {
 		p.host = in.serverName
@@ -241,10 +241,10 @@ func newPostgres(t *Target, in *inputs) *postgres {
 		ts, err := systemTrustStore()
 		p.rootFile = rootFile{path: SystemRootCert, exists: err == nil, store: ts, err: err}
 	default:
-		p.rootFile = loadRootFile(t.SSLRootCert, in.home)
+		p.rootFile = loadRootFile(ctx, t.SSLRootCert, in.home)
 	}
 	if p.rootFile.exists {
-		p.crls = loadCRLs(t.SSLCRL, t.SSLCRLDir, in.home)
+		p.crls = loadCRLs(ctx, t.SSLCRL, t.SSLCRLDir, in.home)
 		p.crls.crls = append(p.crls.crls, p.rootFile.crls...)
 	}
 
@@ -265,7 +265,7 @@ func newPostgres(t *Target, in *inputs) *postgres {
 	if t.SSLCertMode != "disable" {
 		if in.clientCert != nil {
 			p.clientCert = in.clientCert
-		} else if cert, err := loadLibpqClientCert(t, in.home); err != nil {
+		} else if cert, err := loadLibpqClientCert(ctx, t, in.home); err != nil {
 			if p.initErr == nil {
 				p.initErr = err
 			}
@@ -278,7 +278,7 @@ func newPostgres(t *Target, in *inputs) *postgres {
 
 // loadLibpqClientCert follows libpq: a missing certificate file is fine; a certificate without its key,
 // or a key readable by group or others, is an error.
-func loadLibpqClientCert(t *Target, home string) (*tls.Certificate, error) {
+func loadLibpqClientCert(ctx context.Context, t *Target, home string) (*tls.Certificate, error) {
 	certPath, keyPath := t.SSLCert, t.SSLKey
 	if certPath == "" && home != "" {
 		certPath = filepath.Join(home, ".postgresql", "postgresql.crt")
@@ -289,7 +289,7 @@ func loadLibpqClientCert(t *Target, home string) (*tls.Certificate, error) {
 	if certPath == "" {
 		return nil, nil
 	}
-	certPEM, err := os.ReadFile(certPath)
+	certPEM, err := readInputFile(ctx, certPath, maxInputFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -303,7 +303,7 @@ func loadLibpqClientCert(t *Target, home string) (*tls.Certificate, error) {
 	if keyFileTooOpen(st) {
 		return nil, fmt.Errorf("private key file %q has group or world access; file must have permissions u=rw (0600) or less if owned by the current user, or u=rw,g=r (0640) or less if owned by root", keyPath)
 	}
-	keyPEM, err := os.ReadFile(keyPath)
+	keyPEM, err := readInputFile(ctx, keyPath, maxInputFile)
 	if err != nil {
 		return nil, fmt.Errorf("could not read private key file %q: %v", keyPath, err)
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 )
 
 // DefaultTimeout bounds a whole probe when Options.Timeout is zero.
@@ -67,6 +69,16 @@ func Prepare(o Options) error {
 func prepare(o Options) (*inputs, error) {
 	if o.Target == nil {
 		return nil, &InputError{Field: "url", Msg: "no target"}
+	}
+	if err := checkInputFiles(o.Target); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct{ field, v string }{
+		{"ca_certificates_pem", o.CACertificatesPEM}, {"client_certificate_pem", o.ClientCertificatePEM}, {"client_key_pem", o.ClientKeyPEM},
+	} {
+		if err := pki.CheckSize(int64(len(f.v)), pki.MaxPEMSize); err != nil {
+			return nil, &InputError{Field: f.field, Msg: fmt.Sprintf("the value is %d bytes, over the cap of %s", len(f.v), pki.HumanSize(pki.MaxPEMSize))}
+		}
 	}
 	in := &inputs{target: o.Target, serverName: strings.TrimSpace(o.ServerName), home: o.HomeDir, now: o.Now}
 	if in.now.IsZero() {
@@ -144,7 +156,7 @@ func gather(ctx context.Context, in *inputs, e Expectations) *Facts {
 
 	switch t.Kind {
 	case KindPostgres:
-		pg = newPostgres(t, in)
+		pg = newPostgres(ctx, t, in)
 		pg.spoke = spoke
 		pr = pgProtocol{p: pg}
 		path = func() pathOutcome {

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -103,7 +104,7 @@ type rootFile struct {
 }
 
 // loadRootFile reproduces the lookup in libpq's initialize_SSL: the file counts when stat() finds it.
-func loadRootFile(sslrootcert, home string) rootFile {
+func loadRootFile(ctx context.Context, sslrootcert, home string) rootFile {
 	var rf rootFile
 	switch {
 	case sslrootcert != "":
@@ -117,7 +118,7 @@ func loadRootFile(sslrootcert, home string) rootFile {
 		return rf
 	}
 	rf.exists = true
-	data, err := os.ReadFile(rf.path)
+	data, err := readInputFile(ctx, rf.path, maxInputFile)
 	if err != nil {
 		rf.err = fmt.Errorf("could not read root certificate file %q: %v", rf.path, err)
 		return rf
@@ -140,7 +141,7 @@ type crlSet struct {
 	source  string
 }
 
-func loadCRLs(sslcrl, sslcrldir, home string) crlSet {
+func loadCRLs(ctx context.Context, sslcrl, sslcrldir, home string) crlSet {
 	var cs crlSet
 	file := sslcrl
 	if file == "" && sslcrldir == "" && home != "" {
@@ -149,7 +150,7 @@ func loadCRLs(sslcrl, sslcrldir, home string) crlSet {
 	fileOK := true
 	if file != "" {
 		fileOK = false
-		if data, err := os.ReadFile(file); err == nil {
+		if data, err := readInputFile(ctx, file, maxCRLFile); err == nil {
 			crls, _ := parseRevocationLists(data)
 			certs, _ := parseCertificates(data)
 			if len(crls)+len(certs) > 0 {
@@ -160,12 +161,12 @@ func loadCRLs(sslcrl, sslcrldir, home string) crlSet {
 		}
 	}
 	if sslcrldir != "" {
-		entries, _ := os.ReadDir(sslcrldir)
+		entries, _ := readInputDir(ctx, sslcrldir)
 		for _, e := range entries {
 			if e.IsDir() {
 				continue
 			}
-			if data, err := os.ReadFile(filepath.Join(sslcrldir, e.Name())); err == nil {
+			if data, err := readInputFile(ctx, filepath.Join(sslcrldir, e.Name()), maxCRLFile); err == nil {
 				crls, _ := parseRevocationLists(data)
 				cs.crls = append(cs.crls, crls...)
 			}

@@ -151,7 +151,10 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"  - Neo4j: `neo4j://` and `bolt://` (plaintext, as drivers default), `neo4j+s://` and `bolt+s://` " +
 					"(TLS, chain and host name verified), `neo4j+ssc://` and `bolt+ssc://` (TLS, any certificate). " +
 					"Default port `7687`.\n" +
-					"  - `https://` (one `GET` of the URL's path; default port `443`).",
+					"  - `https://` (one `GET` of the URL's path; default port `443`).\n\n" +
+					"Files a PostgreSQL URL names (`sslrootcert`, `sslcert`, `sslkey`, `sslcrl`, the files of `sslcrldir`, and the " +
+					"`~/.postgresql` defaults) are read only if they are regular files (a FIFO or a device such as `/dev/zero` is " +
+					"refused), up to 1 MiB each (16 MiB for CRLs), within `timeout`; `sslcrldir` must be a directory.",
 				Required: true,
 			},
 			"ca_certificates_pem": schema.StringAttribute{
@@ -161,18 +164,21 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"`provider::dbtls::with_sslmode` adds for `verify-full`), so a private CA works with that function; " +
 					"a URL whose `sslrootcert` names a file is refused with them (two roots for one client). For Neo4j " +
 					"and HTTPS they replace the system trust store. Default: the URL's root certificate file, else the " +
-					"system trust store.",
-				Optional: true,
+					"system trust store. At most 1 MiB.",
+				Optional:   true,
+				Validators: []validator.String{pemSize()},
 			},
 			"client_certificate_pem": schema.StringAttribute{
 				MarkdownDescription: "A PEM client certificate (chain) presented when the server asks for one. For " +
-					"PostgreSQL it replaces `sslcert`/`sslkey`. Needs `client_key_pem`.",
-				Optional: true,
+					"PostgreSQL it replaces `sslcert`/`sslkey`. Needs `client_key_pem`. At most 1 MiB.",
+				Optional:   true,
+				Validators: []validator.String{pemSize()},
 			},
 			"client_key_pem": schema.StringAttribute{
-				MarkdownDescription: "The PEM private key of `client_certificate_pem`.",
+				MarkdownDescription: "The PEM private key of `client_certificate_pem`. At most 1 MiB.",
 				Optional:            true,
 				Sensitive:           true,
+				Validators:          []validator.String{pemSize()},
 			},
 			"server_name": schema.StringAttribute{
 				MarkdownDescription: "The name to verify the certificate against and to send as SNI, instead of the URL's " +

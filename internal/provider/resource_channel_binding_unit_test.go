@@ -11,23 +11,44 @@ import (
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
 )
 
-func TestClusterEKUWarning(t *testing.T) {
+// TestChannelEKUCheck: a certificate without clientAuth (or without serverAuth) on the cluster channel
+// is an error (the members could not connect to each other); a clientAuth-only certificate on bolt or
+// https is a warning.
+func TestChannelEKUCheck(t *testing.T) {
 	tgt, _ := testTarget(t, realisticConf)
 	ca := pkitest.NewCA(t, "test CA")
-	serverOnly := ca.Issue(t, pkitest.Options{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-	both := ca.Issue(t, pkitest.Options{})
 	dir := t.TempDir()
-	for name, pem := range map[string]string{"server.crt": serverOnly.CertPEM, "both.crt": both.CertPEM} {
-		must(t, os.WriteFile(filepath.Join(dir, name), []byte(pem), 0o644))
+	for name, eku := range map[string][]x509.ExtKeyUsage{
+		"server.crt": {x509.ExtKeyUsageServerAuth},
+		"client.crt": {x509.ExtKeyUsageClientAuth},
+		"both.crt":   nil,
+		"none.crt":   {},
+	} {
+		must(t, os.WriteFile(filepath.Join(dir, name), []byte(ca.Issue(t, pkitest.Options{ExtKeyUsage: eku}).CertPEM), 0o644))
 	}
-	d := clusterEKUWarning(context.Background(), tgt, filepath.Join(dir, "server.crt"))
-	if d.WarningsCount() != 1 || d[0].Summary() != "Cluster Certificate Lacks clientAuth" || !strings.Contains(d[0].Detail(), "clientAuth") {
-		t.Errorf("serverAuth-only certificate: %v", d)
+	check := func(channel, file string) string {
+		var out []string
+		for _, d := range channelEKUCheck(context.Background(), tgt, channel, filepath.Join(dir, file)) {
+			if d.Summary() == "" || !strings.Contains(d.Detail(), filepath.Join(dir, file)) || !strings.Contains(d.Detail(), "extendedKeyUsage") {
+				t.Errorf("%s %s: detail does not name the file and the fix: %s", channel, file, d.Detail())
+			}
+			out = append(out, d.Severity().String()+":"+d.Summary())
+		}
+		return strings.Join(out, ",")
 	}
-	if d := clusterEKUWarning(context.Background(), tgt, filepath.Join(dir, "both.crt")); len(d) != 0 {
-		t.Errorf("serverAuth+clientAuth certificate warned: %v", d)
-	}
-	if d := clusterEKUWarning(context.Background(), tgt, filepath.Join(dir, "missing.crt")); len(d) != 0 {
-		t.Errorf("a certificate not yet written warned: %v", d)
+	for _, tc := range []struct{ channel, file, want string }{
+		{"cluster", "server.crt", "Error:Cluster Certificate Lacks clientAuth"},
+		{"cluster", "client.crt", "Error:Cluster Certificate Lacks serverAuth"},
+		{"cluster", "both.crt", ""},
+		{"cluster", "none.crt", ""}, // no EKU extension: unrestricted
+		{"bolt", "client.crt", "Warning:Certificate Lacks serverAuth"},
+		{"https", "client.crt", "Warning:Certificate Lacks serverAuth"},
+		{"bolt", "server.crt", ""},
+		{"https", "both.crt", ""},
+		{"cluster", "missing.crt", ""}, // not yet written: dbtls_policy_certificate checks it
+	} {
+		if got := check(tc.channel, tc.file); got != tc.want {
+			t.Errorf("%s with %s: %q, want %q", tc.channel, tc.file, got, tc.want)
+		}
 	}
 }

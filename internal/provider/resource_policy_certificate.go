@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"io/fs"
 	posix "path"
 	"slices"
@@ -149,17 +150,19 @@ func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 			"certificate_pem": schema.StringAttribute{
 				MarkdownDescription: "The public certificate in PEM, leaf first, optionally followed by its chain (intermediates). Written to the policy's " +
 					"`public_certificate` file and copied into its trusted directory. It must not be expired or not yet valid when it is written, " +
-					"and its key must be RSA or EC.",
-				Required: true,
+					"and its key must be RSA or EC. At most 1 MiB.",
+				Required:   true,
+				Validators: []validator.String{pemSize()},
 			},
 			"private_key_wo": schema.StringAttribute{
 				MarkdownDescription: "The private key in PEM (PKCS#8, PKCS#1 or SEC1, unencrypted), write-only: never stored in the plan or the state, " +
 					"and it may come from an ephemeral resource. Needs Terraform 1.11 or later and `private_key_wo_version`. It is read only when the key " +
 					"is written: on create, when `private_key_wo_version` changes, and when the key file on the host was changed or removed (repair). " +
-					"Exactly one of `private_key_wo` and `private_key_pem`.",
-				Optional:  true,
-				Sensitive: true,
-				WriteOnly: true,
+					"Exactly one of `private_key_wo` and `private_key_pem`. At most 1 MiB.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{pemSize()},
 			},
 			"private_key_wo_version": schema.StringAttribute{
 				MarkdownDescription: "Required with `private_key_wo`. Terraform cannot see a change of a write-only value, so change this (for example " +
@@ -168,22 +171,25 @@ func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 			},
 			"private_key_pem": schema.StringAttribute{
 				MarkdownDescription: "The private key in PEM, stored in plaintext in the Terraform state (Sensitive only hides it from output). " +
-					"Prefer `private_key_wo`. Exactly one of `private_key_wo` and `private_key_pem`.",
-				Optional:  true,
-				Sensitive: true,
+					"Prefer `private_key_wo`. Exactly one of `private_key_wo` and `private_key_pem`. At most 1 MiB.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{pemSize()},
 			},
 			"trusted_certificates_pem": schema.SetAttribute{
 				MarkdownDescription: "Certificates the policy trusts (CAs of the peers), each element one or more PEM certificates. Each certificate is " +
-					"written into the policy's trusted directory as `trusted-<first 16 hex digits of its SHA-256>.crt` (`0644`).",
+					"written into the policy's trusted directory as `trusted-<first 16 hex digits of its SHA-256>.crt` (`0644`). At most 1 MiB per element.",
 				ElementType: types.StringType,
 				Optional:    true,
+				Validators:  []validator.Set{setvalidator.ValueStringsAre(pemSize())},
 			},
 			"revocation_lists_pem": schema.SetAttribute{
 				MarkdownDescription: "Certificate revocation lists, each element one or more PEM `X509 CRL` blocks, written into the policy's revoked " +
 					"directory as `revoked-<first 16 hex digits of its SHA-256>.crl` (`0644`). A CRL that no certificate in the trusted directory signed " +
-					"is a warning: Neo4j could not use it.",
+					"is a warning: Neo4j could not use it. At most 16 MiB per element.",
 				ElementType: types.StringType,
 				Optional:    true,
+				Validators:  []validator.Set{setvalidator.ValueStringsAre(crlSize())},
 			},
 			"owner": schema.StringAttribute{
 				MarkdownDescription: "Owner of the files, by name or numeric id. Default: the policy's `owner`; when neither is set, files keep the " +
@@ -844,6 +850,8 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 		diags.AddAttributeWarning(certPath, "Certificate Expires Soon",
 			fmt.Sprintf("%s That is %d days from now, fewer than min_days_remaining (%d). Issue a new certificate and apply it before then.", validity, pki.DaysRemaining(leaf, now), minDays))
 	}
+	diags.Append(checkCertStrength(mat.chain, writing)...)
+	diags.Append(checkTrustedStrength(mat.trusted)...)
 	if p := pki.ChainOrderProblem(mat.chain); p != "" {
 		diags.AddAttributeWarning(certPath, "Certificate Chain Out Of Order",
 			"certificate_pem must hold the leaf first, then each issuer in turn, and "+p+". Neo4j sends the chain as written, and some clients refuse a chain out of order. Reorder the blocks.")
@@ -858,6 +866,60 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 		if !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate) {
 			diags.AddAttributeWarning(path.Root("revocation_lists_pem"), "Revocation List Out Of Date",
 				fmt.Sprintf("The CRL from %q was due to be replaced on %s. Fetch the current CRL from its issuer.", crl.Issuer.String(), crl.NextUpdate.UTC().Format(time.RFC3339)))
+		}
+	}
+	return diags
+}
+
+// checkCertStrength refuses a chain that is too weak to serve (pki.ChainWeaknesses: a small RSA key or
+// curve, an MD5 or SHA-1 signature below the root, a CA certificate as the leaf) when it is about to be
+// written, and warns when it is already on the host (so a scheduled drift plan keeps working and says
+// so). It also warns about a leaf whose extended key usage leaves out serverAuth: every channel presents
+// the policy's certificate as a server's.
+func checkCertStrength(chain []*x509.Certificate, writing bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	certPath := path.Root("certificate_pem")
+	report := diags.AddAttributeWarning
+	if writing {
+		report = diags.AddAttributeError
+	}
+	for _, w := range pki.ChainWeaknesses(chain) {
+		which := fmt.Sprintf("The certificate %q (certificate %d of certificate_pem)", w.Cert.Subject, w.Index+1)
+		switch w.Kind {
+		case pki.WeakKey:
+			report(certPath, "Weak Certificate Key",
+				fmt.Sprintf("%s has %s. Keys that small can be broken with affordable effort, and clients at OpenSSL's default security level refuse them. %s, then set certificate_pem (and the private key) to the new pair.",
+					which, w.What, pki.FixKey))
+		case pki.WeakSignature:
+			report(certPath, "Weak Certificate Signature",
+				fmt.Sprintf("%s carries %s. Collisions in MD5 and SHA-1 are practical, so such a signature does not prove who issued the certificate; Java, OpenSSL and browsers refuse it. "+
+					"%s. (A self-signed root's own signature is not checked: a root is trusted for being in the trust store, not for its signature.)",
+					which, w.What, pki.FixSignature))
+		case pki.CAAsLeaf:
+			report(certPath, "CA Certificate As Server Certificate",
+				fmt.Sprintf("%s is %s, but it comes first in certificate_pem, where Neo4j presents it as its own server certificate. Clients refuse a CA certificate as an end-entity certificate, "+
+					"and its key can sign certificates for any name. %s.", which, w.What, pki.FixCAAsLeaf))
+		}
+	}
+	if len(chain) > 0 && !pki.HasServerAuthEKU(chain[0]) {
+		diags.AddAttributeWarning(certPath, "Certificate Lacks serverAuth",
+			fmt.Sprintf("The certificate %q has an extended key usage without serverAuth (it is for TLS clients only), but Neo4j presents the policy's certificate as a server on every channel, "+
+				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth (and clientAuth too for the cluster channel).", chain[0].Subject))
+	}
+	return diags
+}
+
+// checkTrustedStrength warns about a trusted certificate with a weak key: whoever breaks it can sign a
+// certificate that Neo4j accepts from a peer. Only the key counts: a trusted certificate is a trust
+// anchor, whose own signature nobody checks. A warning, not an error, since the peers' CA is not this
+// configuration's to reissue.
+func checkTrustedStrength(trusted []*x509.Certificate) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, c := range trusted {
+		if w := pki.KeyWeakness(c.PublicKey); w != "" {
+			diags.AddAttributeWarning(path.Root("trusted_certificates_pem"), "Weak Trusted Certificate Key",
+				fmt.Sprintf("The trusted certificate %q has %s. Anyone who breaks that key can issue certificates Neo4j accepts from peers. "+
+					"Have the CA moved to a stronger key (RSA 2048 or more, ECDSA P-256 or larger) and trust the new CA certificate instead.", c.Subject, w))
 		}
 	}
 	return diags

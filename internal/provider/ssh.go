@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	providerschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	resourceschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
@@ -28,6 +29,7 @@ type sshModel struct {
 	HostKey              types.String  `tfsdk:"host_key"`
 	Sudo                 types.Bool    `tfsdk:"sudo"`
 	Timeout              types.String  `tfsdk:"timeout"`
+	AllowSHA1            types.Bool    `tfsdk:"allow_sha1_host_key_signatures"`
 	Bastion              *bastionModel `tfsdk:"bastion"`
 }
 
@@ -41,6 +43,7 @@ type bastionModel struct {
 	KnownHosts           types.String `tfsdk:"known_hosts"`
 	HostKey              types.String `tfsdk:"host_key"`
 	Timeout              types.String `tfsdk:"timeout"`
+	AllowSHA1            types.Bool   `tfsdk:"allow_sha1_host_key_signatures"`
 }
 
 // sshFieldDocs describes the connection fields once, for the provider's and the resources' schemas.
@@ -55,20 +58,28 @@ var sshFieldDocs = map[string]string{
 	"host_key":               "One pinned public key (`ssh-ed25519 AAAA...`) instead of `known_hosts`.",
 	"sudo":                   "Read and write as root through `sudo -n` (the SFTP server runs under sudo), so files can be owned by the `neo4j` user while logging in as a deploy user. Default `false`.",
 	"timeout":                "Dial and handshake deadline, as a Go duration. Default `30s`.",
+	"allow_sha1_host_key_signatures": "Accept a host key signed with SHA-1 (the `ssh-rsa` algorithm). Default `false`: for an RSA host key only " +
+		"`rsa-sha2-256` and `rsa-sha2-512` are offered, as OpenSSH 8.8 and later do, and a server that signs with SHA-1 only is refused before " +
+		"anything is read or written (`Cannot Reach Target`). Set it to `true` only for a legacy server (OpenSSH before 7.2) that cannot be " +
+		"upgraded; the host key is still verified against `known_hosts` or `host_key`.",
 }
 
 // sshAttributes lists the connection fields as attributes of one schema package: str, i64 and bool
-// build an optional attribute of that type. sudo belongs to the target only, not to a bastion.
-func sshAttributes[A any](str func(doc string, sensitive bool) A, i64, boolean func(doc string) A, withSudo bool) map[string]A {
+// build an optional attribute of that type (capped, when capped is set, at maxPEMInput: keys and
+// known_hosts text). sudo belongs to the target only, not to a bastion.
+func sshAttributes[A any](str func(doc string, sensitive, capped bool) A, i64, boolean func(doc string) A, withSudo bool) map[string]A {
 	attrs := map[string]A{}
-	for _, name := range []string{"host", "user", "known_hosts", "host_key", "timeout"} {
-		attrs[name] = str(sshFieldDocs[name], false)
+	for _, name := range []string{"host", "user", "timeout"} {
+		attrs[name] = str(sshFieldDocs[name], false, false)
 	}
-	for _, name := range []string{"private_key", "private_key_passphrase"} {
-		attrs[name] = str(sshFieldDocs[name], true)
+	for _, name := range []string{"known_hosts", "host_key"} {
+		attrs[name] = str(sshFieldDocs[name]+" At most 1 MiB.", false, true)
 	}
+	attrs["private_key"] = str(sshFieldDocs["private_key"]+" At most 1 MiB.", true, true)
+	attrs["private_key_passphrase"] = str(sshFieldDocs["private_key_passphrase"], true, false)
 	attrs["port"] = i64(sshFieldDocs["port"])
 	attrs["agent"] = boolean(sshFieldDocs["agent"])
+	attrs["allow_sha1_host_key_signatures"] = boolean(sshFieldDocs["allow_sha1_host_key_signatures"])
 	if withSudo {
 		attrs["sudo"] = boolean(sshFieldDocs["sudo"])
 	}
@@ -78,8 +89,8 @@ func sshAttributes[A any](str func(doc string, sensitive bool) A, i64, boolean f
 func sshProviderBlock() providerschema.SingleNestedBlock {
 	attrs := func(withSudo bool) map[string]providerschema.Attribute {
 		return sshAttributes(
-			func(doc string, sensitive bool) providerschema.Attribute {
-				return providerschema.StringAttribute{MarkdownDescription: doc, Optional: true, Sensitive: sensitive}
+			func(doc string, sensitive, capped bool) providerschema.Attribute {
+				return providerschema.StringAttribute{MarkdownDescription: doc, Optional: true, Sensitive: sensitive, Validators: sizeCap(capped)}
 			},
 			func(doc string) providerschema.Attribute {
 				return providerschema.Int64Attribute{MarkdownDescription: doc, Optional: true}
@@ -105,8 +116,8 @@ func sshProviderBlock() providerschema.SingleNestedBlock {
 func sshResourceBlock(what string) resourceschema.SingleNestedBlock {
 	attrs := func(withSudo bool) map[string]resourceschema.Attribute {
 		return sshAttributes(
-			func(doc string, sensitive bool) resourceschema.Attribute {
-				return resourceschema.StringAttribute{MarkdownDescription: doc, Optional: true, Sensitive: sensitive}
+			func(doc string, sensitive, capped bool) resourceschema.Attribute {
+				return resourceschema.StringAttribute{MarkdownDescription: doc, Optional: true, Sensitive: sensitive, Validators: sizeCap(capped)}
 			},
 			func(doc string) resourceschema.Attribute {
 				return resourceschema.Int64Attribute{MarkdownDescription: doc, Optional: true}
@@ -132,16 +143,16 @@ func sshResourceBlock(what string) resourceschema.SingleNestedBlock {
 // to a nil pointer; one with every field null counts as absent too).
 func (m *sshModel) isSet() bool {
 	return m != nil && (!m.Host.IsNull() || !m.User.IsNull() || !m.PrivateKey.IsNull() || !m.KnownHosts.IsNull() ||
-		!m.HostKey.IsNull() || !m.Agent.IsNull() || !m.Port.IsNull() || !m.Sudo.IsNull() || m.Bastion != nil)
+		!m.HostKey.IsNull() || !m.Agent.IsNull() || !m.Port.IsNull() || !m.Sudo.IsNull() || !m.AllowSHA1.IsNull() || m.Bastion != nil)
 }
 
 func (m *sshModel) known() bool {
 	if m == nil {
 		return true
 	}
-	vals := []attr.Value{m.Host, m.Port, m.User, m.PrivateKey, m.PrivateKeyPassphrase, m.Agent, m.KnownHosts, m.HostKey, m.Sudo, m.Timeout}
+	vals := []attr.Value{m.Host, m.Port, m.User, m.PrivateKey, m.PrivateKeyPassphrase, m.Agent, m.KnownHosts, m.HostKey, m.Sudo, m.Timeout, m.AllowSHA1}
 	if b := m.Bastion; b != nil {
-		vals = append(vals, b.Host, b.Port, b.User, b.PrivateKey, b.PrivateKeyPassphrase, b.Agent, b.KnownHosts, b.HostKey, b.Timeout)
+		vals = append(vals, b.Host, b.Port, b.User, b.PrivateKey, b.PrivateKeyPassphrase, b.Agent, b.KnownHosts, b.HostKey, b.Timeout, b.AllowSHA1)
 	}
 	for _, v := range vals {
 		if v.IsUnknown() {
@@ -199,6 +210,9 @@ func overlaySSH(cfg *host.SSHConfig, m *sshModel, at path.Path) diag.Diagnostics
 	if !m.Sudo.IsNull() && !m.Sudo.IsUnknown() {
 		cfg.Sudo = m.Sudo.ValueBool()
 	}
+	if !m.AllowSHA1.IsNull() && !m.AllowSHA1.IsUnknown() {
+		cfg.AllowSHA1HostKeySignatures = m.AllowSHA1.ValueBool()
+	}
 	if !m.Timeout.IsNull() && !m.Timeout.IsUnknown() {
 		d, err := time.ParseDuration(m.Timeout.ValueString())
 		if err != nil || d <= 0 {
@@ -213,7 +227,7 @@ func overlaySSH(cfg *host.SSHConfig, m *sshModel, at path.Path) diag.Diagnostics
 func (b *bastionModel) asSSH() *sshModel {
 	return &sshModel{
 		Host: b.Host, Port: b.Port, User: b.User, PrivateKey: b.PrivateKey, PrivateKeyPassphrase: b.PrivateKeyPassphrase,
-		Agent: b.Agent, KnownHosts: b.KnownHosts, HostKey: b.HostKey, Sudo: types.BoolNull(), Timeout: b.Timeout,
+		Agent: b.Agent, KnownHosts: b.KnownHosts, HostKey: b.HostKey, Sudo: types.BoolNull(), Timeout: b.Timeout, AllowSHA1: b.AllowSHA1,
 	}
 }
 
@@ -234,6 +248,7 @@ type publicSSH struct {
 	HostKey    string     `json:"host_key,omitempty"`
 	Sudo       bool       `json:"sudo,omitempty"`
 	Timeout    string     `json:"timeout,omitempty"`
+	AllowSHA1  bool       `json:"allow_sha1_host_key_signatures,omitempty"`
 	Bastion    *publicSSH `json:"bastion,omitempty"`
 }
 
@@ -241,7 +256,7 @@ func publicOf(c *host.SSHConfig) *publicSSH {
 	if c == nil {
 		return nil
 	}
-	p := &publicSSH{Host: c.Host, Port: c.Port, User: c.User, KnownHosts: c.KnownHosts, HostKey: c.HostKey, Sudo: c.Sudo}
+	p := &publicSSH{Host: c.Host, Port: c.Port, User: c.User, KnownHosts: c.KnownHosts, HostKey: c.HostKey, Sudo: c.Sudo, AllowSHA1: c.AllowSHA1HostKeySignatures}
 	if c.Timeout > 0 {
 		p.Timeout = c.Timeout.String()
 	}
@@ -260,7 +275,7 @@ func encodePublicSSH(c *host.SSHConfig) string {
 // withCredentials rebuilds a connection from its public part and the credentials of creds (a
 // resource's or the provider's ssh configuration).
 func (p *publicSSH) withCredentials(creds *host.SSHConfig) host.SSHConfig {
-	c := host.SSHConfig{Host: p.Host, Port: p.Port, User: p.User, KnownHosts: p.KnownHosts, HostKey: p.HostKey, Sudo: p.Sudo}
+	c := host.SSHConfig{Host: p.Host, Port: p.Port, User: p.User, KnownHosts: p.KnownHosts, HostKey: p.HostKey, Sudo: p.Sudo, AllowSHA1HostKeySignatures: p.AllowSHA1}
 	if d, err := time.ParseDuration(p.Timeout); err == nil {
 		c.Timeout = d
 	}
@@ -279,4 +294,12 @@ func (p *publicSSH) withCredentials(creds *host.SSHConfig) host.SSHConfig {
 		c.Bastion = &b
 	}
 	return c
+}
+
+// sizeCap is the validators of an ssh string attribute: the PEM cap for keys and known_hosts text.
+func sizeCap(capped bool) []validator.String {
+	if !capped {
+		return nil
+	}
+	return []validator.String{pemSize()}
 }

@@ -386,7 +386,12 @@ func (d *providerData) sshFromSettings(s map[string]string, own *sshModel) (*hos
 func sshErrDetail(err error) string {
 	var hk *host.HostKeyError
 	var ae *host.AuthError
+	var sha1 *host.SHA1HostKeyError
 	switch {
+	case errors.As(err, &sha1):
+		return fmt.Sprintf("%s. SHA-1 signatures can be forged by collision, so they no longer prove the host's identity; nothing was read or written. "+
+			"Enable rsa-sha2-256/rsa-sha2-512 on the server (OpenSSH 7.2 or later does by default; remove a HostKeyAlgorithms line that limits it to ssh-rsa), "+
+			"or, for a legacy host that cannot be upgraded, set allow_sha1_host_key_signatures = true in its ssh block.", err)
 	case errors.As(err, &hk) && hk.Unknown:
 		return fmt.Sprintf("%s. The host is not in known_hosts, so nothing was read or written. Add its key to known_hosts (ssh-keyscan shows it; check it out of band) or pin it with host_key.", err)
 	case errors.As(err, &hk):

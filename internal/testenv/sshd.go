@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -53,7 +54,8 @@ type SSHD struct {
 	Dir             string
 	LogPath         string
 
-	hostKeys   map[string]ssh.PublicKey // by type: ssh-ed25519, ecdsa-sha2-nistp256
+	hostKeys   map[string]ssh.PublicKey // by type: ssh-ed25519, ecdsa-sha2-nistp256 (and ssh-rsa)
+	hostKeyAlg string                   // SSHDOptions.HostKeyAlgorithms
 	clientPriv crypto.PrivateKey
 	cfgPath    string
 	sshdPath   string
@@ -77,6 +79,9 @@ type SSHDOptions struct {
 	// SudoCommands are the commands the sudo user may run (see SudoersRule), such as
 	// host.SudoCommands(): what the provider runs through sudo.
 	SudoCommands [][]string
+	// HostKeyAlgorithms, when set, gives the server an RSA host key too and becomes its
+	// HostKeyAlgorithms line: "ssh-rsa" makes a legacy server that signs its host key with SHA-1 only.
+	HostKeyAlgorithms string
 }
 
 // sshdStartTimeout bounds how long a start waits for every port to answer with an SSH banner.
@@ -172,7 +177,7 @@ func NewSSHD(opts SSHDOptions) (*SSHD, error) {
 	if opts.Ports <= 0 {
 		opts.Ports = 1
 	}
-	s := &SSHD{Host: "127.0.0.1", sshdPath: sshdPath, hostKeys: map[string]ssh.PublicKey{}, probes: map[int]int{}}
+	s := &SSHD{Host: "127.0.0.1", sshdPath: sshdPath, hostKeys: map[string]ssh.PublicKey{}, probes: map[int]int{}, hostKeyAlg: opts.HostKeyAlgorithms}
 	u, err := user.Current()
 	if err != nil {
 		return nil, err
@@ -244,7 +249,15 @@ func (s *SSHD) makeKeys() error {
 	if err != nil {
 		return err
 	}
-	for name, priv := range map[string]crypto.PrivateKey{"ssh_host_ed25519_key": edPriv, "ssh_host_ecdsa_key": ecPriv} {
+	keys := map[string]crypto.PrivateKey{"ssh_host_ed25519_key": edPriv, "ssh_host_ecdsa_key": ecPriv}
+	if s.hostKeyAlg != "" {
+		rsaPriv, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return err
+		}
+		keys["ssh_host_rsa_key"] = rsaPriv
+	}
+	for name, priv := range keys {
 		if err := writeKey(filepath.Join(s.Dir, name), priv, 0o600); err != nil {
 			return err
 		}
@@ -322,6 +335,9 @@ func (s *SSHD) writeConfig(ports []int) error {
 		fmt.Fprintf(&b, "ListenAddress 127.0.0.1:%d\n", p)
 	}
 	fmt.Fprintf(&b, "HostKey %s\nHostKey %s\n", filepath.Join(s.Dir, "ssh_host_ed25519_key"), filepath.Join(s.Dir, "ssh_host_ecdsa_key"))
+	if s.hostKeyAlg != "" {
+		fmt.Fprintf(&b, "HostKey %s\nHostKeyAlgorithms %s\n", filepath.Join(s.Dir, "ssh_host_rsa_key"), s.hostKeyAlg)
+	}
 	fmt.Fprintf(&b, "PidFile %s\n", filepath.Join(s.Dir, "sshd.pid"))
 	fmt.Fprintf(&b, "AuthorizedKeysFile %s\n", filepath.Join(s.Dir, "authorized_keys"))
 	fmt.Fprintf(&b, "Subsystem sftp %s\n", sftpServer)
