@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 	"github.com/dbtls/terraform-provider-dbtls/internal/probe"
 )
@@ -451,6 +452,23 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 			if !sv.IsNull() {
 				settings[k] = sv.ValueString()
 			}
+		}
+		// The same checks as for the policy resource and its other consumers: a whole settings map must be
+		// unedited, a partial one (expectations only) must hold values a policy could declare.
+		// Warnings once, at read (validation runs this too); a partial map's errors are ApplyPolicy's.
+		var problems []*neo4j.FieldError
+		if neo4j.IsWholePolicy(settings) {
+			_, problems = neo4j.CheckSettings(settings)
+		} else {
+			problems = neo4j.CheckSettingValues(settings)
+		}
+		for _, p := range problems {
+			if (p.Warning && read) || (!p.Warning && neo4j.IsWholePolicy(settings)) {
+				appendPolicyMapProblems(&diags, []*neo4j.FieldError{p})
+			}
+		}
+		if diags.HasError() {
+			return nil, diags
 		}
 		if err := o.Expect.ApplyPolicy(settings); err != nil {
 			var fe *probe.FieldError

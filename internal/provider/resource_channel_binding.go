@@ -22,10 +22,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*channelBindingResource)(nil)
-	_ resource.ResourceWithConfigure   = (*channelBindingResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*channelBindingResource)(nil)
-	_ resource.ResourceWithImportState = (*channelBindingResource)(nil)
+	_ resource.Resource                   = (*channelBindingResource)(nil)
+	_ resource.ResourceWithConfigure      = (*channelBindingResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*channelBindingResource)(nil)
+	_ resource.ResourceWithImportState    = (*channelBindingResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*channelBindingResource)(nil)
 )
 
 // OnConflict values: what a binding does with a foreign neo4j.conf line that sets one of its keys.
@@ -45,6 +46,7 @@ type channelBindingResourceModel struct {
 	TLSLevel     types.String `tfsdk:"tls_level"`
 	OnConflict   types.String `tfsdk:"on_conflict"`
 	ConfigFile   types.String `tfsdk:"config_file"`
+	Neo4jHome    types.String `tfsdk:"neo4j_home"`
 	Rendered     types.String `tfsdk:"rendered"`
 	CommentedOut types.List   `tfsdk:"commented_out"`
 	SSH          *sshModel    `tfsdk:"ssh"`
@@ -94,9 +96,10 @@ func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Validators: []validator.String{stringvalidator.OneOf(onConflictValues...)},
 			},
 			"config_file": schema.StringAttribute{
-				MarkdownDescription: "The `neo4j.conf` the binding writes into (the policy's).",
-				Computed:            true,
+				MarkdownDescription: "The `neo4j.conf` the binding writes into: " + consumerConfigFileDescription("binding"),
+				Optional:            true, Computed: true,
 			},
+			"neo4j_home": consumerHomeAttribute("binding"),
 			"rendered": schema.StringAttribute{
 				MarkdownDescription: "The exact lines of the binding's managed block, one per line. Known at plan time; after a refresh it holds what the file really has, so a hand edit shows up as an update.",
 				Computed:            true,
@@ -112,6 +115,15 @@ func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequ
 
 func (r *channelBindingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *channelBindingResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg channelBindingResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateTargetFields(types.StringNull(), cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
 }
 
 func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -132,7 +144,7 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	var cfg channelBindingResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), cfg.SSH)
+	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), bindingOwnTarget(cfg))
 	resp.Diagnostics.Append(diags...)
 	if b == nil {
 		return
@@ -203,7 +215,7 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 	if diags.HasError() {
 		return
 	}
-	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), cfg.SSH)
+	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), bindingOwnTarget(cfg))
 	diags.Append(d...)
 	if b == nil {
 		return
@@ -343,16 +355,20 @@ func (r *channelBindingResource) ImportState(ctx context.Context, req resource.I
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("config_file"), file)...)
 }
 
-// resolve turns a policy's settings and a channel into a binding and its target.
-func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, channel string, tlsLevel *string, own *sshModel) (*neo4j.Binding, *target, diag.Diagnostics) {
-	var diags diag.Diagnostics
+// bindingOwnTarget is what a binding's configuration says about its target.
+func bindingOwnTarget(cfg channelBindingResourceModel) consumerTarget {
+	return consumerTarget{SSH: cfg.SSH, Neo4jHome: cfg.Neo4jHome, ConfigFile: cfg.ConfigFile}
+}
+
+// resolve turns a policy's settings and a channel into a binding and its target, after checking the
+// settings as every consumer does (checkConsumedPolicy).
+func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, channel string, tlsLevel *string, own consumerTarget) (*neo4j.Binding, *target, diag.Diagnostics) {
 	settings := stringMap(policy)
-	p, err := neo4j.PolicyFromSettings(settings)
-	if err != nil {
-		diags.AddAttributeError(path.Root("policy"), "Invalid Policy Settings", err.Error()+".")
+	p, diags := r.data.checkConsumedPolicy(settings, own)
+	if p == nil {
 		return nil, nil, diags
 	}
-	t, d := r.data.targetFromSettings(ctx, settings, own)
+	t, d := r.data.targetFromSettings(ctx, settings, own.SSH)
 	diags.Append(d...)
 	if diags.HasError() {
 		return nil, nil, diags

@@ -68,6 +68,8 @@ type policyCertificateResourceModel struct {
 	NotAfter               types.String `tfsdk:"not_after"`
 	KeyAlgorithm           types.String `tfsdk:"key_algorithm"`
 	Files                  types.Map    `tfsdk:"files"`
+	Neo4jHome              types.String `tfsdk:"neo4j_home"`
+	ConfigFile             types.String `tfsdk:"config_file"`
 	SSH                    *sshModel    `tfsdk:"ssh"`
 }
 
@@ -145,6 +147,11 @@ func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 					"A change that moves the files (another directory, file name or host) replaces this resource.",
 				ElementType: types.StringType,
 				Required:    true,
+			},
+			"neo4j_home": consumerHomeAttribute("certificate"),
+			"config_file": schema.StringAttribute{
+				MarkdownDescription: consumerConfigFileDescription("certificate") + " The certificate reads it only to warn when destroy removes files it names.",
+				Optional:            true,
 			},
 			"certificate_pem": schema.StringAttribute{
 				MarkdownDescription: "The public certificate in PEM, leaf first, optionally followed by its chain (intermediates). Written to the policy's " +
@@ -265,6 +272,7 @@ func (r *policyCertificateResource) ValidateConfig(ctx context.Context, req reso
 		return
 	}
 	resp.Diagnostics.Append(validateKeyChoice(cfg)...)
+	validateTargetFields(types.StringNull(), cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
 	if !cfg.CertificatePEM.IsUnknown() && !cfg.CertificatePEM.IsNull() {
 		_, d := parseCertChain(cfg.CertificatePEM.ValueString())
 		resp.Diagnostics.Append(d...)
@@ -378,6 +386,11 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 	}
 	s := stringMap(plan.Policy)
 	resp.Diagnostics.Append(checkCertPolicySettings(s)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	_, diags := r.data.checkConsumedPolicy(s, certOwnTarget(cfg))
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -1124,6 +1137,11 @@ func (r *policyCertificateResource) prepare(ctx context.Context, plan policyCert
 	if diags.HasError() {
 		return nil, nil, diags
 	}
+	_, d := r.data.checkConsumedPolicy(s, certOwnTarget(plan))
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, nil, diags
+	}
 	t, d := r.data.targetFromSettings(ctx, s, plan.SSH)
 	diags.Append(d...)
 	mat, d := parseCertMaterial(ctx, plan)
@@ -1320,6 +1338,11 @@ func readCertFileWas(ctx context.Context, h host.Host, p string, withData bool) 
 }
 
 // ---- small helpers ----
+
+// certOwnTarget is what a certificate's configuration (or plan) says about its target.
+func certOwnTarget(m policyCertificateResourceModel) consumerTarget {
+	return consumerTarget{SSH: m.SSH, Neo4jHome: m.Neo4jHome, ConfigFile: m.ConfigFile}
+}
 
 func checkCertPolicySettings(s map[string]string) diag.Diagnostics {
 	var diags diag.Diagnostics
