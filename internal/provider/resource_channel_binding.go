@@ -58,7 +58,7 @@ func (r *channelBindingResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Credentials (and optionally the connection) for reaching the policy's host. Without it, the resource reaches the host the policy's `settings` name with the provider's credentials. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
+		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Overrides the provider's `ssh` block for this resource, as on `dbtls_ssl_policy`: the host given here (or the provider's) is where this resource writes, and the policy's `settings` must name the same host. A policy on another host than the provider's is accepted only when this block names it (for example `ssh { host = each.value.host }`), so a settings map alone never moves a write. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
 		MarkdownDescription: "Applies a `dbtls_ssl_policy` to one channel (Bolt, HTTPS, intra-cluster, backup, or fabric on 4.x) by writing a managed block " +
 			"into the policy's `neo4j.conf`, with the keys of the Neo4j version the policy was resolved for: on 3.5 `bolt.ssl_policy=<name>` and friends; " +
 			"on 4.x and 5.x every suffix of the policy under `dbms.ssl.policy.<channel>.` with `enabled=true`, where a suffix the policy leaves unset gets Neo4j's own default for that version and scope " +

@@ -129,7 +129,7 @@ func (r *policyCertificateResource) Metadata(_ context.Context, req resource.Met
 
 func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Credentials (and optionally the connection) for reaching the policy's host. Without it, the resource reaches the host the policy's `settings` name with the provider's credentials. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
+		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Overrides the provider's `ssh` block for this resource, as on `dbtls_ssl_policy`: the host given here (or the provider's) is where this resource writes, and the policy's `settings` must name the same host. A policy on another host than the provider's is accepted only when this block names it (for example `ssh { host = each.value.host }`), so a settings map alone never moves a write. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
 		MarkdownDescription: "The key material of a `dbtls_ssl_policy` on its host: the private key (`private.key`, mode `0400`, always PKCS#8), " +
 			"the public certificate with its chain (`public.crt`, `0644`), a copy of it in the trusted directory, the trusted certificates and the " +
 			"certificate revocation lists. Everything is parsed and checked while planning, before a byte is written: every PEM block, that the key " +
