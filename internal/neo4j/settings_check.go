@@ -14,10 +14,9 @@ import (
 // Filesystem Hierarchy Standard and the well-known system directories one level below /usr, /usr/local
 // and /var; it is closed under parents, so no listed directory can become a managed directory below
 // an accepted neo4j_home. Only these exact paths are refused: a Neo4j installation below them
-// (/var/lib/neo4j, /usr/share/neo4j, /opt/neo4j) is what neo4j_home normally is. Any top-level name
-// starting with "lib" (/lib, /lib32, /lib64, /libx32) is refused too.
+// (/var/lib/neo4j, /usr/share/neo4j, /opt/neo4j) is what neo4j_home normally is.
 var SystemDirectories = []string{
-	"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/media", "/mnt", "/opt", "/proc", "/root", "/run",
+	"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libexec", "/libx32", "/media", "/mnt", "/opt", "/proc", "/root", "/run",
 	"/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
 	"/usr/bin", "/usr/etc", "/usr/include", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec", "/usr/libx32", "/usr/local",
 	"/usr/sbin", "/usr/share", "/usr/src",
@@ -26,14 +25,9 @@ var SystemDirectories = []string{
 	"/var/spool", "/var/tmp",
 }
 
-// IsSystemDirectory reports whether dir (absolute) is one of SystemDirectories, or a top-level
-// directory whose name starts with "lib".
+// IsSystemDirectory reports whether dir (absolute) is one of SystemDirectories.
 func IsSystemDirectory(dir string) bool {
-	d := posix.Clean(dir)
-	if slices.Contains(SystemDirectories, d) {
-		return true
-	}
-	return strings.HasPrefix(d, "/lib") && !strings.Contains(d[1:], "/")
+	return slices.Contains(SystemDirectories, posix.Clean(dir))
 }
 
 // CheckHome refuses a neo4j_home that is a system directory. It returns "" when home is acceptable,
