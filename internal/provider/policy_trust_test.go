@@ -91,9 +91,11 @@ func TestAccPolicyMap_EditedSettingsRefused(t *testing.T) {
 			err:   `(?s)Policy Lives On Another Host.*graph-9.internal.*ssh \{ host = \.\.\. \}`,
 		},
 		{
-			name:  "another config file",
-			merge: func(elsewhere string) string { return fmt.Sprintf(`{ config_file = %q }`, filepath.Join(elsewhere, "victim.crt")) },
-			err:   `(?s)Policy Uses Another Config File.*victim.crt`,
+			name: "another config file",
+			merge: func(elsewhere string) string {
+				return fmt.Sprintf(`{ config_file = %q }`, filepath.Join(elsewhere, "victim.crt"))
+			},
+			err: `(?s)Policy Uses Another Config File.*victim.crt`,
 		},
 		{
 			name:  "unknown key",
