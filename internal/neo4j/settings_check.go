@@ -68,7 +68,7 @@ func CheckSettings(s map[string]string) (*Policy, []*FieldError) {
 		}
 	}
 	if len(missing) > 0 {
-		fail("", "Invalid Policy Settings", "The policy map has no %s, so it is not the settings of a dbtls_ssl_policy. Set policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))
+		fail("", "Invalid Policy Settings", "The policy map has no %s, so it is not the settings of a dbtls_ssl_policy. Pass the settings attribute of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))
 		return nil, errs
 	}
 	v, err := ParseVersion(s["neo4j_version"])

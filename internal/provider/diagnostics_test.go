@@ -90,9 +90,11 @@ var summaryCalls = map[string]struct {
 // such as a neo4j.FieldError's Summary or addCertPEMError's argument).
 func dynamicSummaries() map[string][]string {
 	return map[string][]string{
-		"addCertPEMError":   nil,
-		"appendFieldErrors": nil,
-		"ResolvePolicy":     nil, // fail and warn build FieldErrors from their summary argument
+		"addCertPEMError":         nil,
+		"appendFieldErrors":       nil,
+		"ResolvePolicy":           nil, // fail and warn build FieldErrors from their summary argument
+		"CheckSettings":           nil, // as ResolvePolicy
+		"appendPolicyMapProblems": nil,
 	}
 }
 
@@ -234,18 +236,25 @@ func documentedSummaries(t *testing.T) map[string]string {
 // guard that no input reaches, "untested: <reason>" for one this test environment cannot provoke.
 var diagnosticTests = map[string]string{
 	// Provider and target.
-	"Unsupported Neo4j Version":              "TestAccProvider_UnsupportedVersion",
-	"Neo4j Version Newer Than The Catalogue": "TestDiagnosticsTargetFields",
-	"Invalid neo4j_home":                     "TestDiagnosticsTargetFields",
-	"Invalid Config File":                    "TestDiagnosticsTargetFields",
-	"Corrupt State":                          "TestDiagnosticsTargetFields",
-	"Cannot Reach Target":                    "TestAccSSH_HostKeyRefusals",
-	"SSH Host Missing":                       "TestDiagnosticsSSH",
-	"Invalid SSH Timeout":                    "TestDiagnosticsSSH",
-	"Invalid SSH Configuration":              "TestDiagnosticsSSH",
-	"No SSH Credentials":                     "TestDiagnosticsSSH",
-	"Policy Settings Without Connection":     "TestDiagnosticsSSH",
-	"SSH Target Differs From The Policy's":   "TestDiagnosticsSSH",
+	"Unsupported Neo4j Version":                             "TestAccProvider_UnsupportedVersion",
+	"Neo4j Version Newer Than The Catalogue":                "TestDiagnosticsTargetFields",
+	"Invalid neo4j_home":                                    "TestDiagnosticsTargetFields",
+	"Invalid Config File":                                   "TestDiagnosticsTargetFields",
+	"Corrupt State":                                         "TestDiagnosticsTargetFields",
+	"Cannot Reach Target":                                   "TestAccSSH_HostKeyRefusals",
+	"SSH Host Missing":                                      "TestDiagnosticsSSH",
+	"Invalid SSH Timeout":                                   "TestDiagnosticsSSH",
+	"Invalid SSH Configuration":                             "TestDiagnosticsSSH",
+	"No SSH Credentials":                                    "TestDiagnosticsSSH",
+	"Policy Settings Without Connection":                    "TestDiagnosticsSSH",
+	"SSH Target Differs From The Policy's":                  "TestDiagnosticsSSH",
+	"neo4j_home Is A System Directory":                      "TestAccPolicy_SystemDirectoryHomeRefused",
+	"Policy Settings Were Edited":                           "TestAccPolicyMap_EditedSettingsRefused",
+	"Unknown Policy Setting":                                "TestAccPolicyMap_EditedSettingsRefused",
+	"Policy Lives On Another Host":                          "TestAccPolicyMap_EditedSettingsRefused",
+	"Policy Uses Another Config File":                       "TestAccPolicyMap_EditedSettingsRefused",
+	"Policy Lives In Another neo4j_home":                    "TestAccPolicyMap_OtherHomeNeedsExplicitOverride",
+	"Client Authentication Weaker Than The Scope's Default": "TestDiagnosticsPolicyMap",
 	"SFTP Server Lacks An Extension": "untested: OpenSSH's sftp-server, the only SFTP server here, offers every extension the provider uses; " +
 		"the warnings' texts are tested by internal/host's TestSSHCapabilities",
 	"Unexpected Provider Data": "unreachable: Terraform passes Configure only what the provider's Configure returned",

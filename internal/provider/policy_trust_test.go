@@ -1,16 +1,22 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
 )
 
@@ -247,4 +253,56 @@ data "dbtls_endpoint" "bolt" {
 			ExpectError: regexp.MustCompile(`(?s)Policy Settings Were Edited.*private_key_path`),
 		}},
 	})
+}
+
+// The consumers' check of a policy map, in isolation: the policy resource's warnings come through the
+// map, the binding adds its scope's, and the resource's own target decides where it may write.
+func TestDiagnosticsPolicyMap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	home := newHome(t, realisticConf)
+	d := &providerData{defaults: targetSpec{Version: "5.26", Neo4jHome: home}, hosts: newHostPool(), confs: newConfCache()}
+	none := "NONE"
+	p, probs := neo4j.ResolvePolicy(neo4j.MustParseVersion("5.26"), home, neo4j.PolicyInput{Name: "p", ClientAuth: &none,
+		TLSVersions: []string{"TLSv1", "TLSv1.2"}, Ciphers: []string{"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}})
+	if p == nil {
+		t.Fatal(probs)
+	}
+	s := p.Settings()
+	s["target"], s["config_file"] = "local", filepath.Join(home, "conf", "neo4j.conf")
+	policy, diags := types.MapValueFrom(ctx, types.StringType, s)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	unset := consumerTarget{Neo4jHome: types.StringNull(), ConfigFile: types.StringNull()}
+	r := &channelBindingResource{data: d}
+	b, _, diags := r.resolve(ctx, policy, "cluster", nil, unset)
+	if b == nil || diags.HasError() {
+		t.Fatalf("binding refused: %v", diags)
+	}
+	wantSummary(t, "NONE on the cluster scope", diags, "W:Client Authentication Weaker Than The Scope's Default")
+	wantSummary(t, "TLSv1 through the map", diags, "W:Deprecated TLS Version")
+
+	// The resource's own neo4j_home decides: the policy's is accepted, another refused.
+	if _, diags := d.checkConsumedPolicy(s, consumerTarget{Neo4jHome: types.StringValue(home), ConfigFile: types.StringNull()}); diags.HasError() {
+		t.Errorf("own neo4j_home equal to the policy's: %v", diags)
+	}
+	_, diags = d.checkConsumedPolicy(s, consumerTarget{Neo4jHome: types.StringValue("/srv/neo4j"), ConfigFile: types.StringNull()})
+	wantSummary(t, "own neo4j_home elsewhere", diags, "E:Policy Lives In Another neo4j_home")
+	// A policy on an SSH host is refused by a consumer of the local provider.
+	s2 := maps.Clone(s)
+	s2["target"] = "ssh://deploy@graph-1.internal:22"
+	_, diags = d.checkConsumedPolicy(s2, unset)
+	wantSummary(t, "policy on another host", diags, "E:Policy Lives On Another Host")
+	s2 = maps.Clone(s)
+	s2["config_file"] = "/etc/neo4j/neo4j.conf"
+	_, diags = d.checkConsumedPolicy(s2, unset)
+	wantSummary(t, "another config file", diags, "E:Policy Uses Another Config File")
+	_, diags = d.checkConsumedPolicy(s2, consumerTarget{Neo4jHome: types.StringNull(), ConfigFile: types.StringValue("/etc/neo4j/neo4j.conf")})
+	if diags.HasError() {
+		t.Errorf("own config_file equal to the policy's: %v", diags)
+	}
+	var vd diag.Diagnostics
+	validateTargetFields(types.StringNull(), types.StringValue("/"), types.StringNull(), path.Empty(), &vd)
+	wantSummary(t, "neo4j_home /", vd, "E:neo4j_home Is A System Directory")
 }
