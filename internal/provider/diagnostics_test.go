@@ -553,7 +553,7 @@ func TestDiagnosticsPolicyHost(t *testing.T) {
 	bad := model
 	bad.Group = types.StringValue("no-such-group-dbtls")
 	wantSummary(t, "unknown group", r.preflight(ctx, tgt, pol, bad, true), "E:Unknown Group")
-	_, diags := r.apply(canceled(), tgt, pol, model, nil, true)
+	_, diags := r.apply(canceled(), tgt, pol, model, policyPrivate{}, true)
 	wantSummary(t, "host unreachable", diags, "E:Cannot Create Policy Directory")
 	_, diags = readDirectories(canceled(), tgt.Host, pol.Directories(), "", "")
 	wantSummary(t, "host unreachable", diags, "E:Cannot Inspect Directory")
@@ -574,7 +574,7 @@ func TestDiagnosticsPolicyHost(t *testing.T) {
 	before := snapshot(t, filepath.Join(home, "certificates"))
 	failing := *t35
 	failing.Host = failingHost{Host: host.NewLocal(), failPath: t35.ConfigFile}
-	_, diags = r.apply(ctx, &failing, p35, model, nil, true)
+	_, diags = r.apply(ctx, &failing, p35, model, policyPrivate{}, true)
 	wantSummary(t, "neo4j.conf not writable", diags, "E:Cannot Write neo4j.conf")
 	if after := snapshot(t, filepath.Join(home, "certificates")); after != before {
 		t.Errorf("a failed apply left directories behind:\n--- before\n%s\n--- after\n%s", before, after)
