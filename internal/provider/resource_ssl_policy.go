@@ -865,7 +865,9 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 			if info.Exists && !managed {
 				continue
 			}
-			if _, known := priv.Adopted[c]; info.Exists && !known && !slices.Contains(created, c) {
+			_, known := priv.Adopted[c]
+			_, seen := adoptedNow[c]
+			if info.Exists && !known && !seen && !slices.Contains(created, c) && !slices.Contains(createdNow, c) {
 				// A directory that was there before: its mode and owner now, for destroy (and for undo).
 				adoptedNow[c] = adoptedDir{Mode: uint32(info.Mode), UID: info.UID, GID: info.GID}
 			}
