@@ -249,6 +249,8 @@ var diagnosticTests = map[string]string{
 	"Policy Settings Without Connection":                    "TestDiagnosticsSSH",
 	"SSH Target Differs From The Policy's":                  "TestDiagnosticsSSH",
 	"Existing Directory Would Be Taken Over":                "TestAccSSLPolicy_AdoptExisting",
+	"Existing File Would Be Overwritten":                    "TestAccPolicyCertificate_AdoptExisting",
+	"Existing File Replaced":                                "TestDiagnosticsTakeover",
 	"Existing Directory Taken Over":                         "TestDiagnosticsTakeover",
 	"Cannot Restore Adopted Directory":                      "TestDiagnosticsTakeover",
 	"neo4j_home Is A System Directory":                      "TestAccPolicy_SystemDirectoryHomeRefused",

@@ -384,6 +384,10 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	state.Directories = dirs
 	state.Rendered = types.StringValue(rendered)
+	if state.AdoptExisting.IsNull() {
+		// Imported, or written by a release without the attribute.
+		state.AdoptExisting = types.BoolValue(false)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

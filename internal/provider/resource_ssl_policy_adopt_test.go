@@ -17,6 +17,7 @@ import (
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
+	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
 )
 
 // foreignOwner is the uid and gid a pre-existing directory gets in these tests: nobody's when the
@@ -166,4 +167,80 @@ func TestDiagnosticsTakeover(t *testing.T) {
 	must(t, checkDir(p.BasePath, 0o700, int(st.Uid), int(st.Gid))(nil))
 	must(t, os.Chmod(p.BasePath, 0o755))
 	wantSummary(t, "restore fails", restoreAdopted(ctx, setAttrFailingHost{tgt.Host}, adopted), "W:Cannot Restore Adopted Directory")
+
+	// A certificate file with other content: refused, or replaced with a warning.
+	leaf := pkitest.NewCA(t, "Takeover CA").Issue(t, pkitest.Options{})
+	certPath := filepath.Join(p.BasePath, "public.crt")
+	must(t, os.WriteFile(certPath, []byte("hand-placed\n"), 0o644))
+	files := []certFile{{path: certPath, data: []byte(leaf.CertPEM), mode: certFileMode, role: certRoleCert}}
+	wantSummary(t, "foreign certificate", checkForeignCertFiles(ctx, tgt, files, leaf.Cert, false), "E:Existing File Would Be Overwritten")
+	wantSummary(t, "foreign certificate, adopt_existing", checkForeignCertFiles(ctx, tgt, files, leaf.Cert, true), "W:Existing File Replaced")
+	must(t, os.WriteFile(certPath, []byte(leaf.CertPEM), 0o644))
+	if d := checkForeignCertFiles(ctx, tgt, files, leaf.Cert, false); len(d) != 0 {
+		t.Errorf("the same certificate already there: %v", d)
+	}
+}
+
+// Issue 14, finding 3: a hand-placed private.key and public.crt in the policy directory were replaced
+// without a word. Now the plan refuses (nothing changes) unless adopt_existing = true, which warns,
+// replaces them, and leaves them on destroy.
+func TestAccPolicyCertificate_AdoptExisting(t *testing.T) {
+	me := currentUser(t)
+	home := newHome(t, realisticConf)
+	base := filepath.Join(home, "certificates", "example_policy")
+	must(t, os.Mkdir(base, 0o755))
+	must(t, os.Chmod(base, 0o755))
+	ca := pkitest.NewCA(t, "Adopt CA")
+	handPlaced, leaf := ca.Issue(t, pkitest.Options{CommonName: "old.internal"}), ca.Issue(t, pkitest.Options{CommonName: "graph.internal"})
+	keyFile, certFile := filepath.Join(base, "private.key"), filepath.Join(base, "public.crt")
+	must(t, os.WriteFile(keyFile, []byte(handPlaced.KeyPEM(t)), 0o400))
+	must(t, os.WriteFile(certFile, []byte(handPlaced.CertPEM), 0o644))
+	before := snapshot(t, home)
+	v := vars("cert", leaf.CertPEM, "key", leaf.KeyPEM(t))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: resource.ComposeTestCheckFunc(
+			// Adopted files stay, as the last apply wrote them.
+			checkKeyFile(keyFile, leaf.Key.Public()),
+			checkFileEquals(certFile, []byte(leaf.CertPEM)),
+		),
+		Steps: []resource.TestStep{
+			{
+				Config: certConfig("5.26", home, me, woBody(1, "")), ConfigVariables: v,
+				ExpectError: regexp.MustCompile(`(?s)Existing File Would Be Overwritten.*private.key.*another key than the\s+certificate's`),
+			},
+			{
+				PreConfig: func() {
+					if after := snapshot(t, home); after != before {
+						t.Fatalf("the refused plan changed the host:\n--- before\n%s\n--- after\n%s", before, after)
+					}
+				},
+				Config: certConfig("5.26", home, me, woBody(1, "  adopt_existing = true\n")), ConfigVariables: v,
+				Check: resource.ComposeTestCheckFunc(
+					checkKeyFile(keyFile, leaf.Key.Public()),
+					checkFileEquals(certFile, []byte(leaf.CertPEM)),
+				),
+			},
+		},
+	})
+}
+
+// The same files, already holding what would be written, need no opt-in.
+func TestAccPolicyCertificate_ExistingIdenticalFiles(t *testing.T) {
+	me := currentUser(t)
+	home := newHome(t, realisticConf)
+	base := filepath.Join(home, "certificates", "example_policy")
+	must(t, os.Mkdir(base, 0o755))
+	must(t, os.Chmod(base, 0o755))
+	ca := pkitest.NewCA(t, "Adopt CA")
+	leaf := ca.Issue(t, pkitest.Options{CommonName: "graph.internal"})
+	must(t, os.WriteFile(filepath.Join(base, "private.key"), []byte(leaf.KeyPEM(t)), 0o400))
+	must(t, os.WriteFile(filepath.Join(base, "public.crt"), []byte(leaf.CertPEM), 0o644))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: certConfig("5.26", home, me, woBody(1, "")), ConfigVariables: vars("cert", leaf.CertPEM, "key", leaf.KeyPEM(t)),
+			Check: checkKeyFile(filepath.Join(base, "private.key"), leaf.Key.Public()),
+		}},
+	})
 }
