@@ -201,7 +201,8 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				Optional:            true,
 			},
 			"neo4j_home": schema.StringAttribute{
-				MarkdownDescription: "Overrides the provider's `neo4j_home` for this policy. Changing it replaces the policy.",
+				MarkdownDescription: "Overrides the provider's `neo4j_home` for this policy. Changing it replaces the policy. Not `/` or a system directory. " +
+					"The certificates and bindings of a policy with its own `neo4j_home` must set the same `neo4j_home` themselves.",
 				Optional:            true,
 			},
 			"config_file": schema.StringAttribute{
