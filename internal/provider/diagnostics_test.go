@@ -236,18 +236,20 @@ func documentedSummaries(t *testing.T) map[string]string {
 // guard that no input reaches, "untested: <reason>" for one this test environment cannot provoke.
 var diagnosticTests = map[string]string{
 	// Provider and target.
-	"Unsupported Neo4j Version":                             "TestAccProvider_UnsupportedVersion",
-	"Neo4j Version Newer Than The Catalogue":                "TestDiagnosticsTargetFields",
-	"Invalid neo4j_home":                                    "TestDiagnosticsTargetFields",
-	"Invalid Config File":                                   "TestDiagnosticsTargetFields",
-	"Corrupt State":                                         "TestDiagnosticsTargetFields",
-	"Cannot Reach Target":                                   "TestAccSSH_HostKeyRefusals",
-	"SSH Host Missing":                                      "TestDiagnosticsSSH",
-	"Invalid SSH Timeout":                                   "TestDiagnosticsSSH",
-	"Invalid SSH Configuration":                             "TestDiagnosticsSSH",
-	"No SSH Credentials":                                    "TestDiagnosticsSSH",
-	"Policy Settings Without Connection":                    "TestDiagnosticsSSH",
-	"SSH Target Differs From The Policy's":                  "TestDiagnosticsSSH",
+	"Unsupported Neo4j Version":              "TestAccProvider_UnsupportedVersion",
+	"Neo4j Version Newer Than The Catalogue": "TestDiagnosticsTargetFields",
+	"Invalid neo4j_home":                     "TestDiagnosticsTargetFields",
+	"Invalid Config File":                    "TestDiagnosticsTargetFields",
+	"Corrupt State":                          "TestDiagnosticsTargetFields",
+	"Cannot Reach Target":                    "TestAccSSH_HostKeyRefusals",
+	"SSH Host Missing":                       "TestDiagnosticsSSH",
+	"Invalid SSH Timeout":                    "TestDiagnosticsSSH",
+	"Invalid SSH Configuration":              "TestDiagnosticsSSH",
+	"No SSH Credentials":                     "TestDiagnosticsSSH",
+	"Policy Settings Without Connection":     "TestDiagnosticsSSH",
+	"SSH Target Differs From The Policy's":   "TestDiagnosticsSSH",
+
+	// Policy maps crossing boundaries, system directories, existing directories and files (issue 14).
 	"Existing Directory Would Be Taken Over":                "TestAccSSLPolicy_AdoptExisting",
 	"Existing File Would Be Overwritten":                    "TestAccPolicyCertificate_AdoptExisting",
 	"Existing File Replaced":                                "TestDiagnosticsTakeover",
@@ -260,6 +262,7 @@ var diagnosticTests = map[string]string{
 	"Policy Uses Another Config File":                       "TestAccPolicyMap_EditedSettingsRefused",
 	"Policy Lives In Another neo4j_home":                    "TestAccPolicyMap_OtherHomeNeedsExplicitOverride",
 	"Client Authentication Weaker Than The Scope's Default": "TestDiagnosticsPolicyMap",
+
 	"SFTP Server Lacks An Extension": "untested: OpenSSH's sftp-server, the only SFTP server here, offers every extension the provider uses; " +
 		"the warnings' texts are tested by internal/host's TestSSHCapabilities",
 	"Unexpected Provider Data": "unreachable: Terraform passes Configure only what the provider's Configure returned",
