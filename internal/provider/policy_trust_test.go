@@ -186,7 +186,8 @@ func TestAccPolicyMap_OtherHomeNeedsExplicitOverride(t *testing.T) {
 }
 
 // neo4j_home may not be / or a system directory, on the provider or on a resource: with neo4j_home = "/"
-// and base_directory = "etc" the plan was a chown of /etc.
+// and base_directory = "etc" the plan was a chown of /etc. (The unknown owner makes sure that, should the
+// check ever regress, the plan still stops before writing into the real /etc or /usr.)
 func TestAccPolicy_SystemDirectoryHomeRefused(t *testing.T) {
 	home := newHome(t, realisticConf)
 	before := snapshot(t, home)
@@ -198,6 +199,7 @@ func TestAccPolicy_SystemDirectoryHomeRefused(t *testing.T) {
 resource "dbtls_ssl_policy" "p" {
   name           = "p"
   base_directory = "etc"
+  owner          = "no-such-user-dbtls"
 }
 `},
 		{"resource", providerBlock("5.26", home) + `
@@ -205,6 +207,7 @@ resource "dbtls_ssl_policy" "p" {
   name           = "p"
   neo4j_home     = "/usr"
   base_directory = "lib"
+  owner          = "no-such-user-dbtls"
 }
 `},
 		{"consumer", providerBlock("5.26", home) + `
