@@ -203,7 +203,7 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"neo4j_home": schema.StringAttribute{
 				MarkdownDescription: "Overrides the provider's `neo4j_home` for this policy. Changing it replaces the policy. Not `/` or a system directory. " +
 					"The certificates and bindings of a policy with its own `neo4j_home` must set the same `neo4j_home` themselves.",
-				Optional:            true,
+				Optional: true,
 			},
 			"config_file": schema.StringAttribute{
 				MarkdownDescription: "Overrides the provider's `config_file` for this policy. Changing it replaces the policy.",
