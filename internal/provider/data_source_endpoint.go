@@ -182,7 +182,9 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"which a policy leaving the scope's default has on Neo4j 4.x and later, sets no expectation: use `expect` for it), and " +
 					"`trust_all = \"true\"` / `verify_hostname = \"false\"` say that peers using the policy accept an " +
 					"unverifiable chain / a certificate for another host, which then are not violations. Other keys are " +
-					"ignored. The `expect` block overrides what it also sets.",
+					"ignored. The `expect` block overrides what it also sets. A whole settings map (one with `neo4j_home` or a `*_path` key) is checked " +
+					"as `dbtls_policy_certificate` and `dbtls_channel_binding` check it (an edited map is an error); a partial map of expectations gets " +
+					"`dbtls_ssl_policy`'s warnings for the values it has (for example `TLSv1`, `trust_all`).",
 				ElementType: types.StringType,
 				Optional:    true,
 			},
