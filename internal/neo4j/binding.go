@@ -70,7 +70,27 @@ func ResolveBinding(p *Policy, channel string, tlsLevel *string) (*Binding, []*F
 			return nil, append(errs, e)
 		}
 	}
+	if w := weakerClientAuth(p, channel); w != nil {
+		errs = append(errs, w)
+	}
 	return b, errs
+}
+
+// weakerClientAuth warns when a policy bound to a scope whose Neo4j default is REQUIRE (cluster and
+// backup on 4.x and later, the catalogue) declares a weaker client_auth: members or backup clients
+// would then be accepted without a certificate.
+func weakerClientAuth(p *Policy, channel string) *FieldError {
+	if NamedPolicies(p.Version) || p.ClientAuth == "" {
+		return nil
+	}
+	def, ok := DefaultOf(SettingID(SuffixClientAuth), p.Version, channel)
+	if !ok || def != "REQUIRE" || p.ClientAuth == "REQUIRE" {
+		return nil
+	}
+	return &FieldError{Field: "policy", Summary: "Client Authentication Weaker Than The Scope's Default", Warning: true,
+		Detail: fmt.Sprintf("The policy %q has client_auth = %q, and this binding applies it to the %s scope, where Neo4j %s requires a client certificate by default (REQUIRE). "+
+			"Peers on this channel would then be accepted without proving who they are. Bind a policy with client_auth = \"REQUIRE\" (or leave client_auth unset), "+
+			"unless peers are authenticated another way.", p.Name, p.ClientAuth, channel, p.Version)}
 }
 
 // checkClientAuthRule refuses a policy whose client_auth (declared, or Neo4j's default) is not the one

@@ -138,6 +138,11 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 		fail("name", "Reserved Policy Name", `On Neo4j 3.5 the name "legacy" is the built-in legacy SSL policy (certificates/neo4j.key, neo4j.cert), which this provider does not manage. Choose another name.`)
 	}
 
+	if msg := CheckHome(home); msg != "" {
+		fail("neo4j_home", "neo4j_home Is A System Directory", "%s", msg)
+		return nil, errs
+	}
+
 	p := &Policy{Name: in.Name, Version: v, Home: home}
 
 	p.BaseDirectory = deref(in.BaseDirectory, "certificates/"+in.Name)

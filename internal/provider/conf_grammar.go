@@ -92,7 +92,8 @@ func foreignPolicyWarnings(conf *neo4j.Conf, t *target, b *neo4j.Binding) diag.D
 }
 
 // plainLinesDiags refuses rendered lines that Neo4j would not read as written. ResolvePolicy refuses
-// such values where they are declared; a policy map assembled by hand reaches the binding unchecked.
+// such values where they are declared, and again when a binding re-checks its policy map
+// (neo4j.CheckSettings); this is the last check before the lines are written.
 func plainLinesDiags(lines []string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, l := range lines {

@@ -193,8 +193,9 @@ resource "dbtls_channel_binding" "bolt" {
 	}
 }
 
-// A settings map edited by hand reaches the binding without ResolvePolicy's checks; the binding
-// still refuses at plan to render a value Neo4j would read differently.
+// A settings map edited by hand goes through ResolvePolicy's checks again in the binding
+// (neo4j.CheckSettings), which refuses at plan a value Neo4j would read differently; the rendered
+// lines are checked once more before they are written (plainLinesDiags, TestDiagnosticsConfGrammar).
 func TestAccChannelBinding_PolicyValueReadDifferently(t *testing.T) {
 	home := newHome(t, realisticConf)
 	conf := filepath.Join(home, "conf", "neo4j.conf")
@@ -213,7 +214,7 @@ resource "dbtls_channel_binding" "bolt" {
 		CheckDestroy:             checkFileEquals(conf, realisticConf),
 		Steps: []resource.TestStep{{
 			Config:      cfg,
-			ExpectError: regexp.MustCompile(`(?s)Policy Value Neo4j Would Read Differently.*trusted_dir.*\.\./elsewhere`),
+			ExpectError: regexp.MustCompile(`(?s)Invalid Directory.*trusted_dir.*backslash`),
 		}},
 	})
 }

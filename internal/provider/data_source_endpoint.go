@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 	"github.com/dbtls/terraform-provider-dbtls/internal/probe"
 )
@@ -198,7 +199,9 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"which a policy leaving the scope's default has on Neo4j 4.x and later, sets no expectation: use `expect` for it), and " +
 					"`trust_all = \"true\"` / `verify_hostname = \"false\"` say that peers using the policy accept an " +
 					"unverifiable chain / a certificate for another host, which then are not violations. Other keys are " +
-					"ignored. The `expect` block overrides what it also sets.",
+					"ignored. The `expect` block overrides what it also sets. A whole settings map (one with `neo4j_home` or a `*_path` key) is checked " +
+					"as `dbtls_policy_certificate` and `dbtls_channel_binding` check it (an edited map is an error); a partial map of expectations gets " +
+					"`dbtls_ssl_policy`'s warnings for the values it has (for example `TLSv1`, `trust_all`).",
 				ElementType: types.StringType,
 				Optional:    true,
 			},
@@ -478,6 +481,23 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 			if !sv.IsNull() {
 				settings[k] = sv.ValueString()
 			}
+		}
+		// The same checks as for the policy resource and its other consumers: a whole settings map must be
+		// unedited, a partial one (expectations only) must hold values a policy could declare.
+		// Warnings once, at read (validation runs this too); a partial map's errors are ApplyPolicy's.
+		var problems []*neo4j.FieldError
+		if neo4j.IsWholePolicy(settings) {
+			_, problems = neo4j.CheckSettings(settings)
+		} else {
+			problems = neo4j.CheckSettingValues(settings)
+		}
+		for _, p := range problems {
+			if (p.Warning && read) || (!p.Warning && neo4j.IsWholePolicy(settings)) {
+				appendPolicyMapProblems(&diags, []*neo4j.FieldError{p})
+			}
+		}
+		if diags.HasError() {
+			return nil, diags
 		}
 		if err := o.Expect.ApplyPolicy(settings); err != nil {
 			var fe *probe.FieldError

@@ -90,9 +90,11 @@ var summaryCalls = map[string]struct {
 // such as a neo4j.FieldError's Summary or addCertPEMError's argument).
 func dynamicSummaries() map[string][]string {
 	return map[string][]string{
-		"addCertPEMError":   nil,
-		"appendFieldErrors": nil,
-		"ResolvePolicy":     nil, // fail and warn build FieldErrors from their summary argument
+		"addCertPEMError":         nil,
+		"appendFieldErrors":       nil,
+		"ResolvePolicy":           nil, // fail and warn build FieldErrors from their summary argument
+		"CheckSettings":           nil, // as ResolvePolicy
+		"appendPolicyMapProblems": nil,
 	}
 }
 
@@ -246,6 +248,21 @@ var diagnosticTests = map[string]string{
 	"No SSH Credentials":                     "TestDiagnosticsSSH",
 	"Policy Settings Without Connection":     "TestDiagnosticsSSH",
 	"SSH Target Differs From The Policy's":   "TestDiagnosticsSSH",
+
+	// Policy maps crossing boundaries, system directories, existing directories and files (issue 14).
+	"Existing Directory Would Be Taken Over":                "TestAccSSLPolicy_AdoptExisting",
+	"Existing File Would Be Overwritten":                    "TestAccPolicyCertificate_AdoptExisting",
+	"Existing File Replaced":                                "TestDiagnosticsTakeover",
+	"Existing Directory Taken Over":                         "TestDiagnosticsTakeover",
+	"Cannot Restore Adopted Directory":                      "TestDiagnosticsTakeover",
+	"neo4j_home Is A System Directory":                      "TestAccPolicy_SystemDirectoryHomeRefused",
+	"Policy Settings Were Edited":                           "TestAccPolicyMap_EditedSettingsRefused",
+	"Unknown Policy Setting":                                "TestAccPolicyMap_EditedSettingsRefused",
+	"Policy Lives On Another Host":                          "TestAccPolicyMap_EditedSettingsRefused",
+	"Policy Uses Another Config File":                       "TestAccPolicyMap_EditedSettingsRefused",
+	"Policy Lives In Another neo4j_home":                    "TestAccPolicyMap_OtherHomeNeedsExplicitOverride",
+	"Client Authentication Weaker Than The Scope's Default": "TestDiagnosticsPolicyMap",
+
 	"SFTP Server Lacks An Extension": "untested: OpenSSH's sftp-server, the only SFTP server here, offers every extension the provider uses; " +
 		"the warnings' texts are tested by internal/host's TestSSHCapabilities",
 	"Unexpected Provider Data": "unreachable: Terraform passes Configure only what the provider's Configure returned",
@@ -551,7 +568,7 @@ func TestDiagnosticsPolicyHost(t *testing.T) {
 	bad := model
 	bad.Group = types.StringValue("no-such-group-dbtls")
 	wantSummary(t, "unknown group", r.preflight(ctx, tgt, pol, bad, true), "E:Unknown Group")
-	_, diags := r.apply(canceled(), tgt, pol, model, nil, true)
+	_, diags := r.apply(canceled(), tgt, pol, model, policyPrivate{}, true)
 	wantSummary(t, "host unreachable", diags, "E:Cannot Create Policy Directory")
 	_, diags = readDirectories(canceled(), tgt.Host, pol.Directories(), "", "")
 	wantSummary(t, "host unreachable", diags, "E:Cannot Inspect Directory")
@@ -572,7 +589,7 @@ func TestDiagnosticsPolicyHost(t *testing.T) {
 	before := snapshot(t, filepath.Join(home, "certificates"))
 	failing := *t35
 	failing.Host = failingHost{Host: host.NewLocal(), failPath: t35.ConfigFile}
-	_, diags = r.apply(ctx, &failing, p35, model, nil, true)
+	_, diags = r.apply(ctx, &failing, p35, model, policyPrivate{}, true)
 	wantSummary(t, "neo4j.conf not writable", diags, "E:Cannot Write neo4j.conf")
 	if after := snapshot(t, filepath.Join(home, "certificates")); after != before {
 		t.Errorf("a failed apply left directories behind:\n--- before\n%s\n--- after\n%s", before, after)

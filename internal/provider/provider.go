@@ -64,7 +64,8 @@ func (p *dbtlsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"neo4j_home": schema.StringAttribute{
 				MarkdownDescription: "Absolute path of NEO4J_HOME on the target. Relative policy paths resolve against it, " +
-					"and every directory the provider manages must lie inside it. Default `" + DefaultNeo4jHome + "`.",
+					"and every directory the provider manages must lie inside it. Default `" + DefaultNeo4jHome + "`. " +
+					"Not `/` or a system directory such as `/etc`, `/usr` or `/var/lib` (the list is in the Diagnostics guide, `neo4j_home Is A System Directory`).",
 				Optional: true,
 			},
 			"config_file": schema.StringAttribute{

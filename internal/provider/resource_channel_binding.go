@@ -22,10 +22,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*channelBindingResource)(nil)
-	_ resource.ResourceWithConfigure   = (*channelBindingResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*channelBindingResource)(nil)
-	_ resource.ResourceWithImportState = (*channelBindingResource)(nil)
+	_ resource.Resource                   = (*channelBindingResource)(nil)
+	_ resource.ResourceWithConfigure      = (*channelBindingResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*channelBindingResource)(nil)
+	_ resource.ResourceWithImportState    = (*channelBindingResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*channelBindingResource)(nil)
 )
 
 // OnConflict values: what a binding does with a foreign neo4j.conf line that sets one of its keys.
@@ -45,6 +46,7 @@ type channelBindingResourceModel struct {
 	TLSLevel     types.String `tfsdk:"tls_level"`
 	OnConflict   types.String `tfsdk:"on_conflict"`
 	ConfigFile   types.String `tfsdk:"config_file"`
+	Neo4jHome    types.String `tfsdk:"neo4j_home"`
 	Rendered     types.String `tfsdk:"rendered"`
 	CommentedOut types.List   `tfsdk:"commented_out"`
 	SSH          *sshModel    `tfsdk:"ssh"`
@@ -56,7 +58,7 @@ func (r *channelBindingResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Credentials (and optionally the connection) for reaching the policy's host. Without it, the resource reaches the host the policy's `settings` name with the provider's credentials. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
+		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Overrides the provider's `ssh` block for this resource, as on `dbtls_ssl_policy`: the host given here (or the provider's) is where this resource writes, and the policy's `settings` must name the same host. A policy on another host than the provider's is accepted only when this block names it (for example `ssh { host = each.value.host }`), so a settings map alone never moves a write. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
 		MarkdownDescription: "Applies a `dbtls_ssl_policy` to one channel (Bolt, HTTPS, intra-cluster, backup, or fabric on 4.x) by writing a managed block " +
 			"into the policy's `neo4j.conf`, with the keys of the Neo4j version the policy was resolved for: on 3.5 `bolt.ssl_policy=<name>` and friends; " +
 			"on 4.x and 5.x every suffix of the policy under `dbms.ssl.policy.<channel>.` with `enabled=true`, where a suffix the policy leaves unset gets Neo4j's own default for that version and scope " +
@@ -94,9 +96,10 @@ func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Validators: []validator.String{stringvalidator.OneOf(onConflictValues...)},
 			},
 			"config_file": schema.StringAttribute{
-				MarkdownDescription: "The `neo4j.conf` the binding writes into (the policy's).",
-				Computed:            true,
+				MarkdownDescription: "The `neo4j.conf` the binding writes into: " + consumerConfigFileDescription("binding"),
+				Optional:            true, Computed: true,
 			},
+			"neo4j_home": consumerHomeAttribute("binding"),
 			"rendered": schema.StringAttribute{
 				MarkdownDescription: "The exact lines of the binding's managed block, one per line. Known at plan time; after a refresh it holds what the file really has, so a hand edit shows up as an update.",
 				Computed:            true,
@@ -112,6 +115,15 @@ func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequ
 
 func (r *channelBindingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *channelBindingResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg channelBindingResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateTargetFields(types.StringNull(), cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
 }
 
 func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -132,7 +144,7 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	var cfg channelBindingResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), cfg.SSH)
+	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), bindingOwnTarget(cfg))
 	resp.Diagnostics.Append(diags...)
 	if b == nil {
 		return
@@ -204,7 +216,7 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 	if diags.HasError() {
 		return
 	}
-	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), cfg.SSH)
+	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), bindingOwnTarget(cfg))
 	diags.Append(d...)
 	if b == nil {
 		return
@@ -344,16 +356,20 @@ func (r *channelBindingResource) ImportState(ctx context.Context, req resource.I
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("config_file"), file)...)
 }
 
-// resolve turns a policy's settings and a channel into a binding and its target.
-func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, channel string, tlsLevel *string, own *sshModel) (*neo4j.Binding, *target, diag.Diagnostics) {
-	var diags diag.Diagnostics
+// bindingOwnTarget is what a binding's configuration says about its target.
+func bindingOwnTarget(cfg channelBindingResourceModel) consumerTarget {
+	return consumerTarget{SSH: cfg.SSH, Neo4jHome: cfg.Neo4jHome, ConfigFile: cfg.ConfigFile}
+}
+
+// resolve turns a policy's settings and a channel into a binding and its target, after checking the
+// settings as every consumer does (checkConsumedPolicy).
+func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, channel string, tlsLevel *string, own consumerTarget) (*neo4j.Binding, *target, diag.Diagnostics) {
 	settings := stringMap(policy)
-	p, err := neo4j.PolicyFromSettings(settings)
-	if err != nil {
-		diags.AddAttributeError(path.Root("policy"), "Invalid Policy Settings", err.Error()+".")
+	p, diags := r.data.checkConsumedPolicy(settings, own)
+	if p == nil {
 		return nil, nil, diags
 	}
-	t, d := r.data.targetFromSettings(ctx, settings, own)
+	t, d := r.data.targetFromSettings(ctx, settings, own.SSH)
 	diags.Append(d...)
 	if diags.HasError() {
 		return nil, nil, diags

@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -69,6 +70,9 @@ type policyCertificateResourceModel struct {
 	NotAfter               types.String `tfsdk:"not_after"`
 	KeyAlgorithm           types.String `tfsdk:"key_algorithm"`
 	Files                  types.Map    `tfsdk:"files"`
+	Neo4jHome              types.String `tfsdk:"neo4j_home"`
+	ConfigFile             types.String `tfsdk:"config_file"`
+	AdoptExisting          types.Bool   `tfsdk:"adopt_existing"`
 	SSH                    *sshModel    `tfsdk:"ssh"`
 }
 
@@ -128,7 +132,7 @@ func (r *policyCertificateResource) Metadata(_ context.Context, req resource.Met
 
 func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Credentials (and optionally the connection) for reaching the policy's host. Without it, the resource reaches the host the policy's `settings` name with the provider's credentials. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
+		Blocks: map[string]schema.Block{"ssh": sshResourceBlock("Overrides the provider's `ssh` block for this resource, as on `dbtls_ssl_policy`: the host given here (or the provider's) is where this resource writes, and the policy's `settings` must name the same host. A policy on another host than the provider's is accepted only when this block names it (for example `ssh { host = each.value.host }`), so a settings map alone never moves a write. A `private_key` given here is stored in the state (marked sensitive); prefer the provider's `ssh` block for credentials.")},
 		MarkdownDescription: "The key material of a `dbtls_ssl_policy` on its host: the private key (`private.key`, mode `0400`, always PKCS#8), " +
 			"the public certificate with its chain (`public.crt`, `0644`), a copy of it in the trusted directory, the trusted certificates and the " +
 			"certificate revocation lists. Everything is parsed and checked while planning, before a byte is written: every PEM block, that the key " +
@@ -146,6 +150,19 @@ func (r *policyCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 					"A change that moves the files (another directory, file name or host) replaces this resource.",
 				ElementType: types.StringType,
 				Required:    true,
+			},
+			"neo4j_home": consumerHomeAttribute("certificate"),
+			"adopt_existing": schema.BoolAttribute{
+				MarkdownDescription: "Whether this resource may replace a key, certificate, trusted certificate or CRL file that is already on the host with other content " +
+					"(a hand-placed `private.key` or `public.crt`, for example) when it first writes there. Default `false`: the plan is refused with an error naming the file. " +
+					"With `true` the plan warns and the apply replaces the file; destroy then leaves it, as it does every file that was there before (see `dbtls_ssl_policy`'s " +
+					"`adopt_existing` for directories). A file that already holds what would be written, or one found by `terraform import`, needs no opt-in.",
+				Optional: true, Computed: true,
+				Default: booldefault.StaticBool(false),
+			},
+			"config_file": schema.StringAttribute{
+				MarkdownDescription: consumerConfigFileDescription("certificate") + " The certificate reads it only to warn when destroy removes files it names.",
+				Optional:            true,
 			},
 			"certificate_pem": schema.StringAttribute{
 				MarkdownDescription: "The public certificate in PEM, leaf first, optionally followed by its chain (intermediates). Written to the policy's " +
@@ -271,6 +288,7 @@ func (r *policyCertificateResource) ValidateConfig(ctx context.Context, req reso
 		return
 	}
 	resp.Diagnostics.Append(validateKeyChoice(cfg)...)
+	validateTargetFields(types.StringNull(), cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
 	if !cfg.CertificatePEM.IsUnknown() && !cfg.CertificatePEM.IsNull() {
 		_, d := parseCertChain(cfg.CertificatePEM.ValueString())
 		resp.Diagnostics.Append(d...)
@@ -387,6 +405,11 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	_, diags := r.data.checkConsumedPolicy(s, certOwnTarget(cfg))
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	plan.ID = types.StringValue(certificateID(s))
 	if cfg.Owner.IsNull() {
 		plan.Owner = certNullIfEmpty(s["owner"])
@@ -464,6 +487,9 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 		return
 	}
 	resp.Diagnostics.Append(preflightCertFiles(ctx, t, s, files, plan.Owner.ValueString(), plan.Group.ValueString())...)
+	if !resp.Diagnostics.HasError() && (state == nil || replacing) {
+		resp.Diagnostics.Append(checkForeignCertFiles(ctx, t, files, mat.chain[0], plan.AdoptExisting.ValueBool())...)
+	}
 }
 
 func (r *policyCertificateResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -486,6 +512,15 @@ func (r *policyCertificateResource) Create(ctx context.Context, req resource.Cre
 		return
 	}
 	resp.Diagnostics.Append(checkCertKeyMatches(key, mat.chain[0], keyPath)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Again on the host as it is now: a file placed there since the plan is not replaced silently.
+	for _, d := range checkForeignCertFiles(ctx, t, certLayout(stringMap(plan.Policy), mat), mat.chain[0], plan.AdoptExisting.ValueBool()) {
+		if d.Severity() == diag.SeverityError {
+			resp.Diagnostics.Append(d)
+		}
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -523,6 +558,10 @@ func (r *policyCertificateResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	state.Files = files
+	if state.AdoptExisting.IsNull() {
+		// Imported, or written by a release without the attribute.
+		state.AdoptExisting = types.BoolValue(false)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -663,6 +702,7 @@ func (r *policyCertificateResource) ImportState(ctx context.Context, req resourc
 		PrivateKeyWOVersion: types.StringNull(),
 		PrivateKeyPEM:       types.StringNull(),
 		MinDaysRemaining:    types.Int64Value(defaultMinDaysRemaining),
+		AdoptExisting:       types.BoolValue(false),
 	}
 	certPath := s["public_certificate_path"]
 	data, err := t.Host.ReadFile(ctx, certPath)
@@ -1186,6 +1226,11 @@ func (r *policyCertificateResource) prepare(ctx context.Context, plan policyCert
 	if diags.HasError() {
 		return nil, nil, diags
 	}
+	_, d := r.data.checkConsumedPolicy(s, certOwnTarget(plan))
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, nil, diags
+	}
 	t, d := r.data.targetFromSettings(ctx, s, plan.SSH)
 	diags.Append(d...)
 	mat, d := parseCertMaterial(ctx, plan)
@@ -1381,7 +1426,52 @@ func readCertFileWas(ctx context.Context, h host.Host, p string, withData bool) 
 	return w, nil
 }
 
+// checkForeignCertFiles refuses (or, with adopt_existing, warns about) replacing a file that is on the
+// host before this resource first writes there and holds something else: for the key, a key that is
+// not the certificate's; for the others, other bytes. Run when the resource is created (or replaced),
+// so every file it finds was put there by someone else.
+func checkForeignCertFiles(ctx context.Context, t *target, files []certFile, leaf *x509.Certificate, adopt bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, f := range files {
+		info, err := t.Host.Lstat(ctx, f.path)
+		if err != nil || !info.Exists || info.IsSymlink || info.IsDir {
+			continue // preflightCertFiles reports what is wrong; a missing file is created
+		}
+		data, err := t.Host.ReadFile(ctx, f.path)
+		same := false
+		what := "other content"
+		if err == nil && f.role == certRoleKey {
+			what = "another key than the certificate's"
+			k, perr := pki.ParsePrivateKey(data)
+			same = perr == nil && k.Matches(leaf)
+		} else if err == nil {
+			same = bytes.Equal(data, f.data)
+		}
+		clear(data)
+		if same {
+			continue
+		}
+		now := fmt.Sprintf("%s %s:%s", info.Mode.String(), info.UserName, info.GroupName)
+		if adopt {
+			diags.AddAttributeWarning(path.Root("adopt_existing"), "Existing File Replaced",
+				fmt.Sprintf("%s on %s (%s) was not written by this resource and holds %s; it is replaced (adopt_existing = true). Destroy leaves the file, with the content this resource wrote.",
+					f.path, t.Host.ID(), now, what))
+			continue
+		}
+		diags.AddAttributeError(path.Root("adopt_existing"), "Existing File Would Be Overwritten",
+			fmt.Sprintf("%s on %s (%s) was not written by this resource and holds %s, which this resource would replace. It may be a hand-placed key or certificate that Neo4j "+
+				"or another tool still uses. Nothing was changed. Move the file away, import the certificate (terraform import) if this resource is to manage what is there, "+
+				"or set adopt_existing = true to replace it (destroy then leaves the file).", f.path, t.Host.ID(), now, what))
+	}
+	return diags
+}
+
 // ---- small helpers ----
+
+// certOwnTarget is what a certificate's configuration (or plan) says about its target.
+func certOwnTarget(m policyCertificateResourceModel) consumerTarget {
+	return consumerTarget{SSH: m.SSH, Neo4jHome: m.Neo4jHome, ConfigFile: m.ConfigFile}
+}
 
 func checkCertPolicySettings(s map[string]string) diag.Diagnostics {
 	var diags diag.Diagnostics

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	posix "path"
 	"regexp"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -68,13 +70,23 @@ type sslPolicyResourceModel struct {
 	Settings           types.Map    `tfsdk:"settings"`
 	Rendered           types.String `tfsdk:"rendered"`
 	Directories        types.Map    `tfsdk:"directories"`
+	AdoptExisting      types.Bool   `tfsdk:"adopt_existing"`
 }
 
 // policyPrivate is kept in the resource's private state: which directories this resource created
-// (destroy removes only those) and whether the state came from an import.
+// (destroy removes only those), which existed before it managed them and with what mode and owner
+// (destroy restores those), and whether the state came from an import.
 type policyPrivate struct {
-	Created  []string `json:"created,omitempty"`
-	Imported bool     `json:"imported,omitempty"`
+	Created  []string              `json:"created,omitempty"`
+	Adopted  map[string]adoptedDir `json:"adopted,omitempty"`
+	Imported bool                  `json:"imported,omitempty"`
+}
+
+// adoptedDir is an existing directory's mode and owner before the policy first managed it.
+type adoptedDir struct {
+	Mode uint32 `json:"mode"`
+	UID  int    `json:"uid"`
+	GID  int    `json:"gid"`
 }
 
 const privateKey = "dbtls"
@@ -189,12 +201,21 @@ func (r *sslPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				Optional:            true,
 			},
 			"neo4j_home": schema.StringAttribute{
-				MarkdownDescription: "Overrides the provider's `neo4j_home` for this policy. Changing it replaces the policy.",
-				Optional:            true,
+				MarkdownDescription: "Overrides the provider's `neo4j_home` for this policy. Changing it replaces the policy. Not `/` or a system directory. " +
+					"The certificates and bindings of a policy with its own `neo4j_home` must set the same `neo4j_home` themselves.",
+				Optional: true,
 			},
 			"config_file": schema.StringAttribute{
 				MarkdownDescription: "Overrides the provider's `config_file` for this policy. Changing it replaces the policy.",
 				Optional:            true,
+			},
+			"adopt_existing": schema.BoolAttribute{
+				MarkdownDescription: "Whether the policy may take over a directory (`base_directory`, `trusted_dir`, `revoked_dir`) that already exists with another mode than `0755` " +
+					"or another owner or group than `owner`/`group`. Default `false`: the plan is refused with an error naming the directory, its mode and owner. " +
+					"With `true` the plan warns instead, the apply changes the directory, and destroy restores the mode and owner it had (recorded in the resource's private state) " +
+					"and leaves the directory in place. A directory that already matches, or one this resource created, needs no opt-in. An import adopts what it finds.",
+				Optional: true, Computed: true,
+				Default: booldefault.StaticBool(false),
 			},
 			"settings": schema.MapAttribute{
 				MarkdownDescription: "The policy as resolved for the target's Neo4j version, for `dbtls_channel_binding`, `dbtls_policy_certificate` and `dbtls_endpoint`: " +
@@ -293,6 +314,11 @@ func (r *sslPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		return
 	}
 	resp.Diagnostics.Append(r.preflight(ctx, t, pol, plan, state == nil)...)
+	if !resp.Diagnostics.HasError() {
+		priv, diags := getPrivate(ctx, req.Private)
+		resp.Diagnostics.Append(diags...)
+		resp.Diagnostics.Append(checkTakeover(ctx, t, pol, plan, priv)...)
+	}
 }
 
 func (r *sslPolicyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -310,12 +336,16 @@ func (r *sslPolicyResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, diags := r.apply(ctx, t, pol, plan, nil, true)
+	resp.Diagnostics.Append(checkTakeover(ctx, t, pol, plan, policyPrivate{})...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	priv, diags := r.apply(ctx, t, pol, plan, policyPrivate{}, true)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, policyPrivate{Created: created})...)
+	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, priv)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -334,6 +364,8 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 			return
 		}
 		priv.Imported = false
+		// An import adopts the directories it finds: destroy restores them as they are now.
+		priv.Adopted = recordAdopted(ctx, r.data, state, priv.Adopted)
 		resp.Diagnostics.Append(setPrivate(ctx, resp.Private, priv)...)
 	}
 
@@ -353,6 +385,10 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	state.Directories = dirs
 	state.Rendered = types.StringValue(rendered)
+	if state.AdoptExisting.IsNull() {
+		// Imported, or written by a release without the attribute.
+		state.AdoptExisting = types.BoolValue(false)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -373,12 +409,15 @@ func (r *sslPolicyResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, diags := r.apply(ctx, t, pol, plan, priv.Created, false)
+	resp.Diagnostics.Append(checkTakeover(ctx, t, pol, plan, priv)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	priv, diags = r.apply(ctx, t, pol, plan, priv, false)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	priv.Created = created
 	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, priv)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -418,6 +457,7 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 		return
 	}
 	resp.Diagnostics.Append(removeDirectories(ctx, t.Host, policyDirs(settings), priv.Created)...)
+	resp.Diagnostics.Append(restoreAdopted(ctx, t.Host, priv.Adopted)...)
 }
 
 // ImportState accepts "<name>" or "<name>,<base_directory>"; the rest is read from the host (on 3.5,
@@ -809,12 +849,16 @@ func chainBelow(home, dir string) []string {
 }
 
 // apply makes the host match a planned policy: the directories (created, or their mode and owner
-// repaired), then the managed block (set on 3.5, removed elsewhere). created lists the directories an
-// earlier apply created; the returned list adds the ones created now.
-func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyResourceModel, created []string, creating bool) ([]string, diag.Diagnostics) {
+// repaired), then the managed block (set on 3.5, removed elsewhere). priv records what earlier applies
+// created and adopted; the returned copy adds the directories created now and the existing ones
+// managed for the first time now (with their mode and owner before, for destroy). A failed apply
+// removes what it created and restores what it adopted.
+func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyResourceModel, priv policyPrivate, creating bool) (policyPrivate, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	created := priv.Created
 	owner := host.Owner{User: m.Owner.ValueString(), Group: m.Group.ValueString()}
 	var createdNow []string
+	adoptedNow := map[string]adoptedDir{}
 	for _, dir := range p.Directories() {
 		for _, c := range chainBelow(t.Neo4jHome, dir) {
 			managed := slices.Contains(p.Directories(), c)
@@ -825,6 +869,12 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 			}
 			if info.Exists && !managed {
 				continue
+			}
+			_, known := priv.Adopted[c]
+			_, seen := adoptedNow[c]
+			if info.Exists && !known && !seen && !slices.Contains(created, c) && !slices.Contains(createdNow, c) {
+				// A directory that was there before: its mode and owner now, for destroy (and for undo).
+				adoptedNow[c] = adoptedDir{Mode: uint32(info.Mode), UID: info.UID, GID: info.GID}
 			}
 			made, err := t.Host.Mkdir(ctx, c, neo4j.DirMode, owner)
 			if err != nil {
@@ -874,9 +924,99 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 		for i := len(createdNow) - 1; i >= 0; i-- {
 			_ = t.Host.Remove(ctx, createdNow[i])
 		}
-		return created, diags
+		restoreAdopted(ctx, t.Host, adoptedNow)
+		return priv, diags
 	}
-	return append(slices.Clone(created), createdNow...), diags
+	priv.Created = append(slices.Clone(created), createdNow...)
+	if len(adoptedNow) > 0 {
+		priv.Adopted = maps.Clone(priv.Adopted)
+		if priv.Adopted == nil {
+			priv.Adopted = map[string]adoptedDir{}
+		}
+		maps.Copy(priv.Adopted, adoptedNow)
+	}
+	return priv, diags
+}
+
+// checkTakeover refuses (or, with adopt_existing, warns about) taking over a managed directory that
+// exists with another mode or owner than the policy sets, and that this resource neither created nor
+// adopted before.
+func checkTakeover(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyResourceModel, priv policyPrivate) diag.Diagnostics {
+	var diags diag.Diagnostics
+	uid, gid, err := t.Host.LookupOwner(ctx, host.Owner{User: m.Owner.ValueString(), Group: m.Group.ValueString()})
+	if err != nil {
+		return diags // preflight reports it
+	}
+	want := dirEntry(fs.ModeDir|neo4j.DirMode, m.Owner.ValueString(), m.Group.ValueString())
+	for _, dir := range p.Directories() {
+		if _, adopted := priv.Adopted[dir]; adopted || slices.Contains(priv.Created, dir) {
+			continue
+		}
+		info, err := t.Host.Lstat(ctx, dir)
+		if err != nil || !info.Exists || !info.IsDir || info.IsSymlink {
+			continue // preflight reports what is wrong; a missing directory is created
+		}
+		if info.Mode == neo4j.DirMode && (uid < 0 || info.UID == uid) && (gid < 0 || info.GID == gid) {
+			continue
+		}
+		now := fmt.Sprintf("%s %s:%s (uid %d, gid %d)", (fs.ModeDir | info.Mode).String(), info.UserName, info.GroupName, info.UID, info.GID)
+		if m.AdoptExisting.ValueBool() {
+			diags.AddAttributeWarning(path.Root("adopt_existing"), "Existing Directory Taken Over",
+				fmt.Sprintf("%s on %s already exists as %s, and this policy changes it to %s (adopt_existing = true). Destroy restores its mode and owner and leaves the directory in place.",
+					dir, t.Host.ID(), now, want))
+			continue
+		}
+		diags.AddAttributeError(path.Root("base_directory"), "Existing Directory Would Be Taken Over",
+			fmt.Sprintf("%s on %s already exists as %s, and this policy would change it to %s. The provider does not take over a directory it did not create without being told: "+
+				"it may belong to something else (with base_directory = \"etc\" under neo4j_home = \"/\" it would be /etc). Nothing was changed. "+
+				"Set adopt_existing = true to take it over (destroy then restores its mode and owner), give the directory mode 0755 and the policy's owner and group by hand, "+
+				"or choose another base_directory (or trusted_dir, revoked_dir).", dir, t.Host.ID(), now, want))
+	}
+	return diags
+}
+
+// restoreAdopted gives adopted directories back the mode and owner they had before the policy managed
+// them; a directory that is gone or no longer a directory is left alone, with a warning.
+func restoreAdopted(ctx context.Context, h host.Host, adopted map[string]adoptedDir) diag.Diagnostics {
+	var diags diag.Diagnostics
+	dirs := slices.Sorted(maps.Keys(adopted))
+	for _, d := range dirs {
+		a := adopted[d]
+		info, err := h.Lstat(ctx, d)
+		if err != nil || !info.Exists || !info.IsDir || info.IsSymlink {
+			continue
+		}
+		if info.Mode == fs.FileMode(a.Mode) && info.UID == a.UID && info.GID == a.GID {
+			continue
+		}
+		if err := h.SetAttr(ctx, d, fs.FileMode(a.Mode), host.Owner{User: strconv.Itoa(a.UID), Group: strconv.Itoa(a.GID)}); err != nil {
+			diags.AddWarning("Cannot Restore Adopted Directory",
+				fmt.Sprintf("%s on %s existed before this policy and should get back mode %04o and owner %d:%d, but: %s. Restore them by hand.", d, h.ID(), a.Mode, a.UID, a.GID, err))
+		}
+	}
+	return diags
+}
+
+// recordAdopted adds the existing managed directories of an imported policy to adopted, as they are now.
+func recordAdopted(ctx context.Context, d *providerData, state sslPolicyResourceModel, adopted map[string]adoptedDir) map[string]adoptedDir {
+	settings := stringMap(state.Settings)
+	t, diags := d.targetFromSettings(ctx, settings, state.SSH)
+	if diags.HasError() {
+		return adopted
+	}
+	out := maps.Clone(adopted)
+	if out == nil {
+		out = map[string]adoptedDir{}
+	}
+	for _, dir := range policyDirs(settings) {
+		if _, ok := out[dir]; ok {
+			continue
+		}
+		if info, err := t.Host.Lstat(ctx, dir); err == nil && info.Exists && info.IsDir && !info.IsSymlink {
+			out[dir] = adoptedDir{Mode: uint32(info.Mode), UID: info.UID, GID: info.GID}
+		}
+	}
+	return out
 }
 
 // removeDirectories removes the policy's directories (deepest first) and the parents this resource

@@ -127,6 +127,11 @@ func validateTargetFields(version, home, configFile types.String, base path.Path
 		diags.AddAttributeError(base.AtName("neo4j_home"), "Invalid neo4j_home",
 			fmt.Sprintf("neo4j_home must be an absolute path without \"..\" elements, such as \"/var/lib/neo4j\", but it is %q.", home.ValueString()))
 	}
+	if !badPath(home) && !home.IsNull() && !home.IsUnknown() {
+		if msg := neo4j.CheckHome(home.ValueString()); msg != "" {
+			diags.AddAttributeError(base.AtName("neo4j_home"), "neo4j_home Is A System Directory", msg)
+		}
+	}
 	if badPath(configFile) {
 		diags.AddAttributeError(base.AtName("config_file"), "Invalid Config File",
 			fmt.Sprintf("config_file must be an absolute path without \"..\" elements, such as \"/etc/neo4j/neo4j.conf\", but it is %q.", configFile.ValueString()))
@@ -355,6 +360,11 @@ func (d *providerData) sshFromSettings(s map[string]string, own *sshModel) (*hos
 	tgt := s["target"]
 	if tgt == "" || tgt == "local" {
 		return nil, diags
+	}
+	// The provider's own connection when the policy is on the provider's host: its known_hosts and
+	// host_key, not the ones a settings map carries, verify the host.
+	if !own.isSet() && d.defaults.SSH != nil && d.defaults.SSH.Host != "" && d.defaults.SSH.ID() == tgt {
+		return d.defaults.SSH, diags
 	}
 	if own.isSet() {
 		cfg, d := sshConfigFrom(own, d.defaults.SSH, path.Root("ssh"))

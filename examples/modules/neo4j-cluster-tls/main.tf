@@ -53,7 +53,9 @@ resource "dbtls_ssl_policy" "cluster" {
   }
 }
 
-# Certificates and bindings reach the host their policy names, with the provider's credentials.
+# Certificates and bindings name the member they write to themselves (host, neo4j_home, config_file):
+# a settings map never moves where a resource writes, so each must match its policy's. The credentials
+# come from the provider.
 resource "dbtls_policy_certificate" "client" {
   for_each = var.members
 
@@ -62,6 +64,14 @@ resource "dbtls_policy_certificate" "client" {
   private_key_wo           = var.public_private_keys_pem == null ? var.private_keys_pem[each.key] : var.public_private_keys_pem[each.key]
   private_key_wo_version   = var.private_key_version
   trusted_certificates_pem = local.trusted_client
+
+  neo4j_home  = each.value.neo4j_home
+  config_file = each.value.config_file
+
+  ssh {
+    host = each.value.host
+    port = each.value.port
+  }
 }
 
 resource "dbtls_policy_certificate" "cluster" {
@@ -72,6 +82,14 @@ resource "dbtls_policy_certificate" "cluster" {
   private_key_wo           = var.private_keys_pem[each.key]
   private_key_wo_version   = var.private_key_version
   trusted_certificates_pem = local.trusted_cluster
+
+  neo4j_home  = each.value.neo4j_home
+  config_file = each.value.config_file
+
+  ssh {
+    host = each.value.host
+    port = each.value.port
+  }
 }
 
 resource "dbtls_channel_binding" "bolt" {
@@ -80,6 +98,14 @@ resource "dbtls_channel_binding" "bolt" {
   channel   = "bolt"
   policy    = dbtls_ssl_policy.client[each.key].settings
   tls_level = "REQUIRED"
+
+  neo4j_home  = each.value.neo4j_home
+  config_file = each.value.config_file
+
+  ssh {
+    host = each.value.host
+    port = each.value.port
+  }
 
   depends_on = [dbtls_policy_certificate.client]
 }
@@ -90,6 +116,14 @@ resource "dbtls_channel_binding" "https" {
   channel = "https"
   policy  = dbtls_ssl_policy.client[each.key].settings
 
+  neo4j_home  = each.value.neo4j_home
+  config_file = each.value.config_file
+
+  ssh {
+    host = each.value.host
+    port = each.value.port
+  }
+
   depends_on = [dbtls_policy_certificate.client]
 }
 
@@ -99,6 +133,14 @@ resource "dbtls_channel_binding" "cluster" {
   channel = "cluster"
   policy  = dbtls_ssl_policy.cluster[each.key].settings
 
+  neo4j_home  = each.value.neo4j_home
+  config_file = each.value.config_file
+
+  ssh {
+    host = each.value.host
+    port = each.value.port
+  }
+
   depends_on = [dbtls_policy_certificate.cluster]
 }
 
@@ -107,6 +149,14 @@ resource "dbtls_channel_binding" "backup" {
 
   channel = "backup"
   policy  = dbtls_ssl_policy.cluster[each.key].settings
+
+  neo4j_home  = each.value.neo4j_home
+  config_file = each.value.config_file
+
+  ssh {
+    host = each.value.host
+    port = each.value.port
+  }
 
   depends_on = [dbtls_policy_certificate.cluster]
 }
