@@ -319,6 +319,11 @@ var diagnosticTests = map[string]string{
 	"tls_level Is For Bolt Only":                     "TestDiagnosticsBindingRules",
 	"Neo4j 3.5 Bolt And HTTPS Need client_auth NONE": "TestAccChannelBinding_35RequirePolicyOnBolt",
 
+	// dbtls_neo4j_audit.
+	"Unknown Finding Code":                    "TestAccNeo4jAudit_Refusals",
+	"Cannot Audit Config File":                "TestAccNeo4jAudit_Refusals",
+	"Neo4j Host Fails The Security Checklist": "TestAccNeo4jAudit_Refusals",
+
 	// dbtls_policy_certificate.
 	"Conflicting Private Key Attributes":             "TestDiagnosticsKeyChoice",
 	"Missing Private Key":                            "TestDiagnosticsKeyChoice",
