@@ -10,8 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
+	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
 )
 
 // stockConf reads a stock neo4j.conf test fixture of internal/audit.
@@ -157,3 +162,156 @@ func TestAccNeo4jAudit_Refusals(t *testing.T) {
 		},
 	})
 }
+
+// The loop: the audit of a 5.26 host opened to the network flags plaintext Bolt and HTTP; applying a
+// quickstart-like configuration (CA-issued certificates, Bolt REQUIRED, HTTPS with the HTTP connector
+// turned off, the cluster channel encrypted) clears every TLS finding (3a, 3b, 3d, 3e) and changes
+// nothing else the audit reports.
+func TestAccNeo4jAudit_Loop(t *testing.T) {
+	eachTransport(t, func(t *testing.T) {
+		conf := []byte(strings.Replace(string(stockConf(t, "5.26")), "#server.default_listen_address=0.0.0.0", "server.default_listen_address=0.0.0.0", 1))
+		home := newHome(t, conf)
+		ca := pkitest.NewCA(t, "loop CA")
+		leaf := ca.Issue(t, pkitest.Options{CommonName: "localhost", DNSNames: []string{"localhost"}})
+		auditBlock := `
+data "dbtls_neo4j_audit" "a" {
+  neo4j_user = "root"
+%s}
+`
+		quickstart := `
+variable "cert" { type = string }
+variable "ca" { type = string }
+variable "key" {
+  type      = string
+  ephemeral = true
+}
+resource "dbtls_ssl_policy" "client" {
+  name        = "client_policy"
+  client_auth = "NONE"
+}
+resource "dbtls_ssl_policy" "cluster" {
+  name        = "cluster_policy"
+  client_auth = "REQUIRE"
+}
+resource "dbtls_policy_certificate" "client" {
+  policy                   = dbtls_ssl_policy.client.settings
+  certificate_pem          = var.cert
+  private_key_wo           = var.key
+  private_key_wo_version   = 1
+  trusted_certificates_pem = [var.ca]
+}
+resource "dbtls_policy_certificate" "cluster" {
+  policy                   = dbtls_ssl_policy.cluster.settings
+  certificate_pem          = var.cert
+  private_key_wo           = var.key
+  private_key_wo_version   = 1
+  trusted_certificates_pem = [var.ca]
+}
+resource "dbtls_channel_binding" "bolt" {
+  channel   = "bolt"
+  policy    = dbtls_ssl_policy.client.settings
+  tls_level = "REQUIRED"
+}
+resource "dbtls_channel_binding" "https" {
+  channel        = "https"
+  policy         = dbtls_ssl_policy.client.settings
+  http_connector = "disabled"
+  # The stock file sets server.http.enabled and server.https.enabled itself.
+  on_conflict = "comment_out"
+}
+resource "dbtls_channel_binding" "cluster" {
+  channel = "cluster"
+  policy  = dbtls_ssl_policy.cluster.settings
+}
+`
+		after := fmt.Sprintf(auditBlock, "  depends_on = [dbtls_policy_certificate.client, dbtls_policy_certificate.cluster, dbtls_channel_binding.bolt, dbtls_channel_binding.https, dbtls_channel_binding.cluster]\n")
+		v := config.Variables{"cert": config.StringVariable(leaf.CertPEM), "ca": config.StringVariable(ca.CertPEM), "key": config.StringVariable(leaf.KeyPEM(t))}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{
+				{
+					Config: providerBlock("5.26", home) + fmt.Sprintf(auditBlock, ""),
+					Check:  checkAuditCodes("data.dbtls_neo4j_audit.a", "BOLT_PLAINTEXT_OFF_LOOPBACK", "BROWSER_CREDENTIALS_RETAINED", "HTTP_OFF_LOOPBACK"),
+				},
+				{
+					Config:          providerBlock("5.26", home) + quickstart + after,
+					ConfigVariables: v,
+					Check: resource.ComposeTestCheckFunc(
+						checkAuditCodes("data.dbtls_neo4j_audit.a", "BROWSER_CREDENTIALS_RETAINED"),
+						resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.a", "passed", "true"),
+						resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.a", "effective_settings.server.http.enabled", "false"),
+						resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.a", "effective_settings.server.bolt.tls_level", "REQUIRED"),
+						resource.TestCheckResourceAttr("dbtls_channel_binding.https", "http_connector", "disabled"),
+						func(*terraform.State) error { httpsTail(t, home); return nil },
+					),
+				},
+			},
+		})
+	})
+}
+
+// httpsTail checks that the https binding's block in the file ends with the connector lines.
+func httpsTail(t *testing.T, home string) string {
+	data, err := os.ReadFile(filepath.Join(home, "conf", "neo4j.conf"))
+	must(t, err)
+	var tail []string
+	in := false
+	for _, l := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(l, "# BEGIN dbtls managed block: dbtls_channel_binding https"):
+			in = true
+		case strings.HasPrefix(l, "# END dbtls managed block: dbtls_channel_binding https"):
+			in = false
+		case in && !strings.HasPrefix(l, "dbms.ssl.policy.https.enabled") && !strings.HasPrefix(l, "dbms.ssl.policy.https.base_directory"):
+			tail = append(tail, l)
+		}
+	}
+	if n := len(tail); n < 2 || tail[n-2] != "server.https.enabled=true" || tail[n-1] != "server.http.enabled=false" {
+		t.Errorf("the https block does not end with the connector lines: %q", tail)
+	}
+	return strings.Join(tail, "\n")
+}
+
+// http_connector: only on an https binding, one of its modes, rendered with each version's names.
+func TestDiagnosticsHTTPConnector(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		version, channel, mode string
+		want                   string // a summary, or the connector line
+	}{
+		{"5.26", "bolt", "disabled", "E:http_connector Is For HTTPS Only"},
+		{"5.26", "https", "off", "E:Invalid HTTP Connector Mode"},
+		{"3.5", "https", "disabled", "dbms.connector.http.enabled=false"},
+		{"4.4", "https", "loopback", "dbms.connector.http.listen_address=127.0.0.1:7474"},
+		{"5.26", "https", "disabled", "server.http.enabled=false"},
+		{"2025.01", "https", "loopback", "server.http.listen_address=127.0.0.1:7474"},
+	} {
+		in := neo4j.PolicyInput{Name: "p"}
+		if tc.version == "3.5" {
+			in.ClientAuth = ptrTo("NONE")
+		}
+		p, problems := neo4j.ResolvePolicy(neo4j.MustParseVersion(tc.version), "/var/lib/neo4j", in)
+		if p == nil {
+			t.Fatal(problems)
+		}
+		b, problems := neo4j.ResolveBinding(p, tc.channel, nil)
+		if b == nil {
+			t.Fatal(problems)
+		}
+		if e := b.SetHTTPConnector(tc.mode); e != nil {
+			var diags diag.Diagnostics
+			appendFieldErrors(&diags, []*neo4j.FieldError{e})
+			wantSummary(t, tc.channel, diags, tc.want)
+			continue
+		}
+		lines := b.Lines()
+		if got := lines[len(lines)-1]; got != tc.want {
+			t.Errorf("%s %s %s: last line %q, want %q", tc.version, tc.channel, tc.mode, got, tc.want)
+		}
+		if _, ok := b.ConflictKeys()[strings.SplitN(tc.want, "=", 2)[0]]; !ok {
+			t.Errorf("%s: %s is not among the conflict keys", tc.version, tc.want)
+		}
+	}
+}
+
+func ptrTo(s string) *string { return &s }

@@ -323,6 +323,8 @@ var diagnosticTests = map[string]string{
 	"Unknown Finding Code":                    "TestAccNeo4jAudit_Refusals",
 	"Cannot Audit Config File":                "TestAccNeo4jAudit_Refusals",
 	"Neo4j Host Fails The Security Checklist": "TestAccNeo4jAudit_Refusals",
+	"http_connector Is For HTTPS Only":        "TestDiagnosticsHTTPConnector",
+	"Invalid HTTP Connector Mode":             "TestDiagnosticsHTTPConnector",
 
 	// dbtls_policy_certificate.
 	"Conflicting Private Key Attributes":             "TestDiagnosticsKeyChoice",
