@@ -50,8 +50,8 @@ func checkAuditCodes(name string, want ...string) resource.TestCheckFunc {
 }
 
 // The audit of a 5.26 host opened to the network, with a world-writable neo4j.conf and plugins
-// directory, locally and over SSH: the exact codes, the verdict, the effective settings, and nothing
-// on the host changed.
+// directory and a Bolt policy whose certificate is self-signed and whose key any user can read, locally
+// and over SSH: the exact codes, the verdict, the effective settings, and nothing on the host changed.
 func TestAccNeo4jAudit_OpenHost(t *testing.T) {
 	eachTransport(t, func(t *testing.T) {
 		conf := []byte(strings.Replace(string(stockConf(t, "5.26")), "#server.default_listen_address=0.0.0.0", "server.default_listen_address=0.0.0.0", 1))
@@ -60,6 +60,15 @@ func TestAccNeo4jAudit_OpenHost(t *testing.T) {
 		must(t, os.Chmod(confPath, 0o646))
 		must(t, os.Mkdir(filepath.Join(home, "plugins"), 0o777))
 		must(t, os.Chmod(filepath.Join(home, "plugins"), 0o777))
+		// A Bolt policy with a self-signed certificate and a key every user can read.
+		conf = append(conf, "\ndbms.ssl.policy.bolt.enabled=true\n"...)
+		must(t, os.WriteFile(confPath, conf, 0o646))
+		must(t, os.Chmod(confPath, 0o646))
+		ca := pkitest.NewCA(t, "self-signed")
+		bolt := filepath.Join(home, "certificates", "bolt")
+		must(t, os.MkdirAll(bolt, 0o755))
+		must(t, os.WriteFile(filepath.Join(bolt, "public.crt"), []byte(ca.CertPEM), 0o644))
+		must(t, os.WriteFile(filepath.Join(bolt, "private.key"), []byte(ca.KeyPEM(t)), 0o644))
 		before := snapshot(t, home)
 		cfg := providerBlock("5.26", home) + `
 data "dbtls_neo4j_audit" "a" {
@@ -76,15 +85,15 @@ data "dbtls_neo4j_audit" "ignoring" {
 				Config: cfg,
 				Check: resource.ComposeTestCheckFunc(
 					checkAuditCodes("data.dbtls_neo4j_audit.a", "BOLT_PLAINTEXT_OFF_LOOPBACK", "BROWSER_CREDENTIALS_RETAINED",
-						"CONF_WORLD_WRITABLE", "DIR_WRITABLE", "HTTP_OFF_LOOPBACK"),
+						"CERT_SELF_SIGNED", "CONF_WORLD_WRITABLE", "DIR_WRITABLE", "HTTP_OFF_LOOPBACK", "KEY_PERMISSIONS"),
 					resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.a", "passed", "false"),
 					resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.a", "effective_settings.server.default_listen_address", "0.0.0.0"),
 					resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.a", "effective_settings.server.bolt.tls_level", "DISABLED"),
 					resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.a", "effective_settings.server.directories.import", "import"),
 					resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.a", "findings.0.severity", "error"),
-					resource.TestMatchResourceAttr("data.dbtls_neo4j_audit.a", "summary", regexp.MustCompile(`^Neo4j 5\.26 at .*: 4 errors, 0 warnings, 1 note\. .*Not passed`)),
-					checkAuditCodes("data.dbtls_neo4j_audit.ignoring", "BROWSER_CREDENTIALS_RETAINED"),
-					resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.ignoring", "passed", "true"),
+					resource.TestMatchResourceAttr("data.dbtls_neo4j_audit.a", "summary", regexp.MustCompile(`^Neo4j 5\.26 at .*: 5 errors, 1 warning, 1 note\. .*Not passed`)),
+					checkAuditCodes("data.dbtls_neo4j_audit.ignoring", "BROWSER_CREDENTIALS_RETAINED", "CERT_SELF_SIGNED", "KEY_PERMISSIONS"),
+					resource.TestCheckResourceAttr("data.dbtls_neo4j_audit.ignoring", "passed", "false"),
 					func(*terraform.State) error {
 						if after := snapshot(t, home); after != before {
 							return fmt.Errorf("the audit changed the host:\n%s\n---\n%s", before, after)
