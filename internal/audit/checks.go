@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
@@ -446,13 +447,26 @@ func (a *auditor) checkDirectories() {
 			if len(names) > maxDirEntries {
 				names = names[:maxDirEntries]
 			}
-			for _, n := range names {
-				p := posix.Join(d.path, n)
-				ei, err := a.h.Lstat(a.ctx, p)
-				if err != nil || !ei.Exists || ei.IsSymlink {
-					continue
-				}
-				bad = append(bad, a.unsafeEntries(p, ei)...)
+			// Over SSH each stat is a round trip: a few at a time, reported in name order.
+			found := make([][]string, len(names))
+			sem := make(chan struct{}, statParallelism)
+			var wg sync.WaitGroup
+			for i, n := range names {
+				wg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					p := posix.Join(d.path, n)
+					ei, err := a.h.Lstat(a.ctx, p)
+					if err != nil || !ei.Exists || ei.IsSymlink {
+						return
+					}
+					found[i] = a.unsafeEntries(p, ei)
+				}()
+			}
+			wg.Wait()
+			for _, f := range found {
+				bad = append(bad, f...)
 			}
 		}
 		if len(bad) == 0 {
@@ -467,6 +481,9 @@ func (a *auditor) checkDirectories() {
 			Fix:     fmt.Sprintf("chown -R root:%s %s && chmod -R go-w %s (read and execute for the Neo4j user only).", a.o.Neo4jUser, d.path, d.path)})
 	}
 }
+
+// statParallelism bounds the stats of directory entries in flight at once.
+const statParallelism = 8
 
 // unsafeEntries describes why one path is unsafe, or nothing.
 func (a *auditor) unsafeEntries(p string, info host.Info) []string {
