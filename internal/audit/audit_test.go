@@ -439,7 +439,7 @@ func TestBadInput(t *testing.T) {
 		if err := os.Chmod(filepath.Join(h, "conf"), 0o000); err != nil {
 			t.Fatal(err)
 		}
-		defer os.Chmod(filepath.Join(h, "conf"), 0o755)
+		defer func() { _ = os.Chmod(filepath.Join(h, "conf"), 0o755) }()
 		if os.Geteuid() == 0 {
 			// root reads through any mode: make the file a symlink instead, which the host layer refuses.
 			_ = os.Chmod(filepath.Join(h, "conf"), 0o755)
