@@ -17,6 +17,7 @@ import (
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
+	"github.com/dbtls/terraform-provider-dbtls/internal/testenv"
 )
 
 // stockConf reads a stock neo4j.conf test fixture of internal/audit.
@@ -324,3 +325,26 @@ func TestDiagnosticsHTTPConnector(t *testing.T) {
 }
 
 func ptrTo(s string) *string { return &s }
+
+// The data source's own ssh block overrides the provider's target: with the provider on the local
+// machine, an ssh block whose known_hosts lacks the server's key is refused before anything is read,
+// and the right one audits the host over SSH.
+func TestAccNeo4jAudit_SSHOverride(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	sshd := testenv.SharedSSHD(t)
+	home := newHome(t, []byte("server.directories.import=import\nserver.http.listen_address=0.0.0.0:7474\n"))
+	good := transport{name: "ssh", sshd: sshd, port: sshd.Ports[0]}.sshBlock()
+	bad := strings.Replace(good, sshd.KnownHostsFor(sshd.Ports[0]), sshd.KnownHostsFor(sshd.Ports[1]), 1)
+	cfg := func(block string) string {
+		return providerBlock("5.26", home) + "data \"dbtls_neo4j_audit\" \"a\" {\n  neo4j_user = \"root\"\n" + block + "}\n"
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg(bad), ExpectError: regexp.MustCompile(`(?s)Cannot Reach Target.*not\s+in\s+known_hosts`)},
+			{Config: cfg(good), Check: checkAuditCodes("data.dbtls_neo4j_audit.a", "BROWSER_CREDENTIALS_RETAINED", "HTTP_OFF_LOOPBACK")},
+		},
+	})
+}
