@@ -56,6 +56,41 @@ export TF_VAR_private_key_pem
 echo "CLI config: $TF_CLI_CONFIG_FILE (dev_overrides: dbtls/dbtls -> $BUILD)"
 echo "Terraform:  $(terraform version | sed -n 1p), working directory ${work#"$ROOT"/}"
 
+# audit NAME runs dbtls_neo4j_audit against the demo's NEO4J_HOME (its own working directory, so the
+# quickstart's plan stays empty) and keeps the finding lines in $demo/audit-NAME.txt.
+audit() {
+	local name=$1 awork=$demo/audit-work
+	if [ ! -d "$awork" ]; then
+		mkdir -p "$awork"
+		cat >"$awork/main.tf" <<TF
+terraform {
+  required_providers {
+    dbtls = { source = "dbtls/dbtls" }
+  }
+}
+provider "dbtls" {
+  neo4j_version = "$version"
+  neo4j_home    = "$home"
+}
+data "dbtls_neo4j_audit" "host" {
+  neo4j_user = "$(id -un)"
+}
+output "passed" { value = data.dbtls_neo4j_audit.host.passed }
+output "findings" {
+  value = [for f in data.dbtls_neo4j_audit.host.findings : "\${f.severity} \${f.code} (checklist \${f.checklist_item})"]
+}
+TF
+	fi
+	terraform -chdir="$awork" apply -auto-approve -compact-warnings "${TF_COLOR[@]}" >"$demo/audit-$name.log" 2>&1 ||
+		{ cat "$demo/audit-$name.log" >&2; die "the audit ($name) failed"; }
+	terraform -chdir="$awork" output -json findings | tr -d '[]' | tr ',' '\n' | tr -d '"' | sed '/^$/d' | sort >"$demo/audit-$name.txt"
+	echo "passed = $(terraform -chdir="$awork" output -raw passed)"
+	sed 's/^/  /' "$demo/audit-$name.txt"
+}
+
+say "dbtls_neo4j_audit before the apply: the throwaway NEO4J_HOME against Neo4j's security checklist"
+audit before
+
 say "terraform apply -auto-approve (examples/quickstart)"
 terraform -chdir="$work" apply -auto-approve -compact-warnings "${TF_COLOR[@]}" ||
 	die "terraform apply failed (output above)"
@@ -86,6 +121,15 @@ case $rc in
 2) die "terraform plan wants to change something right after apply (exit code 2): the provider is not idempotent" ;;
 *) die "terraform plan failed (exit code $rc)" ;;
 esac
+
+say "dbtls_neo4j_audit after the apply"
+audit after
+gone=$(comm -23 "$demo/audit-before.txt" "$demo/audit-after.txt")
+echo "Findings the apply cleared:"
+if [ -n "$gone" ]; then echo "$gone" | sed 's/^/  /'; else echo "  (none)"; fi
+if grep -E 'checklist 3[abde]\)' "$demo/audit-after.txt"; then
+	die "TLS findings (checklist 3a, 3b, 3d, 3e) remain after the quickstart apply"
+fi
 
 # ---- Part 2: a live PostgreSQL endpoint, checked by dbtls_endpoint ----
 pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}

@@ -56,7 +56,8 @@ resource "dbtls_policy_certificate" "cluster" {
   trusted_certificates_pem = [var.ca_certificate_pem]
 }
 
-# Bolt requires TLS with the client policy; HTTPS is enabled with the same policy.
+# Bolt requires TLS with the client policy; HTTPS is enabled with the same policy, and the plaintext HTTP
+# connector it replaces listens on loopback only (server.http.listen_address=127.0.0.1:7474 on 5.x).
 resource "dbtls_channel_binding" "bolt" {
   channel   = "bolt"
   policy    = dbtls_ssl_policy.client.settings
@@ -64,8 +65,9 @@ resource "dbtls_channel_binding" "bolt" {
 }
 
 resource "dbtls_channel_binding" "https" {
-  channel = "https"
-  policy  = dbtls_ssl_policy.client.settings
+  channel        = "https"
+  policy         = dbtls_ssl_policy.client.settings
+  http_connector = "loopback"
 }
 
 # Cluster members authenticate each other with the cluster policy.

@@ -20,11 +20,45 @@ const DefaultTLSLevel = "REQUIRED"
 // BindingBlockID is the managed-block id of a channel binding; one per channel per file.
 func BindingBlockID(channel string) string { return "dbtls_channel_binding " + channel }
 
+// HTTPConnectorModes are what an HTTPS binding may do with the plaintext HTTP connector: turn it off
+// (`<http.enabled>=false`) or bind it to loopback (`<http.listen_address>=127.0.0.1:<default port>`).
+var HTTPConnectorModes = []string{"disabled", "loopback"}
+
 // Binding is a policy applied to one channel of one Neo4j version.
 type Binding struct {
 	Channel  string
 	TLSLevel string // bolt only
-	Policy   *Policy
+	// HTTPConnector is "" (the HTTP connector is left as it is) or one of HTTPConnectorModes; https only.
+	HTTPConnector string
+	Policy        *Policy
+}
+
+// SetHTTPConnector sets what an HTTPS binding does with the plaintext HTTP connector (mode "" leaves it).
+func (b *Binding) SetHTTPConnector(mode string) *FieldError {
+	switch {
+	case mode == "":
+	case b.Channel != "https":
+		return &FieldError{Field: "http_connector", Summary: "http_connector Is For HTTPS Only",
+			Detail: fmt.Sprintf("http_connector turns off (or binds to loopback) the plaintext HTTP connector that HTTPS replaces, but this binding is for the %s channel. Remove http_connector, or set it on the https binding.", b.Channel)}
+	case !slices.Contains(HTTPConnectorModes, mode):
+		return &FieldError{Field: "http_connector", Summary: "Invalid HTTP Connector Mode",
+			Detail: fmt.Sprintf("http_connector %q is not one of %s.", mode, strings.Join(HTTPConnectorModes, ", "))}
+	}
+	b.HTTPConnector = mode
+	return nil
+}
+
+// httpConnectorLine renders the HTTP connector line of an HTTPS binding, or "".
+func (b *Binding) httpConnectorLine() string {
+	v := b.Policy.Version
+	switch b.HTTPConnector {
+	case "disabled":
+		return NameOf(SettingHTTPEnabled, v, "") + "=false"
+	case "loopback":
+		port, _ := DefaultOf(SettingHTTPListen, v, "") // ":7474"
+		return NameOf(SettingHTTPListen, v, "") + "=127.0.0.1" + port
+	}
+	return ""
 }
 
 // ResolveBinding checks a channel and tls_level against the policy's version.
@@ -130,6 +164,9 @@ func (b *Binding) Lines() []string {
 		lines = append(lines, NameOf(SettingBoltTLSLevel, v, "")+"="+b.TLSLevel)
 	case "https":
 		lines = append(lines, NameOf(SettingHTTPSEnabled, v, "")+"=true")
+		if l := b.httpConnectorLine(); l != "" {
+			lines = append(lines, l)
+		}
 	}
 	return lines
 }
@@ -144,7 +181,7 @@ func (b *Binding) ConflictKeys() map[string]string {
 		k, _, _ := strings.Cut(l, "=")
 		out[k] = k
 	}
-	for _, s := range []SettingID{SettingBoltTLSLevel, SettingHTTPSEnabled} {
+	for _, s := range []SettingID{SettingBoltTLSLevel, SettingHTTPSEnabled, SettingHTTPEnabled, SettingHTTPListen} {
 		name := NameOf(s, v, "")
 		if _, ours := out[name]; !ours {
 			continue

@@ -338,6 +338,13 @@ var diagnosticTests = map[string]string{
 	"Policy Value Neo4j Would Read Differently":      "TestDiagnosticsConfGrammar",
 	"Neo4j 3.5 Bolt And HTTPS Need client_auth NONE": "TestAccChannelBinding_35RequirePolicyOnBolt",
 
+	// dbtls_neo4j_audit.
+	"Unknown Finding Code":                    "TestAccNeo4jAudit_Refusals",
+	"Cannot Audit Config File":                "TestAccNeo4jAudit_Refusals",
+	"Neo4j Host Fails The Security Checklist": "TestAccNeo4jAudit_Refusals",
+	"http_connector Is For HTTPS Only":        "TestDiagnosticsHTTPConnector",
+	"Invalid HTTP Connector Mode":             "TestDiagnosticsHTTPConnector",
+
 	// dbtls_policy_certificate.
 	"Conflicting Private Key Attributes":             "TestDiagnosticsKeyChoice",
 	"Missing Private Key":                            "TestDiagnosticsKeyChoice",

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/audit"
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
 	"github.com/dbtls/terraform-provider-dbtls/internal/probe"
@@ -668,5 +669,64 @@ func TestAccGuide_SecuringNeo4j5Cluster(t *testing.T) {
 		if after := withoutLock(snapshot(t, home)); after != before[name] {
 			t.Errorf("%s: destroy did not give the member back as it was:\n--- before\n%s\n--- after\n%s", name, before[name], after)
 		}
+	}
+}
+
+// ---- Auditing a Neo4j host against the security checklist ----
+
+// The guide's example on a stock 5.26 neo4j.conf: the scheduled plan is empty and no check fails; the
+// host opened to the network makes the check warn with the two 3a findings (still exit code 0); undone,
+// the warning goes.
+func TestAccGuide_Neo4jSecurityAudit(t *testing.T) {
+	stock, err := os.ReadFile(filepath.Join("..", "audit", "testdata", "neo4j-5.26.conf"))
+	must(t, err)
+	home := newHome(t, stock)
+	conf := filepath.Join(home, "conf", "neo4j.conf")
+	me := currentUser(t)
+	c := newGuide(t, "neo4j-security-audit")
+	c.setVars(map[string]any{"neo4j_home": home, "neo4j_user": me.user})
+	c.apply()
+	scheduled := func(why string) []string {
+		t.Helper()
+		code, out := c.plan("-json")
+		if code != 0 {
+			t.Fatalf("%s: the scheduled plan exited %d, want 0:\n%s", why, code, out)
+		}
+		return checkWarnings(t, out, "Check block assertion failed")
+	}
+	if w := scheduled("stock"); len(w) != 0 {
+		t.Errorf("a stock host fails a check: %q", w)
+	}
+	must(t, os.WriteFile(conf, bytes.Replace(stock, []byte("#server.default_listen_address=0.0.0.0"), []byte("server.default_listen_address=0.0.0.0"), 1), 0o640))
+	w := scheduled("opened")
+	if len(w) != 1 || !strings.Contains(w[0], "BOLT_PLAINTEXT_OFF_LOOPBACK (checklist 3a)") || !strings.Contains(w[0], "HTTP_OFF_LOOPBACK (checklist 3a)") {
+		t.Errorf("check warnings %q, want the two 3a findings", w)
+	}
+	must(t, os.WriteFile(conf, stock, 0o640))
+	if w := scheduled("closed again"); len(w) != 0 {
+		t.Errorf("check warnings after the fix: %q", w)
+	}
+}
+
+// The audit guide's table of finding codes is every code of internal/audit, in its order.
+func TestAuditGuideListsCodes(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "templates", "guides", "neo4j-security-audit.md.tmpl"))
+	must(t, err)
+	row := regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\| ([0-9a-z—]+) \\| (error|warning|info) \\|")
+	var documented []string
+	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+		documented = append(documented, m[1]+"/"+m[2]+"/"+m[3])
+	}
+	var codes []string
+	for _, c := range audit.Codes {
+		item := c.ChecklistItem
+		if item == "" {
+			item = "—"
+		}
+		codes = append(codes, c.Code+"/"+item+"/"+string(c.Severity))
+	}
+	if strings.Join(documented, ",") != strings.Join(codes, ",") {
+		t.Errorf("the audit guide's codes are\n  %v\nbut internal/audit reports\n  %v", documented, codes)
 	}
 }

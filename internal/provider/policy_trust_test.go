@@ -279,7 +279,7 @@ func TestDiagnosticsPolicyMap(t *testing.T) {
 	}
 	unset := consumerTarget{Neo4jHome: types.StringNull(), ConfigFile: types.StringNull()}
 	r := &channelBindingResource{data: d}
-	b, _, diags := r.resolve(ctx, policy, "cluster", nil, unset)
+	b, _, diags := r.resolve(ctx, policy, "cluster", nil, nil, unset)
 	if b == nil || diags.HasError() {
 		t.Fatalf("binding refused: %v", diags)
 	}

@@ -129,6 +129,7 @@ func (p *dbtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 func (p *dbtlsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewEndpointDataSource,
+		NewNeo4jAuditDataSource,
 	}
 }
 

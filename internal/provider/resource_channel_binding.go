@@ -44,6 +44,7 @@ type channelBindingResourceModel struct {
 	Channel      types.String `tfsdk:"channel"`
 	Policy       types.Map    `tfsdk:"policy"`
 	TLSLevel     types.String `tfsdk:"tls_level"`
+	HTTPConn     types.String `tfsdk:"http_connector"`
 	OnConflict   types.String `tfsdk:"on_conflict"`
 	ConfigFile   types.String `tfsdk:"config_file"`
 	Neo4jHome    types.String `tfsdk:"neo4j_home"`
@@ -88,6 +89,14 @@ func (r *channelBindingResource) Schema(_ context.Context, _ resource.SchemaRequ
 					"Neo4j 3.5 compares the value case-sensitively; the provider accepts only the upper-case names.",
 				Optional: true, Computed: true,
 				Validators: []validator.String{stringvalidator.OneOf(neo4j.TLSLevels...)},
+			},
+			"http_connector": schema.StringAttribute{
+				MarkdownDescription: "HTTPS only: what to do with the plaintext HTTP connector that HTTPS replaces. `disabled` writes `dbms.connector.http.enabled=false` " +
+					"(3.5 and 4.x) or `server.http.enabled=false` (5.x and later); `loopback` writes the HTTP connector's listen address as `127.0.0.1:7474` " +
+					"(`dbms.connector.http.listen_address` or `server.http.listen_address`), so only local clients reach it. Unset: the HTTP connector is left as it is " +
+					"(Neo4j enables it by default, which `dbtls_neo4j_audit` reports as `HTTP_OFF_LOOPBACK` on a host listening on the network).",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(neo4j.HTTPConnectorModes...)},
 			},
 			"on_conflict": schema.StringAttribute{
 				MarkdownDescription: "What to do when a key this binding writes is already set on a line outside the managed blocks: `error` (the default; the plan fails naming the line) " +
@@ -144,7 +153,7 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	var cfg channelBindingResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), bindingOwnTarget(cfg))
+	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), optString(cfg.HTTPConn), bindingOwnTarget(cfg))
 	resp.Diagnostics.Append(diags...)
 	if b == nil {
 		return
@@ -216,7 +225,7 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 	if diags.HasError() {
 		return
 	}
-	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), bindingOwnTarget(cfg))
+	b, t, d := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), optString(cfg.HTTPConn), bindingOwnTarget(cfg))
 	diags.Append(d...)
 	if b == nil {
 		return
@@ -292,6 +301,18 @@ func (r *channelBindingResource) Read(ctx context.Context, req resource.ReadRequ
 	if state.OnConflict.IsNull() {
 		state.OnConflict = types.StringValue("error")
 	}
+	if state.HTTPConn.IsNull() && channel == "https" {
+		// After an import, take the HTTP connector line from the block.
+		for _, l := range lines {
+			k, v, _ := strings.Cut(l, "=")
+			switch {
+			case strings.HasSuffix(k, "http.enabled") && v == "false":
+				state.HTTPConn = types.StringValue("disabled")
+			case strings.HasSuffix(k, "http.listen_address"):
+				state.HTTPConn = types.StringValue("loopback")
+			}
+		}
+	}
 	if state.TLSLevel.IsNull() && channel == "bolt" {
 		// After an import, take the level from the block.
 		for _, l := range lines {
@@ -363,7 +384,7 @@ func bindingOwnTarget(cfg channelBindingResourceModel) consumerTarget {
 
 // resolve turns a policy's settings and a channel into a binding and its target, after checking the
 // settings as every consumer does (checkConsumedPolicy).
-func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, channel string, tlsLevel *string, own consumerTarget) (*neo4j.Binding, *target, diag.Diagnostics) {
+func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, channel string, tlsLevel, httpConnector *string, own consumerTarget) (*neo4j.Binding, *target, diag.Diagnostics) {
 	settings := stringMap(policy)
 	p, diags := r.data.checkConsumedPolicy(settings, own)
 	if p == nil {
@@ -375,6 +396,12 @@ func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, 
 		return nil, nil, diags
 	}
 	b, problems := neo4j.ResolveBinding(p, channel, tlsLevel)
+	if b != nil && httpConnector != nil {
+		if e := b.SetHTTPConnector(*httpConnector); e != nil {
+			problems = append(problems, e)
+			b = nil
+		}
+	}
 	appendFieldErrors(&diags, problems)
 	return b, t, diags
 }
