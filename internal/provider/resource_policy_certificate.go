@@ -579,6 +579,7 @@ func (r *policyCertificateResource) Delete(ctx context.Context, req resource.Del
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
+	removeStaleTemps(ctx, t.Host, paths)
 	for _, p := range paths {
 		info, err := t.Host.Lstat(ctx, p)
 		switch {
@@ -1163,8 +1164,14 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 		defer clear(keyPEM)
 	}
 
-	// Everything that can fail without touching the host is done; now read what is there.
+	// Everything that can fail without touching the host is done; now read what is there, after
+	// removing what a write killed earlier left (a temp file may be a full copy of a key).
 	files := certLayout(s, mat)
+	stale := slices.Clone(prev)
+	for _, f := range files {
+		stale = append(stale, f.path)
+	}
+	removeStaleTemps(ctx, t.Host, stale)
 	before := make([]certFileWas, len(files))
 	for i, f := range files {
 		w, err := readCertFileWas(ctx, t.Host, f.path, f.role != certRoleKey || key != nil)
