@@ -65,7 +65,7 @@ func openParent(root, p string) (int, error) {
 	}
 	rootFD, err := openDirPath(root)
 	if err != nil {
-		return -1, fmt.Errorf("root directory %s: %w", root, parentErr(root+"/x", err))
+		return -1, parentErr(root+"/.", err) // "parent directory <root>: ..."
 	}
 	defer unix.Close(rootFD)
 	return openBeneath(rootFD, root, dir[len(root)+1:])
@@ -247,7 +247,7 @@ func inspectWriteTarget(dirFD int, p string, withAttrs bool) ([]xattr, error) {
 		return nil, err
 	}
 	if st.Nlink > 1 {
-		return nil, &HardLinkError{Path: p, Links: uint64(st.Nlink)}
+		return nil, &HardLinkError{Path: p, Links: uint64(st.Nlink)} //nolint:unconvert // uint32 on some architectures
 	}
 	if !withAttrs {
 		return nil, nil

@@ -3,6 +3,7 @@
 package host
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -87,16 +88,39 @@ func getXattr(p, name string) ([]byte, error) {
 	}
 }
 
-// writeXattrs sets attrs on the open file fd. A failure is an error that names the attribute: a
-// rewrite that cannot keep an ACL or a security label must not happen.
+// writeXattrs sets attrs on the open file fd. One the new file already has with the same value (such
+// as the SELinux label a new file in the directory gets anyway) is not set again, which would need a
+// relabel permission for nothing. A failure is an error that names the attribute: a rewrite that
+// cannot keep an ACL or a security label must not happen.
 func writeXattrs(fd int, attrs []xattr) error {
 	for _, a := range attrs {
+		if has, err := fgetXattr(fd, a.name); err == nil && bytes.Equal(has, a.value) {
+			continue
+		}
 		if err := unix.Fsetxattr(fd, a.name, a.value, 0); err != nil {
 			return fmt.Errorf("the current file has the extended attribute %s (%s), which cannot be set on its replacement (%w), "+
 				"so it is left unchanged rather than lose it", a.name, xattrKind(a.name), err)
 		}
 	}
 	return nil
+}
+
+func fgetXattr(fd int, name string) ([]byte, error) {
+	for {
+		n, err := unix.Fgetxattr(fd, name, nil)
+		if err != nil {
+			return nil, err
+		}
+		buf := make([]byte, n)
+		n, err = unix.Fgetxattr(fd, name, buf)
+		if err == unix.ERANGE {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return buf[:n], nil
+	}
 }
 
 // xattrKind says in words what an extended attribute is.

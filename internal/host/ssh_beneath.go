@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -85,7 +86,8 @@ func (c *sshConn) recheckBeneath(root, dir, want string) error {
 		return nil
 	}
 	got, err := c.checkBeneath(root, dir)
-	if be, ok := err.(*BeneathError); ok {
+	var be *BeneathError
+	if errors.As(err, &be) {
 		return &BeneathError{Root: root, Path: be.Path, Err: ErrPathChanged}
 	}
 	if err != nil {
