@@ -376,3 +376,41 @@ func TestLocalBeneathRace(t *testing.T) {
 	}
 	t.Logf("%d writes, %d refused through the link, %d swaps", wrote, refused, swaps.Load())
 }
+
+// Where /proc is missing, extended attributes are read through a descriptor opened for reading: the
+// same attributes as through /proc/self/fd.
+func TestLocalReadXattrsWithoutProc(t *testing.T) {
+	t.Parallel()
+	requireTool(t, "setfattr", "attr")
+	requireTool(t, "setfacl", "acl")
+	dir := t.TempDir()
+	p := filepath.Join(dir, "neo4j.conf")
+	writeRaw(t, p, "x\n", 0o640)
+	runTool(t, "setfattr", "-n", "user.dbtls.note", "-v", "kept", p)
+	runTool(t, "setfacl", "-m", "u:nobody:r--", p)
+	dirFD, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dirFD)
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirFD, "neo4j.conf", &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		t.Fatal(err)
+	}
+	viaFD, err := readXattrsAt(dirFD, "neo4j.conf", &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaPath, err := readXattrs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(viaFD) != 2 || len(viaFD) != len(viaPath) {
+		t.Fatalf("read %d attributes through the descriptor, %d by path, want 2 each", len(viaFD), len(viaPath))
+	}
+	for i := range viaFD {
+		if viaFD[i].name != viaPath[i].name || string(viaFD[i].value) != string(viaPath[i].value) {
+			t.Errorf("attribute %d: %s=%x through the descriptor, %s=%x by path", i, viaFD[i].name, viaFD[i].value, viaPath[i].name, viaPath[i].value)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -252,7 +253,12 @@ func inspectWriteTarget(dirFD int, p string, withAttrs bool) ([]xattr, error) {
 	if !withAttrs {
 		return nil, nil
 	}
-	attrs, err := readXattrs("/proc/self/fd/" + strconv.Itoa(fd))
+	var attrs []xattr
+	if haveProcFD() {
+		attrs, err = readXattrs("/proc/self/fd/" + strconv.Itoa(fd))
+	} else {
+		attrs, err = readXattrsAt(dirFD, base, &st)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the extended attributes (ACLs, security labels) of the current file, to keep them: %w", err)
 	}
@@ -272,11 +278,19 @@ type temp struct {
 
 func (t *temp) path() string { return path.Join(t.dir, t.name) }
 
+// haveProcFD reports whether /proc/self/fd is there, through which an unnamed temp file is given
+// its name and the extended attributes of a file open with O_PATH are read.
+var haveProcFD = sync.OnceValue(func() bool {
+	return unix.Access("/proc/self/fd", unix.F_OK) == nil
+})
+
 // newTemp creates the temp file for base in the directory dirFD (dir is its path, for messages).
 func newTemp(dirFD int, dir, base string, perm uint32) (*temp, error) {
-	fd, err := unix.Openat(dirFD, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, perm)
-	if err == nil {
-		return &temp{dirFD: dirFD, dir: dir, fd: fd, base: base, name: tempName(base), unnamed: true}, nil
+	if haveProcFD() {
+		fd, err := unix.Openat(dirFD, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, perm)
+		if err == nil {
+			return &temp{dirFD: dirFD, dir: dir, fd: fd, base: base, name: tempName(base), unnamed: true}, nil
+		}
 	}
 	// No O_TMPFILE on this filesystem (EOPNOTSUPP, or EISDIR/EINVAL from older kernels): a named one.
 	for attempt := 0; ; attempt++ {

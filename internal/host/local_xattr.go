@@ -4,6 +4,7 @@ package host
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -42,6 +43,50 @@ func readXattrs(p string) ([]xattr, error) {
 			return nil, fmt.Errorf("reading %s: %w", name, err)
 		}
 		out = append(out, xattr{name: name, value: v})
+	}
+	return out, nil
+}
+
+// readXattrsAt reads the extended attributes of the regular file name in dirFD through a descriptor
+// opened for reading (where /proc is missing); st is what an O_PATH descriptor on it reported, and
+// the file opened must be that one.
+func readXattrsAt(dirFD int, name string, st *unix.Stat_t) ([]xattr, error) {
+	fd, err := unix.Openat(dirFD, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var now unix.Stat_t
+	if err := unix.Fstat(fd, &now); err != nil {
+		return nil, err
+	}
+	if now.Dev != st.Dev || now.Ino != st.Ino {
+		return nil, errors.New("the file was replaced while it was inspected")
+	}
+	n, err := unix.Flistxattr(fd, nil)
+	if err == unix.ENOTSUP || (err == nil && n == 0) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, n+256)
+	if n, err = unix.Flistxattr(fd, buf); err != nil {
+		return nil, err
+	}
+	var out []xattr
+	for _, a := range strings.Split(string(buf[:n]), "\x00") {
+		if a == "" || a == "security.capability" {
+			continue
+		}
+		v, err := fgetXattr(fd, a)
+		if err == unix.ENODATA {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", a, err)
+		}
+		out = append(out, xattr{name: a, value: v})
 	}
 	return out, nil
 }
