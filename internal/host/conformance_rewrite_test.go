@@ -352,6 +352,11 @@ func TestLocalBeneathRace(t *testing.T) {
 			swaps.Add(1)
 		}
 	}()
+	halt := func() {
+		stop.Store(true)
+		wg.Wait()
+	}
+	defer halt() // also when the test fails early
 	b := Beneath(NewLocal(), home)
 	var wrote, refused int
 	for i := 0; i < 400; i++ {
@@ -368,8 +373,7 @@ func TestLocalBeneathRace(t *testing.T) {
 			t.Fatalf("after write %d, %s holds %s", i, outside, entries[0].Name())
 		}
 	}
-	stop.Store(true)
-	wg.Wait()
+	halt()
 	assertEmptyDir(t, outside)
 	if wrote == 0 || swaps.Load() == 0 {
 		t.Fatalf("the race did not run: %d writes, %d refused, %d swaps", wrote, refused, swaps.Load())
