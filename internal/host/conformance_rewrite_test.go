@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -417,4 +418,41 @@ func TestLocalReadXattrsWithoutProc(t *testing.T) {
 			t.Errorf("attribute %d: %s=%x through the descriptor, %s=%x by path", i, viaFD[i].name, viaFD[i].value, viaPath[i].name, viaPath[i].value)
 		}
 	}
+}
+
+// With sudo = true the link count and ACL check runs through sudo too: it works in a directory only
+// root can read, and still refuses a second hard link there.
+func TestSSHSudoReplaceChecksLinks(t *testing.T) {
+	t.Parallel()
+	s := testenv.SharedSSHD(t)
+	if s.SudoUser == "" {
+		t.Skipf("no sudo test user: %s", s.SudoUnavailable)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := rootSSHConfig(s, s.Port())
+	cfg.User, cfg.Sudo = s.SudoUser, true
+	h, err := DialSSH(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	p := filepath.Join(dir, "neo4j.conf")
+	writeRaw(t, p, "old\n", 0o600)
+	if err := h.WriteFile(ctx, p, []byte("new\n"), 0o600, Owner{}); err != nil {
+		t.Fatalf("replacing a root-only file through sudo: %v", err)
+	}
+	assertContent(t, p, "new\n")
+	if err := os.Link(p, filepath.Join(dir, "second")); err != nil {
+		t.Fatal(err)
+	}
+	var hl *HardLinkError
+	if err := h.WriteFile(ctx, p, []byte("newer\n"), 0o600, Owner{}); !errors.As(err, &hl) {
+		t.Fatalf("error = %v, want a *HardLinkError", err)
+	}
+	assertContent(t, p, "new\n")
+	assertNoTemps(t, dir)
 }
