@@ -48,8 +48,9 @@ import (
 //     a label set by hand (the replacement gets the label the host's policy gives new files in that
 //     directory). BusyBox ls shows no "+", so ACLs go unnoticed there.
 //   - Beneath: SFTP cannot resolve a path relative to a directory handle, so a view from Beneath
-//     checks every directory component with lstat (and the directory's realpath) before and after a
-//     change and undoes a change that went through a swapped component: best effort (ssh_beneath.go).
+//     checks every directory component with lstat (and the directory's realpath) before a change
+//     (for WriteFile: before the temp file is created and again before the rename) and after it, and
+//     undoes a change that went through a swapped component: best effort (ssh_beneath.go).
 //   - Info.ModTime has whole seconds and Info.Ino is 0 (SFTP v3 carries neither more).
 //   - Lock holds flock(1) on the lock file in a remote session, so it excludes the local
 //     implementation running on that machine and any other provider process (see Lock).
@@ -576,6 +577,11 @@ func (h *SSHHost) writeFile(ctx context.Context, c *sshConn, root, p string, dat
 	}
 	if err == nil && h.beforeRename != nil {
 		err = h.beforeRename(tmp)
+	}
+	if err == nil {
+		// Below a Beneath root, a directory swapped since the first check means the temp file
+		// went elsewhere: it is removed below through the same path, which leads there.
+		err = c.recheckBeneath(root, dir, realDir)
 	}
 	if err == nil {
 		err = c.checkWriteTarget(p)

@@ -12,8 +12,9 @@ import (
 
 // sshBeneath is an SSH host with writes below root confined to real directories, as far as SFTP
 // allows (see Beneath): every directory component between root and the path is checked with lstat
-// before the change and again after it, together with the server's realpath of the directory; a
-// write or a new directory found to have gone through a swapped component is removed again.
+// before the change and again after it (WriteFile also checks before the rename), together with the
+// server's realpath of the directory; a temp file, a write or a new directory found to have gone
+// through a swapped component is removed again.
 type sshBeneath struct {
 	*SSHHost
 	root string
