@@ -4,6 +4,8 @@ package provider
 // and the temp files a killed write leaves, through Terraform, locally and over SSH.
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +18,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/host"
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
 )
 
@@ -192,4 +196,57 @@ func TestAccPolicyCertificate_StaleTempsRemoved(t *testing.T) {
 			},
 		})
 	})
+}
+
+// neo4j.conf stays writable through a symlinked conf/ (packages link it to /etc/neo4j): the
+// confinement below neo4j_home covers the policy's directories and files, not the installation's
+// own configuration directory.
+func TestAccSSLPolicy_SymlinkedConfDir(t *testing.T) {
+	eachTransport(t, func(t *testing.T) {
+		home := newHome(t, nil)
+		etc := t.TempDir()
+		conf := filepath.Join(etc, "neo4j.conf")
+		must(t, os.WriteFile(conf, realisticConf, 0o640))
+		must(t, os.Remove(filepath.Join(home, "conf")))
+		must(t, os.Symlink(etc, filepath.Join(home, "conf")))
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             resource.ComposeTestCheckFunc(checkFileEquals(conf, realisticConf), checkAbsent(filepath.Join(home, "certificates", "example_policy"))),
+			Steps: []resource.TestStep{{
+				Config: providerBlock("3.5", home) + `
+resource "dbtls_ssl_policy" "example" {
+  name = "example_policy"
+}
+`,
+				Check: resource.ComposeTestCheckFunc(
+					checkFileLines(conf, "dbms.ssl.policy.example_policy.base_directory=certificates/example_policy"),
+					checkDir(filepath.Join(home, "certificates", "example_policy"), 0o755, -1, -1),
+				),
+			}},
+		})
+	})
+}
+
+// Every change a resource makes through its target below neo4j_home is confined (host.Beneath), even
+// one the plan-time checks could not see coming: a certificates/ swapped for a symlink after them.
+func TestTargetConfinesChangesBelowHome(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	outside := t.TempDir()
+	must(t, os.Symlink(outside, filepath.Join(home, "certificates")))
+	tgt := newTarget(neo4j.MustParseVersion("5.26"), home, filepath.Join(home, "conf", "neo4j.conf"), host.NewLocal(), nil)
+	ctx := context.Background()
+	key := filepath.Join(home, "certificates", "private.key")
+	if err := tgt.Host.WriteFile(ctx, key, []byte("secret"), 0o400, host.Owner{}); !errors.Is(err, host.ErrSymlink) {
+		t.Fatalf("WriteFile through the swapped directory: %v, want ErrSymlink", err)
+	}
+	if _, err := tgt.Host.Mkdir(ctx, filepath.Join(home, "certificates", "bolt"), 0o755, host.Owner{}); !errors.Is(err, host.ErrSymlink) {
+		t.Fatalf("Mkdir through the swapped directory: %v, want ErrSymlink", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Fatalf("%s holds %d entries", outside, len(entries))
+	}
+	if tgt.confHost() == tgt.Host {
+		t.Error("neo4j.conf must be edited through the unconfined host")
+	}
 }
