@@ -365,7 +365,7 @@ func TestLocalBeneathRace(t *testing.T) {
 		switch {
 		case err == nil:
 			wrote++
-		case errors.Is(err, ErrSymlink):
+		case errors.Is(err, ErrSymlink) || errors.Is(err, ErrPathChanged):
 			refused++
 		default:
 			t.Errorf("write %d: unexpected error %v", i, err)

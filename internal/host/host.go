@@ -158,7 +158,8 @@ func Beneath(h Host, root string) Host {
 }
 
 // ErrPathChanged is wrapped by a *BeneathError when a directory component below the root turned
-// into a symlink (or stopped being a directory) while a change was made over SFTP.
+// into a symlink (or stopped being a directory) while a change was made: over SFTP, found by the
+// check after it; locally, when the component keeps changing while it is being opened.
 var ErrPathChanged = errors.New("changed while the file was written (a directory was replaced by a symlink)")
 
 // BeneathError refuses a path below a Beneath root that passes through a symlink or a
@@ -172,7 +173,7 @@ type BeneathError struct {
 
 func (e *BeneathError) Error() string {
 	if errors.Is(e.Err, ErrPathChanged) {
-		return fmt.Sprintf("directory %s %s; what was written there was removed again, as far as SFTP allows. "+
+		return fmt.Sprintf("directory %s %s, so the change was not made (over SFTP, what had gone through it was removed again, as far as SFTP allows). "+
 			"Another process is changing the directories below %s: find out which before applying again", e.Path, e.Err, e.Root)
 	}
 	return fmt.Sprintf("directory %s %s, and nothing below %s is reached through a symlink or a non-directory, "+

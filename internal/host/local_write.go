@@ -112,28 +112,47 @@ func walkBeneath(rootFD int, root, rel string) (int, error) {
 	cur := root
 	for _, el := range strings.Split(rel, "/") {
 		cur = path.Join(cur, el)
-		next, err := unix.Openat(fd, el, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			next, err = unix.Openat(fd, el, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		}
-		if err != nil {
-			var st unix.Stat_t
-			serr := unix.Fstatat(fd, el, &st, unix.AT_SYMLINK_NOFOLLOW)
-			unix.Close(fd)
-			switch {
-			case err == unix.ENOENT:
-				return -1, fmt.Errorf("directory %s: %w", cur, ErrNotExist)
-			case serr == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK:
-				return -1, &BeneathError{Root: root, Path: cur, Err: ErrSymlink}
-			case serr == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR:
-				return -1, &BeneathError{Root: root, Path: cur, Err: ErrNotDir}
-			}
-			return -1, fmt.Errorf("opening directory %s: %w", cur, err)
-		}
+		next, err := openComponent(fd, root, cur, el)
 		unix.Close(fd)
+		if err != nil {
+			return -1, err
+		}
 		fd = next
 	}
 	return fd, nil
+}
+
+// openComponent opens the directory el in fd (cur is its path, for messages) without following
+// a symlink.
+func openComponent(fd int, root, cur, el string) (int, error) {
+	for attempt := 0; ; attempt++ {
+		next, err := unix.Openat(fd, el, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		switch {
+		case err == nil:
+			return next, nil
+		case err == unix.EINTR:
+			continue
+		case err == unix.ENOENT:
+			return -1, fmt.Errorf("directory %s: %w", cur, ErrNotExist)
+		case err != unix.ENOTDIR && err != unix.ELOOP:
+			return -1, fmt.Errorf("opening directory %s: %w", cur, err)
+		}
+		// A symlink or another non-directory; say which.
+		var st unix.Stat_t
+		if serr := unix.Fstatat(fd, el, &st, unix.AT_SYMLINK_NOFOLLOW); serr == nil {
+			switch st.Mode & unix.S_IFMT {
+			case unix.S_IFLNK:
+				return -1, &BeneathError{Root: root, Path: cur, Err: ErrSymlink}
+			case unix.S_IFDIR:
+				// A directory again by now: the entry is being swapped. Look again, then give up.
+				if attempt < 3 {
+					continue
+				}
+				return -1, &BeneathError{Root: root, Path: cur, Err: ErrPathChanged}
+			}
+		}
+		return -1, &BeneathError{Root: root, Path: cur, Err: ErrNotDir}
+	}
 }
 
 // syncDirFD flushes the entries of the directory an O_PATH descriptor refers to.
