@@ -57,8 +57,12 @@ type Host interface {
 
 	// WriteFile replaces path atomically: a temp file in the same directory, created with mode
 	// (never wider, not even for a moment), written, fsynced, chowned, renamed over path, then the
-	// directory fsynced. It refuses when path is a symlink or a directory. On error no temp file is
-	// left behind and path is unchanged.
+	// directory fsynced. It refuses when path is a symlink or a directory, and when it is a file with
+	// more than one hard link (*HardLinkError: replacing one name would split the file). What else
+	// the old file carries is kept: the local host copies its extended attributes (POSIX ACL,
+	// SELinux label, user.* and trusted.*) onto the replacement; the SSH host, which cannot, refuses
+	// a file with an ACL (ErrACLOverSFTP). On error no temp file is left behind and path is
+	// unchanged.
 	WriteFile(ctx context.Context, path string, data []byte, mode fs.FileMode, owner Owner) error
 
 	// Mkdir creates one directory level with mode and owner. When path is already a directory it
