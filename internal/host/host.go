@@ -58,8 +58,12 @@ type Host interface {
 
 	// WriteFile replaces path atomically: a temp file in the same directory, created with mode
 	// (never wider, not even for a moment), written, fsynced, chowned, renamed over path, then the
-	// directory fsynced. It refuses when path is a symlink or a directory. On error no temp file is
-	// left behind and path is unchanged.
+	// directory fsynced. It refuses when path is a symlink or a directory, and when it is a file with
+	// more than one hard link (*HardLinkError: replacing one name would split the file). What else
+	// the old file carries is kept: the local host copies its extended attributes (POSIX ACL,
+	// SELinux label, user.* and trusted.*) onto the replacement; the SSH host, which cannot, refuses
+	// a file with an ACL (ErrACLOverSFTP). On error no temp file is left behind and path is
+	// unchanged.
 	WriteFile(ctx context.Context, path string, data []byte, mode fs.FileMode, owner Owner) error
 
 	// Mkdir creates one directory level with mode and owner. When path is already a directory it
@@ -151,3 +155,70 @@ func lockWaitStarted(ctx context.Context) func() {
 	var once sync.Once
 	return func() { once.Do(f) }
 }
+
+// Beneath returns a view of h in which WriteFile, Mkdir, SetAttr and Remove of a path below root
+// never pass through a symlink, or anything but a real directory, between root and the path's last
+// component; such a path is refused with a *BeneathError (which wraps ErrSymlink or ErrNotDir).
+// root itself, and the directories above it, are resolved as usual. Every other operation, and
+// every path not below root, behaves exactly as on h.
+//
+// The local host enforces this in the kernel: it reaches the directory from a descriptor on root
+// (openat2 with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or openat with O_NOFOLLOW|O_DIRECTORY per
+// component where openat2 is missing) and creates, renames or removes relative to that directory's
+// descriptor, so a component swapped for a symlink at any moment changes nothing. SFTP has no such
+// calls: the SSH host checks every component before the change and again after it, and undoes a
+// change found to have gone through a swapped component (a *BeneathError wrapping ErrPathChanged).
+// That is best effort: the window between the check and the change remains.
+//
+// A root of "/" (or one that is not a clean absolute path) confines nothing: h is returned.
+func Beneath(h Host, root string) Host {
+	b, ok := h.(interface{ beneath(root string) Host })
+	if !ok || root == "/" || checkPath("beneath", root) != nil {
+		return h
+	}
+	return b.beneath(root)
+}
+
+// ErrPathChanged is wrapped by a *BeneathError when a directory component below the root turned
+// into a symlink (or stopped being a directory) while a change was made: over SFTP, found by the
+// check after it; locally, when the component keeps changing while it is being opened.
+var ErrPathChanged = errors.New("changed while the file was written (a directory was replaced by a symlink)")
+
+// BeneathError refuses a path below a Beneath root that passes through a symlink or a
+// non-directory (Err is ErrSymlink or ErrNotDir), or whose directories changed during an SFTP
+// write (ErrPathChanged).
+type BeneathError struct {
+	Root string // the directory nothing below which is resolved through a symlink
+	Path string // the component at fault
+	Err  error
+}
+
+func (e *BeneathError) Error() string {
+	if errors.Is(e.Err, ErrPathChanged) {
+		return fmt.Sprintf("directory %s %s, so the change was not made (over SFTP, what had gone through it was removed again, as far as SFTP allows). "+
+			"Another process is changing the directories below %s: find out which before applying again", e.Path, e.Err, e.Root)
+	}
+	return fmt.Sprintf("directory %s %s, and nothing below %s is reached through a symlink or a non-directory, "+
+		"so that a file meant for it cannot be sent elsewhere; replace it with a real directory", e.Path, e.Err, e.Root)
+}
+func (e *BeneathError) Unwrap() error { return e.Err }
+
+// HardLinkError refuses to replace a file that has more than one name (hard link): an atomic
+// replacement gives one name a new file while the others keep the old content, which would split
+// the file silently.
+type HardLinkError struct {
+	Path  string
+	Links uint64
+}
+
+func (e *HardLinkError) Error() string {
+	return fmt.Sprintf("the file has %d hard links, and replacing it would give this name a new file while the other names keep the old content, "+
+		"so it is left unchanged. Make it a file of its own (copy it next to itself and move the copy over it), or point the configuration at the file the other names are meant to share", e.Links)
+}
+
+// ErrACLOverSFTP refuses to replace, over SFTP, a file that carries a POSIX ACL (or another
+// extended access control or attribute shown as "+" by ls -l): SFTP can neither read nor set
+// extended attributes, so the replacement would silently lose it.
+var ErrACLOverSFTP = errors.New("the file carries a POSIX ACL or other extended access control (ls -l shows \"+\"), " +
+	"which SFTP can neither read nor copy to a replacement, so it is left unchanged rather than lose it. " +
+	"Grant access through the file's owner and group instead and remove the ACL (setfacl -b), or manage the file from the host itself (a local target)")

@@ -40,6 +40,17 @@ import (
 //     changes never follow one when the server offers lsetstat@openssh.com (OpenSSH 8.0+), which
 //     is then used instead of setstat. Reads and directory listings are the residual risk; keep
 //     managed directories writable by trusted users only, as for any root-owned configuration.
+//   - Extended attributes: SFTP can neither read nor set them, so a replaced file cannot keep its
+//     POSIX ACL, SELinux label or user.* attributes as it does locally. Before replacing a file,
+//     WriteFile runs `ls -ldn` on the host (SFTP shows no link count either) and refuses a file
+//     with more than one hard link (*HardLinkError) or one that GNU ls marks with "+", an ACL
+//     (ErrACLOverSFTP). What ls does not show is lost silently: user.* and trusted.* attributes, and
+//     a label set by hand (the replacement gets the label the host's policy gives new files in that
+//     directory). BusyBox ls shows no "+", so ACLs go unnoticed there.
+//   - Beneath: SFTP cannot resolve a path relative to a directory handle, so a view from Beneath
+//     checks every directory component with lstat (and the directory's realpath) before a change
+//     (for WriteFile: before the temp file is created and again before the rename) and after it, and
+//     undoes a change that went through a swapped component: best effort (ssh_beneath.go).
 //   - Info.ModTime has whole seconds and Info.Ino is 0 (SFTP v3 carries neither more).
 //   - Lock holds flock(1) on the lock file in a remote session, so it excludes the local
 //     implementation running on that machine and any other provider process (see Lock).
@@ -79,6 +90,9 @@ type SSHHost struct {
 	// beforeRename, when set (tests only), runs after the temp file is complete and before the
 	// target is re-checked and replaced; an error aborts the write.
 	beforeRename func(tmp string) error
+	// afterChecks, when set (tests only), runs in WriteFile after the target and its directories
+	// were checked and before the temp file is created.
+	afterChecks func()
 }
 
 var _ Host = (*SSHHost)(nil)
@@ -509,27 +523,46 @@ func (h *SSHHost) WriteFile(ctx context.Context, p string, data []byte, mode fs.
 		return err
 	}
 	return opErr(op, p, h.with(ctx, func(c *sshConn) error {
-		return h.writeFile(ctx, c, p, data, mode, owner)
+		return h.writeFile(ctx, c, "", p, data, mode, owner)
 	}))
 }
 
-func (h *SSHHost) writeFile(ctx context.Context, c *sshConn, p string, data []byte, mode fs.FileMode, owner Owner) error {
+// writeFile replaces p; with root set, the directories between root and p are checked before and
+// after (see sshBeneath).
+func (h *SSHHost) writeFile(ctx context.Context, c *sshConn, root, p string, data []byte, mode fs.FileMode, owner Owner) error {
 	if !c.s.caps.PosixRename {
 		return fmt.Errorf("the SFTP server of %s (%s, %s) does not offer posix-rename@openssh.com, "+
 			"so files cannot be replaced atomically there; refusing to write", h.id, c.s.caps.SFTPServer, c.s.caps.ServerVersion)
 	}
 	dir, base := path.Dir(p), path.Base(p)
+	realDir, err := c.checkBeneath(root, dir)
+	if err != nil {
+		return err
+	}
 	if err := c.parentErr(p); err != nil {
 		return err
 	}
-	if err := c.checkWriteTarget(p); err != nil {
+	st, err := c.lstat(p)
+	if err != nil {
 		return err
+	}
+	if st != nil {
+		if err := typeErrMode(st.Mode); err != nil {
+			return err
+		}
+		// SFTP shows neither the link count nor ACLs: ask ls.
+		if err := h.checkLinksAndACL(ctx, c, p); err != nil {
+			return err
+		}
 	}
 	uid, gid, err := h.lookupOwner(ctx, c, owner)
 	if err != nil {
 		return err
 	}
 	perm := permBits(mode)
+	if h.afterChecks != nil {
+		h.afterChecks()
+	}
 
 	tmp, f, err := c.createTemp(dir, base, perm&0o777)
 	if err != nil {
@@ -544,6 +577,11 @@ func (h *SSHHost) writeFile(ctx context.Context, c *sshConn, p string, data []by
 	}
 	if err == nil && h.beforeRename != nil {
 		err = h.beforeRename(tmp)
+	}
+	if err == nil {
+		// Below a Beneath root, a directory swapped since the first check means the temp file
+		// went elsewhere: it is removed below through the same path, which leads there.
+		err = c.recheckBeneath(root, dir, realDir)
 	}
 	if err == nil {
 		err = c.checkWriteTarget(p)
@@ -561,10 +599,23 @@ func (h *SSHHost) writeFile(ctx context.Context, c *sshConn, p string, data []by
 		}
 		return err
 	}
+	if err := c.recheckBeneath(root, dir, realDir); err != nil {
+		c.undoMisdirected(p, int64(len(data)))
+		return err
+	}
 	if err := c.syncDir(dir); err != nil {
 		return fmt.Errorf("new content is in place, but syncing directory %s failed: %w", dir, err)
 	}
 	return nil
+}
+
+// undoMisdirected removes what a write below a Beneath root left at p after a directory component
+// was found swapped: the regular file of the size written that p now leads to (through the swapped
+// component, where the write went). Best effort: SFTP cannot tell whose file it is.
+func (c *sshConn) undoMisdirected(p string, size int64) {
+	if fi, err := c.sftp().Stat(p); err == nil && fi.Mode().IsRegular() && fi.Size() == size {
+		_ = c.sftp().Remove(p)
+	}
 }
 
 // createTemp creates a new, empty temp file for base in dir, with perm from the start (further
@@ -618,6 +669,10 @@ func fillRemote(f *sftp.File, data []byte, perm uint32, uid, gid int, fsync bool
 // them (created=false). If a directory it created cannot be given its mode and owner, it is
 // removed again.
 func (h *SSHHost) Mkdir(ctx context.Context, p string, mode fs.FileMode, owner Owner) (bool, error) {
+	return h.mkdir(ctx, "", p, mode, owner)
+}
+
+func (h *SSHHost) mkdir(ctx context.Context, root, p string, mode fs.FileMode, owner Owner) (bool, error) {
 	const op = "mkdir"
 	if err := begin(ctx, op, p); err != nil {
 		return false, err
@@ -630,6 +685,10 @@ func (h *SSHHost) Mkdir(ctx context.Context, p string, mode fs.FileMode, owner O
 			return err
 		}
 		perm := permBits(mode)
+		realDir, err := c.checkBeneath(root, path.Dir(p))
+		if err != nil {
+			return err
+		}
 		st, err := c.lstat(p)
 		if err != nil {
 			return err
@@ -660,6 +719,13 @@ func (h *SSHHost) Mkdir(ctx context.Context, p string, mode fs.FileMode, owner O
 			}
 			return err
 		}
+		if err := c.recheckBeneath(root, path.Dir(p), realDir); err != nil {
+			if created {
+				_ = c.sftp().RemoveDirectory(p)
+				created = false
+			}
+			return err
+		}
 		if created {
 			if err := c.syncDir(path.Dir(p)); err != nil {
 				return fmt.Errorf("syncing directory %s: %w", path.Dir(p), err)
@@ -675,6 +741,10 @@ func (h *SSHHost) Mkdir(ctx context.Context, p string, mode fs.FileMode, owner O
 
 // SetAttr sets mode and owner of p, which may be any kind of file but a symlink.
 func (h *SSHHost) SetAttr(ctx context.Context, p string, mode fs.FileMode, owner Owner) error {
+	return h.setAttrPath(ctx, "", p, mode, owner)
+}
+
+func (h *SSHHost) setAttrPath(ctx context.Context, root, p string, mode fs.FileMode, owner Owner) error {
 	const op = "setattr"
 	if err := begin(ctx, op, p); err != nil {
 		return err
@@ -682,6 +752,9 @@ func (h *SSHHost) SetAttr(ctx context.Context, p string, mode fs.FileMode, owner
 	return opErr(op, p, h.with(ctx, func(c *sshConn) error {
 		uid, gid, err := h.lookupOwner(ctx, c, owner)
 		if err != nil {
+			return err
+		}
+		if _, err := c.checkBeneath(root, path.Dir(p)); err != nil {
 			return err
 		}
 		return c.setAttr(p, nil, permBits(mode), uid, gid, false)
@@ -767,11 +840,18 @@ func (h *SSHHost) ReadDir(ctx context.Context, p string) ([]string, error) {
 // Remove removes the file or empty directory p. A missing p is not an error; a symlink is refused,
 // and a non-empty directory is ErrNotEmpty.
 func (h *SSHHost) Remove(ctx context.Context, p string) error {
+	return h.remove(ctx, "", p)
+}
+
+func (h *SSHHost) remove(ctx context.Context, root, p string) error {
 	const op = "remove"
 	if err := begin(ctx, op, p); err != nil {
 		return err
 	}
 	return opErr(op, p, h.with(ctx, func(c *sshConn) error {
+		if _, err := c.checkBeneath(root, path.Dir(p)); err != nil {
+			return err
+		}
 		st, err := c.lstat(p)
 		switch {
 		case err != nil:

@@ -642,6 +642,7 @@ func (r *policyCertificateResource) Delete(ctx context.Context, req resource.Del
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
+	removeStaleTemps(ctx, t.Host, paths)
 	var kept []string
 	for _, p := range paths {
 		if slices.Contains(priv.Adopted, p) {
@@ -1307,8 +1308,14 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 		defer clear(keyPEM)
 	}
 
-	// Everything that can fail without touching the host is done; now read what is there.
+	// Everything that can fail without touching the host is done; now read what is there, after
+	// removing what a write killed earlier left (a temp file may be a full copy of a key).
 	files := certLayout(s, mat)
+	stale := slices.Clone(prev)
+	for _, f := range files {
+		stale = append(stale, f.path)
+	}
+	removeStaleTemps(ctx, t.Host, stale)
 	before := make([]certFileWas, len(files))
 	for i, f := range files {
 		w, err := readCertFileWas(ctx, t.Host, f.path, f.role != certRoleKey || key != nil)

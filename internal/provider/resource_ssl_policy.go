@@ -1038,6 +1038,7 @@ func removeDirectories(ctx context.Context, h host.Host, dirs []string, created 
 				fmt.Sprintf("%s on %s existed before this policy was created (or imported), so destroy leaves it. Remove it by hand if it is no longer needed.", d, h.ID()))
 			continue
 		}
+		removeStaleTempsIn(ctx, h, d) // a write killed earlier may have left one
 		err := h.Remove(ctx, d)
 		switch {
 		case err == nil:

@@ -46,8 +46,26 @@ type target struct {
 	Version    neo4j.Version
 	Neo4jHome  string
 	ConfigFile string
-	Host       host.Host
-	SSH        *host.SSHConfig // the connection, nil for the local machine
+	// Host is the machine, with every change below Neo4jHome confined to real directories
+	// (host.Beneath): a directory swapped for a symlink can never send a key elsewhere.
+	Host host.Host
+	SSH  *host.SSHConfig // the connection, nil for the local machine
+	// raw is the machine without that confinement, for neo4j.conf: its directory is the
+	// installation's, which may well be reached through a symlink (conf/ -> /etc/neo4j). nil: Host.
+	raw host.Host
+}
+
+// newTarget confines h below home (see target.Host).
+func newTarget(v neo4j.Version, home, configFile string, h host.Host, ssh *host.SSHConfig) *target {
+	return &target{Version: v, Neo4jHome: home, ConfigFile: configFile, Host: host.Beneath(h, home), SSH: ssh, raw: h}
+}
+
+// confHost is the host neo4j.conf is edited through.
+func (t *target) confHost() host.Host {
+	if t.raw != nil {
+		return t.raw
+	}
+	return t.Host
 }
 
 // resolveTarget merges a resource's overrides into the provider's defaults. A resource that
@@ -89,7 +107,7 @@ func (d *providerData) resolveTarget(ctx context.Context, home, configFile types
 		return nil, diags
 	}
 	diags.Append(d.hosts.capabilityWarnings(ctx, h)...)
-	return &target{Version: v, Neo4jHome: posix.Clean(spec.Neo4jHome), ConfigFile: posix.Clean(spec.ConfigFile), Host: h, SSH: spec.SSH}, diags
+	return newTarget(v, posix.Clean(spec.Neo4jHome), posix.Clean(spec.ConfigFile), h, spec.SSH), diags
 }
 
 // targetFromSettings finds the target a resource was created on from the settings it stored (a
@@ -112,7 +130,7 @@ func (d *providerData) targetFromSettings(ctx context.Context, s map[string]stri
 		diags.AddAttributeError(path.Root("ssh"), "Cannot Reach Target", sshErrDetail(err))
 		return nil, diags
 	}
-	return &target{Version: v, Neo4jHome: s["neo4j_home"], ConfigFile: s["config_file"], Host: h, SSH: sshCfg}, diags
+	return newTarget(v, s["neo4j_home"], s["config_file"], h, sshCfg), diags
 }
 
 // validateTargetFields checks neo4j_version, neo4j_home and config_file wherever they are given
@@ -289,7 +307,8 @@ func sameFile(a, b host.Info) bool {
 // lock for the file, re-reads it, lets edit compute the new bytes from the fresh parse, and writes
 // them atomically with the file's own mode and owner. edit returning the same bytes writes nothing.
 func (d *providerData) editConf(ctx context.Context, t *target, holder string, edit func(*neo4j.Conf) ([]byte, error)) error {
-	lock, err := t.Host.Lock(ctx, t.ConfigFile, holder, confLockTimeout)
+	h := t.confHost()
+	lock, err := h.Lock(ctx, t.ConfigFile, holder, confLockTimeout)
 	if err != nil {
 		return err
 	}
@@ -298,10 +317,10 @@ func (d *providerData) editConf(ctx context.Context, t *target, holder string, e
 	// A writer killed between creating its temp file and renaming it leaves the temp file behind.
 	// Every writer of this file holds the lock while its temp file exists, so under the lock any
 	// such file is stale.
-	removeStaleTemps(ctx, t.Host, t.ConfigFile)
+	removeStaleTemps(ctx, h, []string{t.ConfigFile})
 
-	d.confs.forget(t.Host, t.ConfigFile)
-	conf, info, err := d.confs.load(ctx, t.Host, t.ConfigFile)
+	d.confs.forget(h, t.ConfigFile)
+	conf, info, err := d.confs.load(ctx, h, t.ConfigFile)
 	if err != nil {
 		return err
 	}
@@ -313,24 +332,53 @@ func (d *providerData) editConf(ctx context.Context, t *target, holder string, e
 		return nil
 	}
 	owner := host.Owner{User: strconv.Itoa(info.UID), Group: strconv.Itoa(info.GID)}
-	if err := t.Host.WriteFile(ctx, t.ConfigFile, out, info.Mode, owner); err != nil {
+	if err := h.WriteFile(ctx, t.ConfigFile, out, info.Mode, owner); err != nil {
 		return err
 	}
-	d.confs.forget(t.Host, t.ConfigFile)
+	d.confs.forget(h, t.ConfigFile)
 	return nil
 }
 
-// removeStaleTemps removes temp files of file (".<base>.dbtls-tmp-*") left in its directory by a
-// writer that died. Call it only while holding the file's lock.
-func removeStaleTemps(ctx context.Context, h host.Host, file string) {
-	dir, base := posix.Split(file)
-	names, err := h.ReadDir(ctx, posix.Clean(dir))
+// tempInfix marks the temp files host.WriteFile writes: ".<base>.dbtls-tmp-<random>".
+const tempInfix = ".dbtls-tmp-"
+
+// removeStaleTemps removes the temp files of files (".<base>.dbtls-tmp-*") that a writer killed
+// between creating and renaming one left in their directories; for a key, such a file is a full
+// copy of it. Each directory is listed once. Call it only where no other writer of these files can
+// be at work: under the file's lock (neo4j.conf), or for files a single resource writes (a policy's
+// key and certificates), whose applies Terraform serialises.
+func removeStaleTemps(ctx context.Context, h host.Host, files []string) {
+	prefixes := map[string][]string{}
+	for _, f := range files {
+		dir, base := posix.Split(f)
+		dir = posix.Clean(dir)
+		prefixes[dir] = append(prefixes[dir], "."+base+tempInfix)
+	}
+	for dir, ps := range prefixes {
+		names, err := h.ReadDir(ctx, dir)
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			for _, p := range ps {
+				if strings.HasPrefix(n, p) {
+					_ = h.Remove(ctx, posix.Join(dir, n))
+					break
+				}
+			}
+		}
+	}
+}
+
+// removeStaleTempsIn removes every temp file host.WriteFile may have left in dir, whatever file it
+// was for: for a directory about to be removed, whose files are all gone.
+func removeStaleTempsIn(ctx context.Context, h host.Host, dir string) {
+	names, err := h.ReadDir(ctx, dir)
 	if err != nil {
 		return
 	}
-	prefix := "." + base + ".dbtls-tmp-"
 	for _, n := range names {
-		if strings.HasPrefix(n, prefix) {
+		if strings.HasPrefix(n, ".") && strings.Contains(n, tempInfix) {
 			_ = h.Remove(ctx, posix.Join(dir, n))
 		}
 	}
