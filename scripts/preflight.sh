@@ -57,9 +57,9 @@ fi
 command -v flock >/dev/null ||
 	missing "flock" "the SSH lock tests fail (the provider locks with flock on SSH hosts)" "util-linux"
 command -v setfacl >/dev/null && command -v getfacl >/dev/null ||
-	missing "setfacl/getfacl" "the tests that a rewrite keeps POSIX ACLs are skipped" "acl"
+	missing "setfacl/getfacl" "the tests that a rewrite keeps POSIX ACLs fail" "acl"
 command -v setfattr >/dev/null && command -v getfattr >/dev/null ||
-	missing "setfattr/getfattr" "the tests that a rewrite keeps extended attributes are skipped" "attr"
+	missing "setfattr/getfattr" "the tests that a rewrite keeps extended attributes fail" "attr"
 [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null ||
 	missing "pgbouncer" "the dbtls_endpoint tests against a real PgBouncer are skipped" "pgbouncer"
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null ||

@@ -252,7 +252,7 @@ func (l *local) writeFile(ctx context.Context, root, p string, data []byte, mode
 func inspectWriteTarget(dirFD int, p string, withAttrs bool) ([]xattr, error) {
 	base := path.Base(p)
 	fd, err := unix.Openat(dirFD, base, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err == unix.ENOENT {
+	if errors.Is(err, unix.ENOENT) {
 		return nil, nil
 	}
 	if err != nil {

@@ -25,7 +25,7 @@ type xattr struct {
 func readXattrs(p string) ([]xattr, error) {
 	names, err := listXattrs(p)
 	if err != nil {
-		if err == unix.ENOTSUP {
+		if errors.Is(err, unix.ENOTSUP) {
 			return nil, nil // a filesystem without extended attributes has none to keep
 		}
 		return nil, err
@@ -36,7 +36,7 @@ func readXattrs(p string) ([]xattr, error) {
 			continue
 		}
 		v, err := getXattr(p, name)
-		if err == unix.ENODATA {
+		if errors.Is(err, unix.ENODATA) {
 			continue // removed meanwhile
 		}
 		if err != nil {
