@@ -52,14 +52,20 @@ var lockCommand = strings.ReplaceAll(strings.TrimSpace(lockScript), "\n", "; ")
 // SudoCommands lists every command that sudo = true runs through `sudo -n`, each as its argument
 // vector, for a sudoers rule that allows exactly these and nothing else: the sftp-server binary at
 // each place the provider looks for it (with no arguments), and sh running the lock script, whose
-// last arguments (the lock file, the holder, the timeout) vary, written "*". Lookups of owners and
+// last arguments (the lock file, the holder, the timeout) vary, written "*", and ls reading the link
+// count and ACL mark of a file about to be replaced (checkLinksAndACL; its path varies, "*"; sudo
+// resolves `ls` through its secure_path, so both usual places are listed). Lookups of owners and
 // groups (getent) run as the login user.
 func SudoCommands() [][]string {
 	var cmds [][]string
 	for _, p := range sftpServerPaths {
 		cmds = append(cmds, []string{p})
 	}
-	return append(cmds, []string{"/bin/sh", "-c", lockCommand, "dbtls-lock", "*"})
+	cmds = append(cmds, []string{"/bin/sh", "-c", lockCommand, "dbtls-lock", "*"})
+	for _, ls := range []string{"/usr/bin/ls", "/bin/ls"} {
+		cmds = append(cmds, []string{ls, "-ldn", "--", "*"})
+	}
+	return cmds
 }
 
 // procLock serialises the goroutines of this process that want the same lock file on one host, so
