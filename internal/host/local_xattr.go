@@ -80,7 +80,7 @@ func readXattrsAt(dirFD int, name string, st *unix.Stat_t) ([]xattr, error) {
 			continue
 		}
 		v, err := fgetXattr(fd, a)
-		if err == unix.ENODATA {
+		if errors.Is(err, unix.ENODATA) {
 			continue
 		}
 		if err != nil {
