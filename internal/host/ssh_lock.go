@@ -296,7 +296,7 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 	case rep.status == "swapped":
 		return fail(pathErr(op, lp, errors.New("the lock file was replaced while it was being locked")))
 	}
-	waitBriefly(sess)
+	waitForStderr(sess, h.cfg.timeout())
 	detail := stderr.String()
 	if detail == "" && rep.err != nil {
 		detail = rep.err.Error()

@@ -326,7 +326,7 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 	if err != nil {
 		sess.Close()
 		if cfg.Sudo {
-			waitBriefly(sess)
+			waitForStderr(sess, cfg.timeout())
 			var detail []string
 			for line := range strings.SplitSeq(stderr.String(), "\n") {
 				if strings.TrimSpace(line) != "" {
@@ -362,8 +362,11 @@ func (s *sftpSession) close() {
 	s.session.Close()
 }
 
-// waitBriefly gives a failed session a moment to deliver its exit and stderr.
-func waitBriefly(sess *ssh.Session) {
+// waitForStderr waits for a failed session to deliver its exit and the rest of its stderr, which
+// explains the failure (sudo's refusal, say). The remote process has normally exited already, so
+// this returns at once; the bound (the connection's timeout, not a guess at how fast a busy machine
+// is) only keeps a remote that never exits from hanging the caller.
+func waitForStderr(sess *ssh.Session, bound time.Duration) {
 	done := make(chan struct{})
 	go func() {
 		_ = sess.Wait()
@@ -371,7 +374,7 @@ func waitBriefly(sess *ssh.Session) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(2 * time.Second):
+	case <-time.After(bound):
 	}
 }
 
