@@ -50,7 +50,10 @@ func rootSSHConfig(s *testenv.SSHD, port int) SSHConfig {
 		User:       s.User,
 		PrivateKey: s.ClientKey,
 		KnownHosts: s.KnownHostsFor(port),
-		Timeout:    10 * time.Second,
+		// Generous: the dial deadline and the lock's guard against a host that stopped answering
+		// derive from it, and a test machine under a CPU hog can take many seconds to start a remote
+		// shell. Tests of those deadlines set their own, shorter value.
+		Timeout: 60 * time.Second,
 	}
 }
 
