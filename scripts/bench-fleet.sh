@@ -14,7 +14,8 @@
 #                      into the Go build cache (never into the repository)
 #   FLEET_KEEP         set: keep the throwaway directory (logs, configuration) for a look afterwards
 #
-# Reported per plan: wall time, CPU time (user + system of terraform and the provider), SSH connections
+# Reported per plan: wall time, CPU time (user + system of terraform and the provider; of the hosts' sshd
+# with their sessions, SFTP servers and shells; of the proxy), SSH connections
 # accepted by the servers (must equal N: one per host), command (exec) sessions, SFTP sessions and
 # SFTP requests (the servers' sftp-server logs one line per request at DEBUG3), per resource, and the
 # round-trip floor (see floor_rtts below). Figures are printed, never asserted: the exit status says only
@@ -34,6 +35,9 @@ toxiproxy_version=v2.12.0
 [[ $hosts =~ ^[1-9][0-9]*$ ]] || die "FLEET_HOSTS must be a positive number (got $hosts)"
 [[ $delay =~ ^[0-9]+$ ]] || die "DELAY_MS must be a number of milliseconds (got $delay)"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "FLEET_RUNS must be a positive number (got $runs)"
+for p in $parallelisms; do
+	[[ $p =~ ^[1-9][0-9]*$ ]] || die "FLEET_PARALLELISM must list positive numbers (got $parallelisms)"
+done
 
 need go terraform openssl ssh-keygen awk
 sshd_bin=/usr/sbin/sshd
@@ -107,6 +111,8 @@ ssh-keygen -q -t ed25519 -N '' -C dbtls-fleet -f "$work/client_key"
 # sshd starts the wrapper through root's login shell (one `sh -c` per SFTP session, i.e. per connection).
 say "Starting $hosts sshd hosts on loopback"
 sshd_ports=()
+sshd_pids=()
+proxy_pids=()
 for ((i = 1; i <= hosts; i++)); do
 	h=$work/host-$i
 	mkdir -p "$h"
@@ -144,6 +150,7 @@ CONF
 	"$sshd_bin" -t -f "$h/sshd_config" || die "sshd rejects $h/sshd_config"
 	"$sshd_bin" -D -E "$h/sshd.log" -f "$h/sshd_config" &
 	pids+=($!)
+	sshd_pids+=($!)
 done
 
 # The proxy: one toxiproxy server, one proxy per host with a latency toxic in each direction.
@@ -159,6 +166,7 @@ if [ "$delay" -gt 0 ]; then
 	api_port=$(free_port)
 	"$toxiproxy" -host 127.0.0.1 -port "$api_port" >"$work/toxiproxy.log" 2>&1 &
 	pids+=($!)
+	proxy_pids+=($!)
 	api=http://127.0.0.1:$api_port
 	for ((t = 0; t < 100; t++)); do
 		curl -fsS "$api/version" >/dev/null 2>&1 && break
@@ -257,6 +265,19 @@ since() {
 	done
 	echo "$n"
 }
+# cpu_ms PID...: the CPU time (user + system) the processes and their reaped children have used so far, in
+# ms (/proc/PID/stat fields 14 to 17). For an sshd, its children are the connections' processes, the SFTP
+# servers and the command sessions' shells, reaped when a connection ends.
+ticks=$(getconf CLK_TCK)
+cpu_ms() {
+	local pid total=0 f
+	for pid in "$@"; do
+		# The fields after the command name in parentheses: state is field 3, so utime is the 12th of them.
+		f=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13 + $14 + $15}')
+		total=$((total + f))
+	done
+	echo $((total * 1000 / ticks))
+}
 # request_types: the SFTP requests of all hosts since log_marks by type, most frequent first.
 request_types() {
 	local i
@@ -311,17 +332,23 @@ for p in $parallelisms; do
 	for ((r = 1; r <= runs; r++)); do
 		say "No-op plan, -parallelism=$p (run $r of $runs)"
 		log_marks
+		srv_before=$(cpu_ms "${sshd_pids[@]}")
+		proxy_before=$(cpu_ms "${proxy_pids[@]}")
 		set +e
 		{ time terraform -chdir="$cfg" plan -detailed-exitcode -no-color -input=false -parallelism="$p" >"$work/plan.log" 2>&1; } 2>"$work/plan.time"
 		rc=$?
 		set -e
 		[ "$rc" -eq 0 ] || { tail -80 "$work/plan.log" >&2; die "the plan at -parallelism=$p is not empty or failed (exit code $rc)"; }
+		sleep 1 # let every sshd reap its connection's processes, whose CPU time it then counts
 		counts
+		srv_cpu=$(($(cpu_ms "${sshd_pids[@]}") - srv_before))
+		proxy_cpu=$(($(cpu_ms "${proxy_pids[@]}") - proxy_before))
 		read -r wall user sys <"$work/plan.time"
 		floor=$(awk -v n="$hosts" -v f="$floor_rtts" -v c="$chain_rtts" -v rtt="$rtt" -v p="$p" \
 			'BEGIN {t = n * f * rtt / p; if (t < c * rtt) t = c * rtt; printf "%.2f", t / 1000}')
-		rows+=("$(printf '%4d  %8ss  %7.1fs  %8ss  %5s  %5d  %5d  %5d  %7d  %8s' "$p" "$wall" \
-			"$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')" "$floor" \
+		rows+=("$(printf '%4d  %8ss  %7.1fs  %7.1fs  %7.1fs  %8ss  %5s  %5d  %5d  %5d  %7d  %8s' "$p" "$wall" \
+			"$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')" \
+			"$(awk -v m="$srv_cpu" 'BEGIN {print m / 1000}')" "$(awk -v m="$proxy_cpu" 'BEGIN {print m / 1000}')" "$floor" \
 			"$(awk -v w="$wall" -v f="$floor" 'BEGIN {if (f > 0) printf "%.1fx", w / f; else print "-"}')" \
 			"$conns" "$execs" "$sftps" "$reqs" "$(per_resource "$reqs")")")
 		echo "${rows[-1]}"
@@ -333,7 +360,7 @@ done
 echo
 echo "Fleet no-op plan: $hosts hosts x 8 resources = $resources, round trip $((2 * delay)) ms$([ "$delay" -gt 0 ] && echo " (toxiproxy $toxiproxy_version, ${delay} ms each way)" || echo " (no proxy)");"
 echo "$(terraform version | sed -n 1p), $(nproc) CPUs; floor = max($hosts x $floor_rtts RTT / parallelism, $chain_rtts RTT)"
-printf '%4s  %9s  %8s  %9s  %5s  %5s  %5s  %5s  %7s  %8s\n' par wall cpu floor x-flr conns execs sftp sftpreq "req/res"
+printf '%4s  %9s  %8s  %8s  %8s  %9s  %5s  %5s  %5s  %5s  %7s  %8s\n' par wall cpu srv-cpu prx-cpu floor x-flr conns execs sftp sftpreq "req/res"
 printf '%s\n' "${rows[@]}"
 printf '%s\n' "${types[@]}"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
