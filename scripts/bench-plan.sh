@@ -44,6 +44,7 @@ for shape in "${shapes[@]}"; do
 	case $shape in
 	count)
 		meta="count    = $count"
+		# shellcheck disable=SC2016 # an HCL template, for Terraform to expand
 		key='"policy_${count.index}"'
 		;;
 	foreach)
@@ -141,10 +142,10 @@ if [ "$timer" = hyperfine ] && command -v hyperfine >/dev/null && [[ $bench != *
 else
 	timer="bash's time keyword around each plan"
 	time_round() {
-		local dir TIMEFORMAT='%3R %3U %3S'
+		local dir cmd TIMEFORMAT='%3R %3U %3S'
 		for dir in "${configs[@]}"; do
-			# shellcheck disable=SC2046 # the command's words
-			{ time $(plan_cmd "$dir") >/dev/null 2>&1; } 2>"$bench/round.time" ||
+			read -ra cmd <<<"$(plan_cmd "$dir")"
+			{ time "${cmd[@]}" >/dev/null 2>&1; } 2>"$bench/round.time" ||
 				die "the plan of $dir failed or was not empty (round $1)"
 			awk '{printf "%.1f %.1f\n", $1 * 1000, ($2 + $3) * 1000}' "$bench/round.time" >>"$bench/$dir.ms"
 		done
