@@ -14,12 +14,14 @@
 #                      into the Go build cache (never into the repository)
 #   FLEET_KEEP         set: keep the throwaway directory (logs, configuration) for a look afterwards
 #
-# Reported per plan: wall time, CPU time (user + system of terraform and the provider; of the hosts' sshd
-# with their sessions, SFTP servers and shells; of the proxy), SSH connections
-# accepted by the servers (must equal N: one per host), command (exec) sessions, SFTP sessions and
-# SFTP requests (the servers' sftp-server logs one line per request at DEBUG3), per resource, and the
-# round-trip floor (see floor_rtts below). Figures are printed, never asserted: the exit status says only
-# whether the apply worked and every plan was empty.
+# Reported per plan: wall time; CPU time (user + system) of terraform with the provider, of the hosts' sshd
+# with their sessions, SFTP servers and shells, and of the proxy; SSH connections accepted by the servers
+# (one per host is right), command (exec) sessions, SFTP sessions and SFTP requests (sftp-server logs one
+# line per request at DEBUG3), per resource; and the round-trip floor (see floor_rtts below). Figures are
+# printed, never asserted: the exit status says only whether the apply worked and every plan was empty.
+# Here the N hosts' servers and the proxy share this machine's CPUs with terraform, which a real fleet does
+# not: when their CPU time over the number of CPUs comes near the wall time, the run measures CPU, not
+# round trips (compare with DELAY_MS=0).
 #
 # Everything lives in a throwaway directory under TMPDIR, removed on exit with every process started here
 # (the servers, the proxy), whether the run succeeded or not.
