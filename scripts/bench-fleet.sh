@@ -12,6 +12,8 @@
 #   FLEET_RUNS         timed plans per -parallelism value (default 1); each is reported
 #   TOXIPROXY          a toxiproxy server binary to use; default: built once per machine with go install
 #                      into the Go build cache (never into the repository)
+#   FLEET_SFTP_LOG     0: serve SFTP with sshd's internal-sftp, which logs to syslog only, so SFTP requests are
+#                      not counted, but no shell starts per connection for the logging wrapper (default 1)
 #   FLEET_KEEP         set: keep the throwaway directory (logs, configuration) for a look afterwards
 #
 # Reported per plan: wall time; CPU time (user + system) of terraform with the provider, of the hosts' sshd
@@ -33,6 +35,7 @@ hosts=${FLEET_HOSTS:-50}
 delay=${DELAY_MS:-15}
 parallelisms=${FLEET_PARALLELISM:-10 50}
 runs=${FLEET_RUNS:-1}
+sftp_log=${FLEET_SFTP_LOG:-1}
 toxiproxy_version=v2.12.0
 [[ $hosts =~ ^[1-9][0-9]*$ ]] || die "FLEET_HOSTS must be a positive number (got $hosts)"
 [[ $delay =~ ^[0-9]+$ ]] || die "DELAY_MS must be a number of milliseconds (got $delay)"
@@ -130,7 +133,7 @@ ListenAddress 127.0.0.1:$port
 HostKey $h/ssh_host_ed25519_key
 PidFile $h/sshd.pid
 AuthorizedKeysFile $work/client_key.pub
-Subsystem sftp $h/sftp-server
+Subsystem sftp $([ "$sftp_log" = 0 ] && echo internal-sftp || echo "$h/sftp-server")
 StrictModes no
 UsePAM no
 PubkeyAuthentication yes
@@ -288,8 +291,8 @@ request_types() {
 	done | grep -oE 'request [0-9]+: [a-z_@.]+' | awk '$3 != "sent" {n[$3]++} END {for (t in n) print n[t], t}' |
 		sort -rn | awk '{printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1} END {print ""}'
 }
-# per_resource N: N divided by the number of resources.
-per_resource() { awk -v n="$1" -v r="$resources" 'BEGIN {printf "%.1f", n / r}'; }
+# per_resource N: N divided by the number of resources ("-" when N is not counted).
+per_resource() { [ "$1" != - ] || { echo -; return; }; awk -v n="$1" -v r="$resources" 'BEGIN {printf "%.1f", n / r}'; }
 
 # counts: connections, command sessions, SFTP sessions, SFTP requests since log_marks.
 counts() {
@@ -297,6 +300,7 @@ counts() {
 	execs=$(since sshd 'Starting session: (command|shell)')
 	sftps=$(since sshd 'Starting session: subsystem .sftp.')
 	reqs=$(since sftp 'request [0-9]+: ')
+	[ "$sftp_log" != 0 ] || reqs=-
 }
 
 say "Applying the module to $hosts hosts ($resources resources; -parallelism=50)"
@@ -306,7 +310,7 @@ TIMEFORMAT='%3R %3U %3S'
 	{ tail -50 "$work/apply.log" >&2; die "terraform apply failed"; }
 counts
 read -r wall user sys <"$work/apply.time"
-printf 'apply: %ss wall, %.1fs cpu; %d SSH connections, %d command sessions, %d SFTP sessions, %d SFTP requests (%s per resource)\n' \
+printf 'apply: %ss wall, %.1fs cpu; %d SSH connections, %d command sessions, %d SFTP sessions, %s SFTP requests (%s per resource)\n' \
 	"$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')" "$conns" "$execs" "$sftps" "$reqs" "$(per_resource "$reqs")"
 for ((i = 1; i <= hosts; i++)); do
 	n=$(grep -c '^# BEGIN dbtls managed block: ' "$work/host-$i/neo4j-home/conf/neo4j.conf" || true)
@@ -348,13 +352,13 @@ for p in $parallelisms; do
 		read -r wall user sys <"$work/plan.time"
 		floor=$(awk -v n="$hosts" -v f="$floor_rtts" -v c="$chain_rtts" -v rtt="$rtt" -v p="$p" \
 			'BEGIN {t = n * f * rtt / p; if (t < c * rtt) t = c * rtt; printf "%.2f", t / 1000}')
-		rows+=("$(printf '%4d  %8ss  %7.1fs  %7.1fs  %7.1fs  %8ss  %5s  %5d  %5d  %5d  %7d  %8s' "$p" "$wall" \
+		rows+=("$(printf '%4d  %8ss  %7.1fs  %7.1fs  %7.1fs  %8ss  %5s  %5d  %5d  %5d  %7s  %8s' "$p" "$wall" \
 			"$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')" \
 			"$(awk -v m="$srv_cpu" 'BEGIN {print m / 1000}')" "$(awk -v m="$proxy_cpu" 'BEGIN {print m / 1000}')" "$floor" \
 			"$(awk -v w="$wall" -v f="$floor" 'BEGIN {if (f > 0) printf "%.1fx", w / f; else print "-"}')" \
 			"$conns" "$execs" "$sftps" "$reqs" "$(per_resource "$reqs")")")
 		echo "${rows[-1]}"
-		types+=("$(printf -- '-parallelism=%d run %d: SFTP requests by type: %s' "$p" "$r" "$(request_types)")")
+		[ "$sftp_log" = 0 ] || types+=("$(printf -- '-parallelism=%d run %d: SFTP requests by type: %s' "$p" "$r" "$(request_types)")")
 		[ "$conns" -eq "$hosts" ] || echo "NOTE: $conns SSH connections for $hosts hosts (one per host expected)"
 	done
 done
@@ -364,5 +368,5 @@ echo "Fleet no-op plan: $hosts hosts x 8 resources = $resources, round trip $((2
 echo "$(terraform version | sed -n 1p), $(nproc) CPUs; floor = max($hosts x $floor_rtts RTT / parallelism, $chain_rtts RTT)"
 printf '%4s  %9s  %8s  %8s  %8s  %9s  %5s  %5s  %5s  %5s  %7s  %8s\n' par wall cpu srv-cpu prx-cpu floor x-flr conns execs sftp sftpreq "req/res"
 printf '%s\n' "${rows[@]}"
-printf '%s\n' "${types[@]}"
+[ ${#types[@]} -eq 0 ] || printf '%s\n' "${types[@]}"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
