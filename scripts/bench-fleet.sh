@@ -73,12 +73,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port prints a loopback TCP port nobody listens on (nor was handed out by this run).
+# free_port prints a loopback TCP port nobody listens on (nor was handed out by this run), below the
+# kernel's range of ephemeral ports, which outgoing connections and listeners on port 0 take from.
 declare -A taken=()
+read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || ephemeral_low=32768
+[ "$ephemeral_low" -gt 12000 ] || ephemeral_low=32768
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % (ephemeral_low - 10000)))
 		[ -z "${taken[$p]:-}" ] || continue
 		! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || continue
 		taken[$p]=1
