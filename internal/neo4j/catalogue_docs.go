@@ -69,23 +69,29 @@ func channelCell(ch string, v Version) string {
 
 // ChannelTableMarkdown is the channel × version table of dbtls_channel_binding.
 func ChannelTableMarkdown() string {
+	return versionTable("channel", Channels, func(ch string) string { return ch }, channelCell)
+}
+
+// versionTable writes a Markdown table with one row per element of rows (labelled by label) and one
+// column per span of known versions in which every cell of the column reads the same.
+func versionTable[R any](header string, rows []R, label func(R) string, cell func(R, Version) string) string {
 	sp := spans(func(v Version) string {
 		var k []string
-		for _, ch := range Channels {
-			k = append(k, channelCell(ch, v))
+		for _, r := range rows {
+			k = append(k, cell(r, v))
 		}
 		return strings.Join(k, "|")
 	})
 	var b strings.Builder
-	b.WriteString("| channel |")
+	fmt.Fprintf(&b, "| %s |", header)
 	for _, s := range sp {
 		fmt.Fprintf(&b, " Neo4j %s |", s)
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---|", len(sp)) + "\n")
-	for _, ch := range Channels {
-		fmt.Fprintf(&b, "| %s |", ch)
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s |", label(r))
 		for _, s := range sp {
-			fmt.Fprintf(&b, " %s |", channelCell(ch, s.from))
+			fmt.Fprintf(&b, " %s |", cell(r, s.from))
 		}
 		b.WriteString("\n")
 	}
@@ -152,27 +158,7 @@ func DefaultsTableMarkdown() string {
 			suffixes = append(suffixes, s)
 		}
 	}
-	sp := spans(func(v Version) string {
-		var k []string
-		for _, s := range suffixes {
-			k = append(k, defaultCell(s, v))
-		}
-		return strings.Join(k, "|")
-	})
-	var b strings.Builder
-	b.WriteString("| suffix |")
-	for _, s := range sp {
-		fmt.Fprintf(&b, " Neo4j %s |", s)
-	}
-	b.WriteString("\n|---|" + strings.Repeat("---|", len(sp)) + "\n")
-	for _, s := range suffixes {
-		fmt.Fprintf(&b, "| `%s` |", s)
-		for _, x := range sp {
-			fmt.Fprintf(&b, " %s |", defaultCell(s, x.from))
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
+	return versionTable("suffix", suffixes, func(s Suffix) string { return "`" + string(s) + "`" }, defaultCell)
 }
 
 // Region markers are Go template comments, which tfplugindocs drops from the generated page.
