@@ -57,7 +57,8 @@ pids=()
 work=$(mktemp -d "${TMPDIR:-/tmp}/dbtls-fleet.XXXXXX")
 cleanup() {
 	local rc=$? pid
-	for pid in "${pids[@]}"; do
+	# Signal only the jobs that still run: the pid of one that has ended may name another process now.
+	for pid in $(jobs -pr); do
 		kill "$pid" 2>/dev/null || true
 	done
 	for pid in "${pids[@]}"; do

@@ -25,6 +25,12 @@ import (
 // path still names the locked file, records the holder in it, and says "ok". Before flock starts
 // it says "waiting" (the moment the wait begins, for the lock wait hook). On timeout it says
 // "timeout" followed by the current holder's record.
+//
+// The watcher signals flock only while flock is still the shell's child ($$ is the shell's pid in
+// the watcher too): once flock has ended, the shell has reaped it and its pid is free, and on a
+// busy host it soon belongs to another process, which a plain kill would stop when the lock is
+// released. Without /proc the watcher signals nothing, and an abandoned flock waits out its
+// timeout.
 const lockScript = `lp=$1 rec=$2 t=$3
 command -v flock >/dev/null 2>&1 || { echo noflock; exit 0; }
 umask 077
@@ -33,7 +39,7 @@ command exec 9<>"$lp" || { echo open; exit 0; }
 exec 8<&0
 echo waiting || exit 1
 flock -x -w "$t" 9 >/dev/null 2>&1 & fl=$!
-{ cat <&8 >/dev/null 2>&1; kill "$fl" 2>/dev/null; } >/dev/null 2>&1 & w=$!
+{ cat <&8 >/dev/null 2>&1; st=; { read -r st </proc/"$fl"/stat; } 2>/dev/null; set -- ${st##*") "}; if [ "${2-}" = "$$" ]; then kill "$fl" 2>/dev/null; fi; } >/dev/null 2>&1 & w=$!
 exec 8<&-
 if ! wait "$fl"; then echo timeout; cat <&9; exit 0; fi
 if [ -L "$lp" ] || ! [ "$lp" -ef /proc/self/fd/9 ]; then echo swapped; exit 0; fi

@@ -3,6 +3,7 @@
 package host
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -18,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1093,4 +1095,72 @@ func TestSSHLockSlotsBusyNamesHolder(t *testing.T) {
 		t.Fatalf("Lock with every session busy = %v, want *LockTimeoutError", err)
 	}
 	checkHolder(t, lte.Holder, "the holder", other)
+}
+
+// TestLockScriptLeavesReusedPidAlone: releasing a lock must not signal the pid flock had. flock has
+// ended by then and its pid is free; the test hands it to a decoy process (testenv.ClaimPid) and
+// checks that the release leaves the decoy running. A flock wrapper records flock's pid (exec keeps
+// it).
+func TestLockScriptLeavesReusedPidAlone(t *testing.T) {
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	realFlock, err := exec.LookPath("flock")
+	if err != nil {
+		t.Skip("no flock here")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	must(os.Mkdir(bin, 0o755))
+	pidFile := filepath.Join(dir, "flock.pid")
+	must(os.WriteFile(filepath.Join(bin, "flock"), []byte("#!/bin/sh\necho $$ >"+pidFile+"\nexec "+realFlock+` "$@"`+"\n"), 0o755))
+	lp := filepath.Join(dir, ".f.dbtls.lock")
+	cmd := exec.Command("/bin/sh", "-c", lockCommand, "dbtls-lock", lp, "rec", "60")
+	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+	stdin, err := cmd.StdinPipe()
+	must(err)
+	stdout, err := cmd.StdoutPipe()
+	must(err)
+	must(cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	sc := bufio.NewScanner(stdout)
+	var said []string
+	for sc.Scan() && sc.Text() != "ok" {
+		said = append(said, sc.Text())
+	}
+	if len(said) == 0 || said[len(said)-1] != "locked" {
+		t.Fatalf("the lock script said %q, not locked and ok", said)
+	}
+	b, err := os.ReadFile(pidFile)
+	must(err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	must(err)
+	for {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+			break // flock ended and was reaped: its pid is free
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	decoy := testenv.ClaimPid(t, pid)
+	done := make(chan error, 1)
+	go func() { done <- decoy.Wait(); close(done) }()
+	defer func() { _ = decoy.Process.Kill(); <-done }()
+
+	must(stdin.Close()) // Unlock
+	for sc.Scan() {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the lock script: %v", err)
+	}
+	select {
+	case err := <-done:
+		t.Errorf("releasing the lock signalled pid %d, which flock had, and stopped the process that has it now: %v", pid, err)
+	default:
+		if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err != nil || bytes.Contains(b, []byte(") Z ")) {
+			t.Errorf("the decoy %d is gone after the release", pid)
+		}
+	}
 }

@@ -589,9 +589,12 @@ func (s *SSHD) killLocked() {
 		return
 	}
 	// Per-connection processes leave sshd's process group (setsid), so find the whole tree under
-	// the supervisor first, then kill it.
-	for _, pid := range descendants(s.proc.cmd.Process.Pid) {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
+	// the supervisor first, then kill it. A supervisor that has ended has been reaped, and its pid
+	// may be another process's now: its tree is not ours.
+	if !s.proc.Exited() {
+		for _, pid := range descendants(s.proc.cmd.Process.Pid) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 	}
 	s.proc.Stop()
 	s.proc = nil

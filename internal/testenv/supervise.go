@@ -15,12 +15,21 @@ import (
 )
 
 // supervisorScript runs "$@" in the background with its output in $LOG, waits for its stdin to close
-// (the test binary ended or called Stop), then sends $SIG to the process, waits for it, removes
-// $CLEAN and runs the shell command $AFTER (each when set).
+// (the test binary ended or called Stop), then sends $SIG to the process if it is still this shell's
+// child, waits for it, removes $CLEAN and runs the shell command $AFTER (each when set).
+//
+// The shell reaps a child that has ended at once (dash on SIGCHLD), and its pid is then free: on a
+// machine with pid_max 32768 and a test run that starts tens of thousands of processes, that pid
+// soon names another process, or a thread of a test binary, and a signal sent to it kills the
+// whole binary ("signal: terminated" after PASS, seen in CI). So the signal goes only to a pid
+// whose parent is this shell, read from /proc just before.
 const supervisorScript = `"$@" >"$LOG" 2>&1 </dev/null &
 pid=$!
 cat >/dev/null
-kill -s "$SIG" "$pid" 2>/dev/null
+st=
+{ read -r st </proc/"$pid"/stat; } 2>/dev/null
+set -- ${st##*") "}
+if [ "${2-}" = "$$" ]; then kill -s "$SIG" "$pid" 2>/dev/null; fi
 wait "$pid" 2>/dev/null
 if [ -n "$CLEAN" ]; then rm -rf -- "$CLEAN"; fi
 if [ -n "$AFTER" ]; then sh -c "$AFTER" >/dev/null 2>&1; fi
