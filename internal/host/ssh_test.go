@@ -1145,8 +1145,9 @@ func TestLockScriptLeavesReusedPidAlone(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	decoy := testenv.ClaimPid(t, pid)
-	done := make(chan error, 1)
-	go func() { done <- decoy.Wait(); close(done) }()
+	var waitErr error
+	done := make(chan struct{})
+	go func() { waitErr = decoy.Wait(); close(done) }()
 	defer func() { _ = decoy.Process.Kill(); <-done }()
 
 	must(stdin.Close()) // Unlock
@@ -1156,8 +1157,8 @@ func TestLockScriptLeavesReusedPidAlone(t *testing.T) {
 		t.Fatalf("the lock script: %v", err)
 	}
 	select {
-	case err := <-done:
-		t.Errorf("releasing the lock signalled pid %d, which flock had, and stopped the process that has it now: %v", pid, err)
+	case <-done:
+		t.Errorf("releasing the lock signalled pid %d, which flock had, and stopped the process that has it now: %v", pid, waitErr)
 	default:
 		if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err != nil || bytes.Contains(b, []byte(") Z ")) {
 			t.Errorf("the decoy %d is gone after the release", pid)

@@ -54,14 +54,15 @@ func TestSupervisorLeavesReusedPidAlone(t *testing.T) {
 	}
 
 	decoy := ClaimPid(t, pid)
-	done := make(chan error, 1)
-	go func() { done <- decoy.Wait(); close(done) }()
+	var waitErr error
+	done := make(chan struct{})
+	go func() { waitErr = decoy.Wait(); close(done) }()
 	defer func() { _ = decoy.Process.Kill(); <-done }()
 
 	p.Stop()
 	select {
-	case err := <-done:
-		t.Errorf("the supervisor signalled pid %d after its child had ended, and killed the process that has the pid now: %v", pid, err)
+	case <-done:
+		t.Errorf("the supervisor signalled pid %d after its child had ended, and killed the process that has the pid now: %v", pid, waitErr)
 		return
 	default:
 	}
