@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/deploy"
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 )
@@ -171,9 +172,9 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	// Check the file while planning: conflicts are a plan-time error, and the lines to comment out are
 	// known before apply.
-	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 	switch {
-	case errors.Is(err, errConfMissing):
+	case errors.Is(err, deploy.ErrConfMissing):
 		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
 		return
 	case err != nil:
@@ -249,7 +250,7 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 	case errors.As(err, &de):
 		diags.Append(de.d...)
 		return
-	case errors.Is(err, errConfMissing):
+	case errors.Is(err, deploy.ErrConfMissing):
 		diags.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
 		return
 	default:
@@ -280,10 +281,10 @@ func (r *channelBindingResource) Read(ctx context.Context, req resource.ReadRequ
 	}
 	channel := state.Channel.ValueString()
 	id := neo4j.BindingBlockID(channel)
-	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 	var lines, commented []string
 	switch {
-	case errors.Is(err, errConfMissing):
+	case errors.Is(err, deploy.ErrConfMissing):
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot Read neo4j.conf", hostErrDetail(t, err))
 		return
@@ -350,7 +351,7 @@ func (r *channelBindingResource) Delete(ctx context.Context, req resource.Delete
 		resp.Diagnostics.Append(d)
 		return
 	}
-	if err != nil && !errors.Is(err, errConfMissing) {
+	if err != nil && !errors.Is(err, deploy.ErrConfMissing) {
 		resp.Diagnostics.AddError("Cannot Remove The Binding From neo4j.conf", hostErrDetail(t, err))
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/deploy"
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 )
@@ -642,7 +643,7 @@ func (r *policyCertificateResource) Delete(ctx context.Context, req resource.Del
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	removeStaleTemps(ctx, t.Host, paths)
+	deploy.RemoveStaleTemps(ctx, t.Host, paths)
 	var kept []string
 	for _, p := range paths {
 		if slices.Contains(priv.Adopted, p) {
@@ -1315,7 +1316,7 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 	for _, f := range files {
 		stale = append(stale, f.path)
 	}
-	removeStaleTemps(ctx, t.Host, stale)
+	deploy.RemoveStaleTemps(ctx, t.Host, stale)
 	before := make([]certFileWas, len(files))
 	for i, f := range files {
 		w, err := readCertFileWas(ctx, t.Host, f.path, f.role != certRoleKey || key != nil)

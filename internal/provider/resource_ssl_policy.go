@@ -28,6 +28,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/deploy"
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 )
@@ -450,7 +451,7 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 		return
 	}
 	switch {
-	case errors.Is(err, errConfMissing):
+	case errors.Is(err, deploy.ErrConfMissing):
 		tflog.Debug(ctx, "config file missing at destroy; no block to remove", map[string]any{"config_file": t.ConfigFile})
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot Remove The Policy's Lines From neo4j.conf", hostErrDetail(t, err))
@@ -536,7 +537,7 @@ func (r *sslPolicyResource) fillImported(ctx context.Context, state *sslPolicyRe
 		in.BaseDirectory = new(state.BaseDirectory.ValueString())
 	}
 	if neo4j.NamedPolicies(t.Version) {
-		conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+		conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 		if err == nil {
 			for _, b := range conf.Block(neo4j.PolicyBlockID(name)) {
 				applyImportedLines(&in, name, b.Lines)
@@ -764,9 +765,9 @@ func (r *sslPolicyResource) preflight(ctx context.Context, t *target, p *neo4j.P
 	if len(lines) == 0 || diags.HasError() {
 		return diags
 	}
-	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 	switch {
-	case errors.Is(err, errConfMissing):
+	case errors.Is(err, deploy.ErrConfMissing):
 		diags.AddAttributeError(path.Root("config_file"), "Config File Not Found", missingConfigDetail(t))
 		return diags
 	case err != nil:
@@ -907,9 +908,9 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 		case err == nil:
 		case errors.As(err, &de):
 			diags.Append(de.d...)
-		case errors.Is(err, errConfMissing) && len(lines) == 0:
+		case errors.Is(err, deploy.ErrConfMissing) && len(lines) == 0:
 			// Nothing to write and nothing to remove.
-		case errors.Is(err, errConfMissing):
+		case errors.Is(err, deploy.ErrConfMissing):
 			diags.AddAttributeError(path.Root("config_file"), "Config File Not Found", missingConfigDetail(t))
 		default:
 			if d, ok := continuationDiag(t, path.Root("config_file"), err); ok {
@@ -1038,7 +1039,7 @@ func removeDirectories(ctx context.Context, h host.Host, dirs []string, created 
 				fmt.Sprintf("%s on %s existed before this policy was created (or imported), so destroy leaves it. Remove it by hand if it is no longer needed.", d, h.ID()))
 			continue
 		}
-		removeStaleTempsIn(ctx, h, d) // a write killed earlier may have left one
+		deploy.RemoveStaleTempsIn(ctx, h, d) // a write killed earlier may have left one
 		err := h.Remove(ctx, d)
 		switch {
 		case err == nil:
@@ -1069,9 +1070,9 @@ func policyDirs(s map[string]string) []string {
 // block (or the file) is missing; every copy's lines when the block is duplicated.
 func (r *sslPolicyResource) readRendered(ctx context.Context, t *target, name string) (string, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 	switch {
-	case errors.Is(err, errConfMissing):
+	case errors.Is(err, deploy.ErrConfMissing):
 		return "", diags
 	case err != nil:
 		diags.AddError("Cannot Read neo4j.conf", hostErrDetail(t, err))
