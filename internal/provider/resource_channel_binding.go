@@ -236,20 +236,19 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 		return
 	}
 	var commented []string
-	err := r.data.editConf(ctx, t, lockHolder("applying dbtls_channel_binding "+b.Channel), func(c *neo4j.Conf) ([]byte, error) {
+	refused, err := r.data.editConfChecked(ctx, t, lockHolder("applying dbtls_channel_binding "+b.Channel), func(c *neo4j.Conf) ([]byte, diag.Diagnostics, error) {
 		out, cl, d, err := bindingEdit(c, t, b, plan.OnConflict.ValueString(), creating)
 		if d.HasError() {
-			return nil, diagError{d}
+			return nil, d, nil
 		}
 		commented = cl
-		return out, err
+		return out, nil, err
 	})
-	var de diagError
 	switch {
-	case err == nil:
-	case errors.As(err, &de):
-		diags.Append(de.d...)
+	case refused.HasError():
+		diags.Append(refused...)
 		return
+	case err == nil:
 	case errors.Is(err, deploy.ErrConfMissing):
 		diags.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
 		return

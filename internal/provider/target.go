@@ -239,6 +239,29 @@ func (d *providerData) editConf(ctx context.Context, t *target, holder string, e
 	return d.confs.Edit(ctx, t.confHost(), t.ConfigFile, holder, edit)
 }
 
+// errEditRefused ends an edit of neo4j.conf whose checks refused it; editConfChecked returns the
+// checks' diagnostics instead.
+var errEditRefused = errors.New("the edit of neo4j.conf was refused by its checks")
+
+// editConfChecked is editConf for an edit whose checks, run on the fresh parse under the lock, may
+// refuse it: edit returns error diagnostics (and no bytes) to leave the file as it is, and
+// editConfChecked returns them, with a nil error.
+func (d *providerData) editConfChecked(ctx context.Context, t *target, holder string, edit func(*neo4j.Conf) ([]byte, diag.Diagnostics, error)) (diag.Diagnostics, error) {
+	var refused diag.Diagnostics
+	err := d.editConf(ctx, t, holder, func(c *neo4j.Conf) ([]byte, error) {
+		out, diags, err := edit(c)
+		if diags.HasError() {
+			refused = diags
+			return nil, errEditRefused
+		}
+		return out, err
+	})
+	if errors.Is(err, errEditRefused) {
+		return refused, nil
+	}
+	return nil, err
+}
+
 // lockHolder describes this process for a lock file, so a waiter that times out can name it.
 func lockHolder(what string) string {
 	hn, _ := os.Hostname()
