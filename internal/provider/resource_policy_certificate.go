@@ -2,9 +2,7 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -566,95 +564,12 @@ func (r *policyCertificateResource) ImportState(ctx context.Context, req resourc
 		resp.Diagnostics.AddError("Provider Not Configured", "The dbtls provider must be configured to import. This is a bug in the provider or Terraform.")
 		return
 	}
-	name, base, _ := strings.Cut(req.ID, ",")
-	pm := sslPolicyResourceModel{Name: types.StringValue(name), BaseDirectory: types.StringNull()}
-	if base != "" {
-		pm.BaseDirectory = types.StringValue(base)
-	}
-	resp.Diagnostics.Append((&sslPolicyResource{data: r.data}).fillImported(ctx, &pm)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	s := stringMap(pm.Settings)
-	t, diags := r.data.targetFromSettings(ctx, s, nil)
+	m, adopted, diags := r.data.importCertificate(ctx, req.ID)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m := policyCertificateResourceModel{
-		ID:                  types.StringValue(certificateID(s)),
-		Policy:              pm.Settings,
-		PrivateKeyWO:        types.StringNull(),
-		PrivateKeyWOVersion: types.StringNull(),
-		PrivateKeyPEM:       types.StringNull(),
-		MinDaysRemaining:    types.Int64Value(defaultMinDaysRemaining),
-		AdoptExisting:       types.BoolValue(false),
-	}
-	certPath := s["public_certificate_path"]
-	data, err := t.Host.ReadFile(ctx, certPath)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot Import Certificate", fmt.Sprintf("Cannot read the policy's public certificate: %s. Import a policy whose certificate exists, or let Terraform write it.", hostErrDetail(t, err)))
-		return
-	}
-	chain, err := pki.ParseCertificateChain(data)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot Import Certificate", fmt.Sprintf("%s on %s does not parse: %s.", certPath, t.Host.ID(), err))
-		return
-	}
-	m.CertificatePEM = types.StringValue(pki.EncodeChain(chain))
-	info, err := t.Host.Lstat(ctx, certPath)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot Import Certificate", hostErrDetail(t, err))
-		return
-	}
-	m.Owner, m.Group = types.StringValue(info.UserName), types.StringValue(info.GroupName)
-
-	paths := []string{s["private_key_path"], certPath}
-	if copyPath := certTrustedCopyPath(s); copyPath != "" {
-		if ci, err := t.Host.Lstat(ctx, copyPath); err == nil && ci.Exists {
-			paths = append(paths, copyPath)
-		}
-	}
-	trusted, tPaths, diags := importCertNamed(ctx, t, s["trusted_dir_path"], trustedFilePrefix, ".crt", func(b []byte) (string, error) {
-		c, err := pki.ParseCertificateChain(b)
-		if err != nil {
-			return "", err
-		}
-		return pki.EncodeChain(c), nil
-	})
-	resp.Diagnostics.Append(diags...)
-	crls, cPaths, diags := importCertNamed(ctx, t, s["revoked_dir_path"], revokedFilePrefix, ".crl", func(b []byte) (string, error) {
-		l, err := pki.ParseCRLBundle(b)
-		if err != nil {
-			return "", err
-		}
-		var out strings.Builder
-		for _, c := range l {
-			out.WriteString(pki.EncodeRevocationList(c))
-		}
-		return out.String(), nil
-	})
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	paths = append(append(paths, tPaths...), cPaths...)
-	m.TrustedCertificatesPEM = certSetOrNull(ctx, trusted, &resp.Diagnostics)
-	m.RevocationListsPEM = certSetOrNull(ctx, crls, &resp.Diagnostics)
-	resp.Diagnostics.Append(setCertificateFacts(ctx, &m, chain[0])...)
-	m.Files, diags = observeCertFiles(ctx, t.Host, paths, s["private_key_path"], m.Owner.ValueString(), m.Group.ValueString(), certificatePrivate{})
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 	// Everything found on the host is adopted: destroy will leave it for the neo4j.conf that names it.
-	var adopted []string
-	for _, p := range paths {
-		if info, err := t.Host.Lstat(ctx, p); err == nil && info.Exists {
-			adopted = append(adopted, p)
-		}
-	}
-	slices.Sort(adopted)
 	resp.Diagnostics.Append(setCertPrivate(ctx, resp.Private, certificatePrivate{Adopted: adopted})...)
 }
