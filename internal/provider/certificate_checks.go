@@ -81,12 +81,12 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 	if writing {
 		report = diags.AddAttributeError
 	}
-	switch {
-	case now.After(leaf.NotAfter):
+	switch pki.CheckValidity(leaf, now, minDays) {
+	case pki.Expired:
 		report(certPath, "Certificate Has Expired", validity+" Neo4j would present an expired certificate and clients would refuse it. Issue a new certificate and set certificate_pem to it.")
-	case now.Before(leaf.NotBefore):
+	case pki.NotYetValid:
 		report(certPath, "Certificate Not Yet Valid", validity+" Clients would refuse it until then. Check the issuing clock, or wait.")
-	case minDays > 0 && pki.DaysRemaining(leaf, now) < minDays:
+	case pki.ExpiresSoon:
 		diags.AddAttributeWarning(certPath, "Certificate Expires Soon",
 			fmt.Sprintf("%s That is %d days from now, fewer than min_days_remaining (%d). Issue a new certificate and apply it before then.", validity, pki.DaysRemaining(leaf, now), minDays))
 	}

@@ -9,13 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	posix "path"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/deploy"
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -34,11 +34,11 @@ type certFile struct {
 func certLayout(s map[string]string, mat *certMaterial) []certFile {
 	var out []certFile
 	for _, c := range mat.trusted {
-		out = append(out, certFile{path: posix.Join(s["trusted_dir_path"], trustedFilePrefix+sha256Hex(c.Raw)[:16]+".crt"),
+		out = append(out, certFile{path: neo4j.TrustedCertFile(s["trusted_dir_path"], c.Raw),
 			data: []byte(pki.EncodeChain([]*x509.Certificate{c})), mode: certFileMode, role: certRoleTrusted})
 	}
 	for _, c := range mat.crls {
-		out = append(out, certFile{path: posix.Join(s["revoked_dir_path"], revokedFilePrefix+sha256Hex(c.Raw)[:16]+".crl"),
+		out = append(out, certFile{path: neo4j.RevokedCRLFile(s["revoked_dir_path"], c.Raw),
 			data: []byte(pki.EncodeRevocationList(c)), mode: certFileMode, role: certRoleCRL})
 	}
 	chain := []byte(pki.EncodeChain(mat.chain))
@@ -51,14 +51,9 @@ func certLayout(s map[string]string, mat *certMaterial) []certFile {
 	return out
 }
 
-// certTrustedCopyPath is where the public certificate is duplicated: the trusted directory, under the
-// public certificate's own file name ("" when that would be the certificate itself).
+// certTrustedCopyPath is where the public certificate is duplicated (neo4j.TrustedCopyPath).
 func certTrustedCopyPath(s map[string]string) string {
-	p := posix.Join(s["trusted_dir_path"], posix.Base(s["public_certificate_path"]))
-	if p == s["public_certificate_path"] {
-		return ""
-	}
-	return p
+	return neo4j.TrustedCopyPath(s["trusted_dir_path"], s["public_certificate_path"])
 }
 
 // checkCertLayout refuses paths that are not clean absolute paths inside NEO4J_HOME, and two files at
@@ -349,8 +344,7 @@ func checkForeignCertFiles(ctx context.Context, t *target, files []certFile, lea
 			return false
 		case files[i].role == certRoleKey:
 			what[i] = "another key than the certificate's"
-			k, perr := pki.ParsePrivateKey(data)
-			return perr == nil && k.Matches(leaf)
+			return pki.KeyPEMMatches(data, leaf)
 		}
 		return bytes.Equal(data, files[i].data)
 	}
@@ -411,8 +405,9 @@ func checkCertHostKeyMatches(ctx context.Context, t *target, keyPath string, lea
 				"Bump private_key_wo_version (or change private_key_pem) to write the key together with the certificate.", hostErrDetail(t, err)))
 		return diags
 	}
-	key, err := pki.ParsePrivateKey(data)
-	if err == nil && key.Matches(leaf) {
+	matches := pki.KeyPEMMatches(data, leaf)
+	clear(data)
+	if matches {
 		return diags
 	}
 	diags.AddAttributeError(path.Root("certificate_pem"), "Certificate Does Not Match The Key On The Host",

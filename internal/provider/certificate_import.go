@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	posix "path"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -30,12 +30,7 @@ func importCertNamed(ctx context.Context, t *target, dir, prefix, ext string, pa
 	}
 	var values, paths []string
 	for _, n := range names {
-		h, ok := strings.CutPrefix(n, prefix)
-		if !ok {
-			continue
-		}
-		h, ok = strings.CutSuffix(h, ext)
-		if _, err := hex.DecodeString(h); !ok || len(h) != 16 || err != nil {
+		if !neo4j.IsCertFileName(n, prefix, ext) {
 			continue
 		}
 		p := posix.Join(dir, n)
@@ -108,7 +103,7 @@ func (d *providerData) importCertificate(ctx context.Context, id string) (*polic
 			paths = append(paths, copyPath)
 		}
 	}
-	trusted, tPaths, dd := importCertNamed(ctx, t, s["trusted_dir_path"], trustedFilePrefix, ".crt", func(b []byte) (string, error) {
+	trusted, tPaths, dd := importCertNamed(ctx, t, s["trusted_dir_path"], neo4j.TrustedFilePrefix, neo4j.TrustedFileExt, func(b []byte) (string, error) {
 		c, err := pki.ParseCertificateChain(b)
 		if err != nil {
 			return "", err
@@ -116,7 +111,7 @@ func (d *providerData) importCertificate(ctx context.Context, id string) (*polic
 		return pki.EncodeChain(c), nil
 	})
 	diags.Append(dd...)
-	crls, cPaths, dd := importCertNamed(ctx, t, s["revoked_dir_path"], revokedFilePrefix, ".crl", func(b []byte) (string, error) {
+	crls, cPaths, dd := importCertNamed(ctx, t, s["revoked_dir_path"], neo4j.RevokedFilePrefix, neo4j.RevokedFileExt, func(b []byte) (string, error) {
 		l, err := pki.ParseCRLBundle(b)
 		if err != nil {
 			return "", err

@@ -199,11 +199,6 @@ const (
 
 	defaultMinDaysRemaining = 30
 
-	// trustedFilePrefix and revokedFilePrefix start the names of the files written into trusted/ and revoked/:
-	// "<prefix><first 16 hex digits of the SHA-256 of the DER><ext>".
-	trustedFilePrefix = "trusted-"
-	revokedFilePrefix = "revoked-"
-
 	// Markers in a `files` entry.
 	keyContentChanged    = "content:changed"
 	keyContentUnverified = "content:unverified"
