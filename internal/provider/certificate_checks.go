@@ -235,3 +235,28 @@ func upperFirst(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// validateKeyChoice enforces exactly one of private_key_wo and private_key_pem, and the version with
+// the write-only form. Unknown counts as set. It runs on the configuration at validation and again in
+// Create and Update.
+func validateKeyChoice(cfg policyCertificateResourceModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	wo, pemKey, ver := !cfg.PrivateKeyWO.IsNull(), !cfg.PrivateKeyPEM.IsNull(), !cfg.PrivateKeyWOVersion.IsNull()
+	switch {
+	case wo && pemKey:
+		diags.AddAttributeError(path.Root("private_key_pem"), "Conflicting Private Key Attributes",
+			"Both private_key_wo and private_key_pem are set. Set exactly one: private_key_wo (with private_key_wo_version) keeps the key out of the plan and the state, "+
+				"so remove private_key_pem.")
+	case !wo && !pemKey:
+		diags.AddAttributeError(path.Root("private_key_wo"), "Missing Private Key",
+			"Neither private_key_wo nor private_key_pem is set, and the certificate is useless to Neo4j without its key. Set private_key_wo and private_key_wo_version "+
+				"(never stored in plan or state; Terraform 1.11 or later), or private_key_pem (stored in the state).")
+	case wo && !ver:
+		diags.AddAttributeError(path.Root("private_key_wo_version"), "Missing private_key_wo_version",
+			"private_key_wo is write-only, so Terraform cannot see when it changes. Set private_key_wo_version (for example 1) and change it whenever the key changes.")
+	case !wo && ver:
+		diags.AddAttributeError(path.Root("private_key_wo_version"), "private_key_wo_version Without private_key_wo",
+			"private_key_wo_version versions the write-only key and means nothing with private_key_pem. Remove it, or give the key as private_key_wo instead.")
+	}
+	return diags
+}

@@ -416,3 +416,48 @@ func checkCertHostKeyMatches(ctx context.Context, t *target, keyPath string, lea
 			leaf.Subject, leaf.SerialNumber, keyPath, t.Host.ID()))
 	return diags
 }
+
+// planChecks is the part of planning that needs the host: the key against the certificate (the
+// configured key when it will be written, else the key already on the host), the paths the files take,
+// and, on create, files someone else put there.
+func (r *policyCertificateResource) planChecks(ctx context.Context, cfg, plan policyCertificateResourceModel, state *policyCertificateResourceModel,
+	mat *certMaterial, files []certFile, replacing, certChanged bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	s := stringMap(plan.Policy)
+	// The key: checked against the certificate when it will be written; otherwise a new certificate
+	// must match the key already on the host.
+	keyEntry := ""
+	if state != nil {
+		keyEntry = stringMap(state.Files)[s["private_key_path"]]
+	}
+	writeKey := replacing || certKeyMustBeWritten(state, plan, keyEntry)
+	somethingToWrite := state == nil || replacing || !state.Files.Equal(plan.Files)
+	if !somethingToWrite && !certChanged && !writeKey {
+		return diags
+	}
+	t, d := r.data.targetFromSettings(ctx, s, cfg.SSH)
+	diags.Append(d...)
+	if diags.HasError() {
+		return diags
+	}
+	if writeKey {
+		keyValue, keyPath := configuredCertKey(cfg, plan)
+		if !keyValue.IsUnknown() && !keyValue.IsNull() {
+			key, kd := parseCertKey(keyValue.ValueString(), keyPath)
+			diags.Append(kd...)
+			if key != nil {
+				diags.Append(checkCertKeyMatches(key, mat.chain[0], keyPath)...)
+			}
+		}
+	} else if certChanged {
+		diags.Append(checkCertHostKeyMatches(ctx, t, s["private_key_path"], mat.chain[0])...)
+	}
+	if diags.HasError() {
+		return diags
+	}
+	diags.Append(preflightCertFiles(ctx, t, s, files, plan.Owner.ValueString(), plan.Group.ValueString())...)
+	if !diags.HasError() && (state == nil || replacing) {
+		diags.Append(checkForeignCertFiles(ctx, t, files, mat.chain[0], plan.AdoptExisting.ValueBool())...)
+	}
+	return diags
+}

@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net"
 	posix "path"
+	"strconv"
 	"strings"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
@@ -106,4 +108,35 @@ func applyImportedLines(in *neo4j.PolicyInput, name string, lines []string) {
 			in.AllowKeyGeneration = new(v == "true")
 		}
 	}
+}
+
+// importSSHTarget parses "[user@]host[:port]" into an ssh block that sets only those fields.
+func importSSHTarget(s string) (*sshModel, error) {
+	user, hostport, found := strings.Cut(s, "@")
+	if !found {
+		user, hostport = "", s
+	}
+	h, portStr, err := net.SplitHostPort(hostport)
+	if err != nil {
+		h, portStr = hostport, ""
+	}
+	if h == "" {
+		return nil, fmt.Errorf("no host")
+	}
+	m := &sshModel{
+		Host: types.StringValue(h), Port: types.Int64Null(), User: types.StringNull(),
+		PrivateKey: types.StringNull(), PrivateKeyPassphrase: types.StringNull(), Agent: types.BoolNull(),
+		KnownHosts: types.StringNull(), HostKey: types.StringNull(), Sudo: types.BoolNull(), Timeout: types.StringNull(),
+	}
+	if user != "" {
+		m.User = types.StringValue(user)
+	}
+	if portStr != "" {
+		p, err := strconv.Atoi(portStr)
+		if err != nil || p < 1 || p > 65535 {
+			return nil, fmt.Errorf("bad port %q", portStr)
+		}
+		m.Port = types.Int64Value(int64(p))
+	}
+	return m, nil
 }

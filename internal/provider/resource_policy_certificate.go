@@ -235,31 +235,6 @@ func (r *policyCertificateResource) ValidateConfig(ctx context.Context, req reso
 	}
 }
 
-// validateKeyChoice enforces exactly one of private_key_wo and private_key_pem, and the version with
-// the write-only form. Unknown counts as set. It runs on the configuration at validation and again in
-// Create and Update.
-func validateKeyChoice(cfg policyCertificateResourceModel) diag.Diagnostics {
-	var diags diag.Diagnostics
-	wo, pemKey, ver := !cfg.PrivateKeyWO.IsNull(), !cfg.PrivateKeyPEM.IsNull(), !cfg.PrivateKeyWOVersion.IsNull()
-	switch {
-	case wo && pemKey:
-		diags.AddAttributeError(path.Root("private_key_pem"), "Conflicting Private Key Attributes",
-			"Both private_key_wo and private_key_pem are set. Set exactly one: private_key_wo (with private_key_wo_version) keeps the key out of the plan and the state, "+
-				"so remove private_key_pem.")
-	case !wo && !pemKey:
-		diags.AddAttributeError(path.Root("private_key_wo"), "Missing Private Key",
-			"Neither private_key_wo nor private_key_pem is set, and the certificate is useless to Neo4j without its key. Set private_key_wo and private_key_wo_version "+
-				"(never stored in plan or state; Terraform 1.11 or later), or private_key_pem (stored in the state).")
-	case wo && !ver:
-		diags.AddAttributeError(path.Root("private_key_wo_version"), "Missing private_key_wo_version",
-			"private_key_wo is write-only, so Terraform cannot see when it changes. Set private_key_wo_version (for example 1) and change it whenever the key changes.")
-	case !wo && ver:
-		diags.AddAttributeError(path.Root("private_key_wo_version"), "private_key_wo_version Without private_key_wo",
-			"private_key_wo_version versions the write-only key and means nothing with private_key_pem. Remove it, or give the key as private_key_wo instead.")
-	}
-	return diags
-}
-
 // ModifyPlan computes everything derivable from the configuration (the certificate's facts, the file
 // names, modes and digests) and checks the material before anything is written: the key against the
 // certificate, the validity period, the key type, the chain order and the CRLs' signers.
@@ -364,41 +339,7 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 		return
 	}
 
-	// The key: checked against the certificate when it will be written; otherwise a new certificate
-	// must match the key already on the host.
-	keyEntry := ""
-	if state != nil {
-		keyEntry = stringMap(state.Files)[s["private_key_path"]]
-	}
-	writeKey := replacing || certKeyMustBeWritten(state, plan, keyEntry)
-	somethingToWrite := state == nil || replacing || !state.Files.Equal(plan.Files)
-	if !somethingToWrite && !certChanged && !writeKey {
-		return
-	}
-	t, diags := r.data.targetFromSettings(ctx, s, cfg.SSH)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if writeKey {
-		keyValue, keyPath := configuredCertKey(cfg, plan)
-		if !keyValue.IsUnknown() && !keyValue.IsNull() {
-			key, d := parseCertKey(keyValue.ValueString(), keyPath)
-			resp.Diagnostics.Append(d...)
-			if key != nil {
-				resp.Diagnostics.Append(checkCertKeyMatches(key, mat.chain[0], keyPath)...)
-			}
-		}
-	} else if certChanged {
-		resp.Diagnostics.Append(checkCertHostKeyMatches(ctx, t, s["private_key_path"], mat.chain[0])...)
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(preflightCertFiles(ctx, t, s, files, plan.Owner.ValueString(), plan.Group.ValueString())...)
-	if !resp.Diagnostics.HasError() && (state == nil || replacing) {
-		resp.Diagnostics.Append(checkForeignCertFiles(ctx, t, files, mat.chain[0], plan.AdoptExisting.ValueBool())...)
-	}
+	resp.Diagnostics.Append(r.planChecks(ctx, cfg, plan, state, mat, files, replacing, certChanged)...)
 }
 
 func (r *policyCertificateResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

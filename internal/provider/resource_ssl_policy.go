@@ -2,18 +2,13 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -26,7 +21,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/deploy"
-	"github.com/dbtls/terraform-provider-dbtls/internal/host"
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 )
 
@@ -44,46 +38,6 @@ func NewSSLPolicyResource() resource.Resource { return &sslPolicyResource{} }
 type sslPolicyResource struct {
 	data *providerData
 }
-
-type sslPolicyResourceModel struct {
-	ID                 types.String `tfsdk:"id"`
-	Name               types.String `tfsdk:"name"`
-	BaseDirectory      types.String `tfsdk:"base_directory"`
-	PrivateKey         types.String `tfsdk:"private_key"`
-	PublicCertificate  types.String `tfsdk:"public_certificate"`
-	TrustedDir         types.String `tfsdk:"trusted_dir"`
-	RevokedDir         types.String `tfsdk:"revoked_dir"`
-	ClientAuth         types.String `tfsdk:"client_auth"`
-	TLSVersions        types.List   `tfsdk:"tls_versions"`
-	Ciphers            types.List   `tfsdk:"ciphers"`
-	TrustAll           types.Bool   `tfsdk:"trust_all"`
-	VerifyHostname     types.Bool   `tfsdk:"verify_hostname"`
-	TrustExpired       types.Bool   `tfsdk:"trust_expired"`
-	AllowKeyGeneration types.Bool   `tfsdk:"allow_key_generation"`
-	Owner              types.String `tfsdk:"owner"`
-	Group              types.String `tfsdk:"group"`
-	Neo4jHome          types.String `tfsdk:"neo4j_home"`
-	ConfigFile         types.String `tfsdk:"config_file"`
-	SSH                *sshModel    `tfsdk:"ssh"`
-	Settings           types.Map    `tfsdk:"settings"`
-	Rendered           types.String `tfsdk:"rendered"`
-	Directories        types.Map    `tfsdk:"directories"`
-	AdoptExisting      types.Bool   `tfsdk:"adopt_existing"`
-}
-
-// policyPrivate is kept in the resource's private state: which directories this resource created
-// (destroy removes only those), which existed before it managed them and with what mode and owner
-// (destroy restores those), and whether the state came from an import.
-type policyPrivate struct {
-	Created  []string              `json:"created,omitempty"`
-	Adopted  map[string]adoptedDir `json:"adopted,omitempty"`
-	Imported bool                  `json:"imported,omitempty"`
-}
-
-// adoptedDir is an existing directory's mode and owner before the policy first managed it.
-type adoptedDir = deploy.AdoptedDir
-
-const privateKey = "dbtls"
 
 var policyNameValidatorRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
 
@@ -484,134 +438,6 @@ func (r *sslPolicyResource) ImportState(ctx context.Context, req resource.Import
 	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, policyPrivate{Imported: true})...)
 }
 
-// importSSHTarget parses "[user@]host[:port]" into an ssh block that sets only those fields.
-func importSSHTarget(s string) (*sshModel, error) {
-	user, hostport, found := strings.Cut(s, "@")
-	if !found {
-		user, hostport = "", s
-	}
-	h, portStr, err := net.SplitHostPort(hostport)
-	if err != nil {
-		h, portStr = hostport, ""
-	}
-	if h == "" {
-		return nil, fmt.Errorf("no host")
-	}
-	m := &sshModel{
-		Host: types.StringValue(h), Port: types.Int64Null(), User: types.StringNull(),
-		PrivateKey: types.StringNull(), PrivateKeyPassphrase: types.StringNull(), Agent: types.BoolNull(),
-		KnownHosts: types.StringNull(), HostKey: types.StringNull(), Sudo: types.BoolNull(), Timeout: types.StringNull(),
-	}
-	if user != "" {
-		m.User = types.StringValue(user)
-	}
-	if portStr != "" {
-		p, err := strconv.Atoi(portStr)
-		if err != nil || p < 1 || p > 65535 {
-			return nil, fmt.Errorf("bad port %q", portStr)
-		}
-		m.Port = types.Int64Value(int64(p))
-	}
-	return m, nil
-}
-
-// ---- planning helpers ----
-
-func policyConfigKnown(m sslPolicyResourceModel) bool {
-	for _, v := range []attr.Value{m.Name, m.BaseDirectory, m.PrivateKey, m.PublicCertificate, m.TrustedDir, m.RevokedDir,
-		m.ClientAuth, m.TLSVersions, m.Ciphers, m.TrustAll, m.VerifyHostname, m.TrustExpired, m.AllowKeyGeneration, m.Owner, m.Group,
-		m.Neo4jHome, m.ConfigFile} {
-		if v.IsUnknown() {
-			return false
-		}
-	}
-	if !m.SSH.known() {
-		return false
-	}
-	for _, l := range []types.List{m.TLSVersions, m.Ciphers} {
-		for _, e := range l.Elements() {
-			if e.IsUnknown() {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func policyInputFrom(ctx context.Context, m sslPolicyResourceModel) (neo4j.PolicyInput, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	in := neo4j.PolicyInput{
-		Name:               m.Name.ValueString(),
-		BaseDirectory:      optString(m.BaseDirectory),
-		PrivateKey:         optString(m.PrivateKey),
-		PublicCertificate:  optString(m.PublicCertificate),
-		TrustedDir:         optString(m.TrustedDir),
-		RevokedDir:         optString(m.RevokedDir),
-		ClientAuth:         optString(m.ClientAuth),
-		TrustAll:           optBool(m.TrustAll),
-		VerifyHostname:     optBool(m.VerifyHostname),
-		TrustExpired:       optBool(m.TrustExpired),
-		AllowKeyGeneration: optBool(m.AllowKeyGeneration),
-	}
-	if !m.TLSVersions.IsNull() {
-		in.TLSVersions = []string{}
-		diags.Append(m.TLSVersions.ElementsAs(ctx, &in.TLSVersions, false)...)
-	}
-	if !m.Ciphers.IsNull() {
-		in.Ciphers = []string{}
-		diags.Append(m.Ciphers.ElementsAs(ctx, &in.Ciphers, false)...)
-	}
-	return in, diags
-}
-
-// setPlannedPolicy writes a resolved policy into the model: every default, settings, rendered lines
-// and the directories as they must be.
-func setPlannedPolicy(ctx context.Context, m *sslPolicyResourceModel, p *neo4j.Policy, t *target) diag.Diagnostics {
-	var diags diag.Diagnostics
-	m.ID = types.StringValue(p.Name)
-	m.BaseDirectory = types.StringValue(p.BaseDirectory)
-	m.PrivateKey = types.StringValue(p.PrivateKey)
-	m.PublicCertificate = types.StringValue(p.PublicCertificate)
-	m.TrustedDir = types.StringValue(p.TrustedDir)
-	m.RevokedDir = types.StringValue(p.RevokedDir)
-	// An unset client_auth on 4.x and later stays null: the scope it is bound to decides.
-	m.ClientAuth = types.StringNull()
-	if p.ClientAuth != "" {
-		m.ClientAuth = types.StringValue(p.ClientAuth)
-	}
-	m.TrustAll = types.BoolValue(p.TrustAll)
-	m.VerifyHostname = types.BoolValue(p.VerifyHostname)
-	if neo4j.SuffixAllowKeyGeneration.Exists(p.Version) {
-		m.AllowKeyGeneration = types.BoolValue(p.AllowKeyGeneration)
-	} else {
-		m.AllowKeyGeneration = types.BoolNull()
-	}
-	var d diag.Diagnostics
-	m.TLSVersions, d = types.ListValueFrom(ctx, types.StringType, p.TLSVersions)
-	diags.Append(d...)
-
-	settings := p.Settings()
-	settings["config_file"] = t.ConfigFile
-	settings["target"] = t.Host.ID()
-	if t.SSH != nil {
-		settings["ssh"] = encodePublicSSH(t.SSH)
-	}
-	settings["owner"] = m.Owner.ValueString()
-	settings["group"] = m.Group.ValueString()
-	m.Settings, d = types.MapValueFrom(ctx, types.StringType, settings)
-	diags.Append(d...)
-	m.Rendered = types.StringValue(joinLines(p.Lines()))
-
-	dirs := map[string]string{}
-	want := dirEntry(fs.ModeDir|neo4j.DirMode, m.Owner.ValueString(), m.Group.ValueString())
-	for _, dir := range p.Directories() {
-		dirs[dir] = want
-	}
-	m.Directories, d = types.MapValueFrom(ctx, types.StringType, dirs)
-	diags.Append(d...)
-	return diags
-}
-
 // resolvePlanned re-resolves the policy from a planned model (whose values are already resolved).
 func (r *sslPolicyResource) resolvePlanned(ctx context.Context, plan sslPolicyResourceModel) (*target, *neo4j.Policy, diag.Diagnostics) {
 	var diags diag.Diagnostics
@@ -634,122 +460,4 @@ func (r *sslPolicyResource) resolvePlanned(ctx context.Context, plan sslPolicyRe
 		appendFieldErrors(&diags, problems)
 	}
 	return t, pol, diags
-}
-
-// ---- reading the host ----
-
-// ---- small helpers ----
-
-func hostErrDetail(t *target, err error) string {
-	var lt *host.LockTimeoutError
-	if errors.As(err, &lt) {
-		return fmt.Sprintf("Another writer holds the lock on %s on %s: %s. Wait for it to finish and apply again; if no other Terraform run is active, the holder may be stuck.", t.ConfigFile, t.Host.ID(), err)
-	}
-	if errors.Is(err, host.ErrSymlink) {
-		return fmt.Sprintf("On %s: %s. The provider never follows a symlink at a managed path; replace it with a real file or directory.", t.Host.ID(), err)
-	}
-	var pe *neo4j.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Sprintf("On %s: %s.\n\n%s", t.Host.ID(), err, brokenMarkerFix(t, pe))
-	}
-	return fmt.Sprintf("On %s: %s.", t.Host.ID(), err)
-}
-
-// brokenMarkerFix says what to do with a neo4j.conf whose managed block markers do not pair up. The
-// provider never guesses where a block ends: it could take lines it does not own.
-func brokenMarkerFix(t *target, pe *neo4j.ParseError) string {
-	return fmt.Sprintf("Nothing was written. Open %s at line %d and mend the markers by hand: every `%s <resource> <name>` line needs "+
-		"its own `%s <resource> <name>` line (same resource and name) after the block's last setting, and blocks do not nest. "+
-		"Restore a lost END line where the block ends, or delete a stray marker line together with the settings of its half-block "+
-		"(the resource writes its block again on the next apply). Then run the plan again.",
-		t.ConfigFile, pe.Line, neo4j.BeginMarker("")[:len(neo4j.BeginMarker(""))-1], neo4j.EndMarker("")[:len(neo4j.EndMarker(""))-1])
-}
-
-func appendFieldErrors(diags *diag.Diagnostics, problems []*neo4j.FieldError) {
-	for _, p := range problems {
-		if p.Warning {
-			diags.AddAttributeWarning(path.Root(p.Field), p.Summary, p.Detail)
-		} else {
-			diags.AddAttributeError(path.Root(p.Field), p.Summary, p.Detail)
-		}
-	}
-}
-
-func fieldErrorsText(problems []*neo4j.FieldError) string {
-	var parts []string
-	for _, p := range problems {
-		if !p.Warning {
-			parts = append(parts, p.Detail)
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
-func getPrivate(ctx context.Context, p interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-}) (policyPrivate, diag.Diagnostics) {
-	var out policyPrivate
-	raw, diags := p.GetKey(ctx, privateKey)
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			diags.AddWarning("Unreadable Private State", "The resource's private state could not be read; destroy will treat every directory as pre-existing: "+err.Error())
-		}
-	}
-	return out, diags
-}
-
-func setPrivate(ctx context.Context, p interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}, v policyPrivate) diag.Diagnostics {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		var diags diag.Diagnostics
-		diags.AddError("Cannot Save Private State", err.Error())
-		return diags
-	}
-	return p.SetKey(ctx, privateKey, raw)
-}
-
-func stringMap(m types.Map) map[string]string {
-	out := map[string]string{}
-	for k, v := range m.Elements() {
-		if s, ok := v.(types.String); ok {
-			out[k] = s.ValueString()
-		}
-	}
-	return out
-}
-
-func optString(v types.String) *string {
-	if v.IsNull() || v.IsUnknown() {
-		return nil
-	}
-	s := v.ValueString()
-	return &s
-}
-
-func optBool(v types.Bool) *bool {
-	if v.IsNull() || v.IsUnknown() {
-		return nil
-	}
-	b := v.ValueBool()
-	return &b
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func backtickList(vals []string) string {
-	q := make([]string, len(vals))
-	for i, v := range vals {
-		q[i] = "`" + v + "`"
-	}
-	return strings.Join(q, ", ")
 }
