@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // certFile is one file of the certLayout. data is nil for the key (written from the key at apply).
@@ -281,6 +282,11 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 		}
 		set.Files = append(set.Files, deploy.File{Path: f.path, Data: data, Mode: f.mode})
 	}
+	paths := make([]string, len(set.Files))
+	for i, f := range set.Files {
+		paths[i] = f.Path
+	}
+	tflog.Debug(ctx, "writing the policy's certificate files", map[string]any{"host": t.Host.ID(), "files": paths, "key_written": keyPEM != nil})
 	existed, err := set.Write(ctx, owner, uid, gid, prev)
 	var re *deploy.ReadError
 	switch {
@@ -378,6 +384,7 @@ func removeCertFiles(ctx context.Context, t *target, paths, adopted []string) di
 		}
 		remove = append(remove, p)
 	}
+	tflog.Debug(ctx, "removing the certificate's files", map[string]any{"host": t.Host.ID(), "files": remove, "kept": kept})
 	for _, r := range deploy.Remove(ctx, t.Host, tfLogger{}, remove) {
 		switch {
 		case r.Err == nil:

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // preflight checks the host before anything is written: NEO4J_HOME exists, no managed directory (or
@@ -114,6 +115,7 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 	var diags diag.Diagnostics
 	owner := host.Owner{User: m.Owner.ValueString(), Group: m.Group.ValueString()}
 	tree := t.dirTree(p.Directories())
+	tflog.Debug(ctx, "ensuring the policy's directories", map[string]any{"host": t.Host.ID(), "policy": p.Name, "directories": p.Directories()})
 	ch, err := tree.Ensure(ctx, neo4j.DirMode, owner, priv.Created, priv.Adopted)
 	if err != nil {
 		diags.AddError("Cannot Create Policy Directory", hostErrDetail(t, err))
@@ -225,6 +227,7 @@ func recordAdopted(ctx context.Context, d *providerData, state sslPolicyResource
 func removeDirectories(ctx context.Context, t *target, dirs []string, created []string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	id := t.Host.ID()
+	tflog.Debug(ctx, "removing the policy's directories", map[string]any{"host": id, "directories": dirs, "created": created})
 	for _, l := range t.dirTree(dirs).Remove(ctx, created) {
 		switch l.Reason {
 		case deploy.LeftPreexisting:

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/deploy"
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
@@ -50,9 +51,10 @@ type target struct {
 	raw host.Host
 }
 
-// newTarget confines h below home (see target.Host).
+// newTarget confines h below home (see target.Host). Every operation on the target's hosts is logged
+// at debug level (host.Logged): which host, which path, bytes, durations, lock waits.
 func newTarget(v neo4j.Version, home, configFile string, h host.Host, ssh *host.SSHConfig) *target {
-	return &target{Version: v, Neo4jHome: home, ConfigFile: configFile, Host: host.Beneath(h, home), SSH: ssh, raw: h}
+	return &target{Version: v, Neo4jHome: home, ConfigFile: configFile, Host: host.Logged(host.Beneath(h, home), tfLogger{}), SSH: ssh, raw: host.Logged(h, tfLogger{})}
 }
 
 // confHost is the host neo4j.conf is edited through.
@@ -236,7 +238,12 @@ func newConfCache() *deploy.ConfStore {
 // under the host's lock for the file, from a fresh parse, written atomically with the file's own mode
 // and owner. edit returning the same bytes writes nothing.
 func (d *providerData) editConf(ctx context.Context, t *target, holder string, edit func(*neo4j.Conf) ([]byte, error)) error {
-	return d.confs.Edit(ctx, t.confHost(), t.ConfigFile, holder, edit)
+	tflog.Debug(ctx, "editing neo4j.conf", map[string]any{"host": t.Host.ID(), "file": t.ConfigFile, "holder": holder})
+	err := d.confs.Edit(ctx, t.confHost(), t.ConfigFile, holder, edit)
+	if err != nil {
+		tflog.Debug(ctx, "neo4j.conf not edited", map[string]any{"host": t.Host.ID(), "file": t.ConfigFile, "error": err.Error()})
+	}
+	return err
 }
 
 // errEditRefused ends an edit of neo4j.conf whose checks refused it; editConfChecked returns the
