@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -17,8 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/deploy"
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
-	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 )
 
 var (
@@ -37,20 +36,6 @@ func NewChannelBindingResource() resource.Resource { return &channelBindingResou
 
 type channelBindingResource struct {
 	data *providerData
-}
-
-type channelBindingResourceModel struct {
-	ID           types.String `tfsdk:"id"`
-	Channel      types.String `tfsdk:"channel"`
-	Policy       types.Map    `tfsdk:"policy"`
-	TLSLevel     types.String `tfsdk:"tls_level"`
-	HTTPConn     types.String `tfsdk:"http_connector"`
-	OnConflict   types.String `tfsdk:"on_conflict"`
-	ConfigFile   types.String `tfsdk:"config_file"`
-	Neo4jHome    types.String `tfsdk:"neo4j_home"`
-	Rendered     types.String `tfsdk:"rendered"`
-	CommentedOut types.List   `tfsdk:"commented_out"`
-	SSH          *sshModel    `tfsdk:"ssh"`
 }
 
 func (r *channelBindingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -171,9 +156,9 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	// Check the file while planning: conflicts are a plan-time error, and the lines to comment out are
 	// known before apply.
-	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 	switch {
-	case errors.Is(err, errConfMissing):
+	case errors.Is(err, deploy.ErrConfMissing):
 		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
 		return
 	case err != nil:
@@ -235,21 +220,20 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 		return
 	}
 	var commented []string
-	err := r.data.editConf(ctx, t, lockHolder("applying dbtls_channel_binding "+b.Channel), func(c *neo4j.Conf) ([]byte, error) {
+	refused, err := r.data.editConfChecked(ctx, t, lockHolder("applying dbtls_channel_binding "+b.Channel), func(c *neo4j.Conf) ([]byte, diag.Diagnostics, error) {
 		out, cl, d, err := bindingEdit(c, t, b, plan.OnConflict.ValueString(), creating)
 		if d.HasError() {
-			return nil, diagError{d}
+			return nil, d, nil
 		}
 		commented = cl
-		return out, err
+		return out, nil, err
 	})
-	var de diagError
 	switch {
-	case err == nil:
-	case errors.As(err, &de):
-		diags.Append(de.d...)
+	case refused.HasError():
+		diags.Append(refused...)
 		return
-	case errors.Is(err, errConfMissing):
+	case err == nil:
+	case errors.Is(err, deploy.ErrConfMissing):
 		diags.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
 		return
 	default:
@@ -280,10 +264,10 @@ func (r *channelBindingResource) Read(ctx context.Context, req resource.ReadRequ
 	}
 	channel := state.Channel.ValueString()
 	id := neo4j.BindingBlockID(channel)
-	conf, _, err := r.data.confs.load(ctx, t.Host, t.ConfigFile)
+	conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 	var lines, commented []string
 	switch {
-	case errors.Is(err, errConfMissing):
+	case errors.Is(err, deploy.ErrConfMissing):
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot Read neo4j.conf", hostErrDetail(t, err))
 		return
@@ -350,7 +334,7 @@ func (r *channelBindingResource) Delete(ctx context.Context, req resource.Delete
 		resp.Diagnostics.Append(d)
 		return
 	}
-	if err != nil && !errors.Is(err, errConfMissing) {
+	if err != nil && !errors.Is(err, deploy.ErrConfMissing) {
 		resp.Diagnostics.AddError("Cannot Remove The Binding From neo4j.conf", hostErrDetail(t, err))
 	}
 }
@@ -375,11 +359,6 @@ func (r *channelBindingResource) ImportState(ctx context.Context, req resource.I
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), channel)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("channel"), channel)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("config_file"), file)...)
-}
-
-// bindingOwnTarget is what a binding's configuration says about its target.
-func bindingOwnTarget(cfg channelBindingResourceModel) consumerTarget {
-	return consumerTarget{SSH: cfg.SSH, Neo4jHome: cfg.Neo4jHome, ConfigFile: cfg.ConfigFile}
 }
 
 // resolve turns a policy's settings and a channel into a binding and its target, after checking the
@@ -417,191 +396,4 @@ func (r *channelBindingResource) stateTarget(ctx context.Context, state channelB
 		return t, diags
 	}
 	return r.data.targetFromSettings(ctx, settings, state.SSH)
-}
-
-func setPlannedBinding(m *channelBindingResourceModel, b *neo4j.Binding, t *target) {
-	m.ID = types.StringValue(b.Channel)
-	m.ConfigFile = types.StringValue(t.ConfigFile)
-	m.Rendered = types.StringValue(joinLines(b.Lines()))
-	if b.Channel == "bolt" {
-		m.TLSLevel = types.StringValue(b.TLSLevel)
-	} else {
-		m.TLSLevel = types.StringNull()
-	}
-	if m.OnConflict.IsNull() || m.OnConflict.IsUnknown() {
-		m.OnConflict = types.StringValue("error")
-	}
-}
-
-// bindingEdit computes the file with the binding's block in it: conflicts checked (errors, or with
-// comment_out the foreign lines commented out), then the block set. It returns the new bytes and the
-// lines the binding has commented out, as they were. Planning runs it on the file as it is; applying
-// runs it again under the file's lock. The error is a *neo4j.ContinuationError when Neo4j would read
-// the result differently from what it means.
-func bindingEdit(c *neo4j.Conf, t *target, b *neo4j.Binding, onConflict string, creating bool) ([]byte, []string, diag.Diagnostics, error) {
-	id := neo4j.BindingBlockID(b.Channel)
-	lines := b.Lines()
-	_, diags := bindingConflicts(c, t, b, onConflict, creating)
-	if diags.HasError() {
-		return nil, nil, diags, nil
-	}
-	if onConflict == "comment_out" {
-		var foreign []int
-		for _, cf := range c.Conflicts(id, conflictKeyList(b)) {
-			if cf.BlockID == "" {
-				foreign = append(foreign, cf.Line)
-			}
-		}
-		if len(foreign) > 0 {
-			out, err := c.CommentOut(id, foreign)
-			if err != nil {
-				return nil, nil, diags, err
-			}
-			if c, err = neo4j.ParseConf(out); err != nil {
-				return nil, nil, diags, err
-			}
-		}
-	}
-	var commented []string
-	for _, cl := range c.Commented(id) {
-		commented = append(commented, cl.Original)
-	}
-	out, err := c.SetBlock(id, lines)
-	return out, commented, diags, err
-}
-
-// bindingConflicts checks the file for a binding: another binding of the same channel (when
-// creating), a key set in another managed block (always an error), and foreign lines setting one
-// of its keys (an error, or with comment_out the lines to comment out). It returns the foreign lines
-// that are (or will be) commented out by this binding.
-func bindingConflicts(conf *neo4j.Conf, t *target, b *neo4j.Binding, onConflict string, creating bool) ([]string, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	id := neo4j.BindingBlockID(b.Channel)
-	if creating {
-		if bs := conf.Block(id); len(bs) > 0 {
-			first := "another binding"
-			for _, l := range bs[0].Lines {
-				if k, v, ok := strings.Cut(l, "="); ok && (strings.HasSuffix(k, ".ssl_policy") || strings.HasSuffix(k, ".base_directory")) {
-					first = fmt.Sprintf("the binding of policy %q", policyNameOf(k, v))
-				}
-			}
-			diags.AddAttributeError(path.Root("channel"), "Channel Already Bound",
-				fmt.Sprintf("The %s channel in %s is already bound by %s (managed block %q at line %d). Neo4j accepts one policy per channel: "+
-					"remove the other dbtls_channel_binding, or import it (terraform import ... %s) instead of declaring a second one.",
-					b.Channel, t.ConfigFile, first, id, bs[0].StartLine, b.Channel))
-			return nil, diags
-		}
-	}
-	var commented []string
-	for _, c := range conf.Commented(id) {
-		commented = append(commented, c.Original)
-	}
-	ours := b.ConflictKeys()
-	for _, c := range conf.Conflicts(id, conflictKeyList(b)) {
-		key := fmt.Sprintf("%q", c.Key)
-		if ours[c.Key] != c.Key {
-			key = fmt.Sprintf("%q (the name of %q before Neo4j renamed it; both set the same thing)", c.Key, ours[c.Key])
-		}
-		switch {
-		case c.BlockID != "":
-			diags.AddAttributeError(path.Root("channel"), "Conflicting Managed Blocks",
-				fmt.Sprintf("The key %s is set on line %d of %s by the managed block %q, and this binding must set it too. Two resources cannot own one key: "+
-					"remove one of them.", key, c.Line, t.ConfigFile, c.BlockID))
-		case onConflict == "comment_out":
-			commented = append(commented, conf.Line(c.Line))
-		default:
-			diags.AddAttributeError(path.Root("on_conflict"), "Conflicting Setting In neo4j.conf",
-				fmt.Sprintf("The key %s is set on line %d of %s%s, outside the managed blocks, and this binding must write it too. Neo4j 5 refuses to start with a duplicated key "+
-					"(earlier versions pick one silently). Remove the line, or set on_conflict = \"comment_out\" to have it commented out now and restored on destroy.",
-					key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value)))
-		}
-	}
-	return commented, diags
-}
-
-// channelEKUCheck judges the extended key usage of the certificate already on the host for the channel
-// it is bound to. Every channel presents it as a server's certificate, so one without serverAuth is a
-// warning on bolt, https and backup (clients refuse the handshake, but the server starts). On cluster
-// the members also connect to each other as clients, so Neo4j needs both serverAuth and clientAuth:
-// a certificate lacking either is an error, as the cluster could not form. A certificate not yet
-// written is checked by dbtls_policy_certificate instead.
-func channelEKUCheck(ctx context.Context, t *target, channel, certPath string) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if certPath == "" {
-		return diags
-	}
-	data, err := t.Host.ReadFile(ctx, certPath)
-	if err != nil || len(data) > maxPEMInput {
-		return diags
-	}
-	chain, err := pki.ParseCertificateChain(data)
-	if err != nil || len(chain) == 0 {
-		return diags
-	}
-	leaf := chain[0]
-	which := fmt.Sprintf("The certificate %s (subject %q) on %s", certPath, leaf.Subject.String(), t.Host.ID())
-	if channel == "cluster" {
-		if !pki.HasClientAuthEKU(leaf) {
-			diags.AddAttributeError(path.Root("channel"), "Cluster Certificate Lacks clientAuth",
-				which+" has an extended key usage without clientAuth, but cluster members also connect to each other as clients, "+
-					"so the handshake between members would fail and the cluster could not form. Issue the certificate with extendedKeyUsage serverAuth,clientAuth, or bind another policy.")
-		}
-		if !pki.HasServerAuthEKU(leaf) {
-			diags.AddAttributeError(path.Root("channel"), "Cluster Certificate Lacks serverAuth",
-				which+" has an extended key usage without serverAuth, but every member presents it as a server to the others, "+
-					"so the handshake between members would fail and the cluster could not form. Issue the certificate with extendedKeyUsage serverAuth,clientAuth, or bind another policy.")
-		}
-		return diags
-	}
-	if !pki.HasServerAuthEKU(leaf) {
-		diags.AddAttributeWarning(path.Root("channel"), "Certificate Lacks serverAuth",
-			fmt.Sprintf("%s has an extended key usage without serverAuth (it is for TLS clients only), but Neo4j presents it as the server's certificate on the %s channel, "+
-				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth.", which, channel))
-	}
-	return diags
-}
-
-// policyNameOf names the policy behind a binding line: the 3.5 value, or the base directory.
-func policyNameOf(key, value string) string {
-	if strings.HasSuffix(key, ".ssl_policy") {
-		return value
-	}
-	return value[strings.LastIndex(value, "/")+1:]
-}
-
-// conflictKeyList lists every key that conflicts with the binding: its own and their former names.
-func conflictKeyList(b *neo4j.Binding) []string {
-	m := b.ConflictKeys()
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-type tfsdkGetter interface {
-	Get(ctx context.Context, target any) diag.Diagnostics
-}
-
-type tfsdkSetter interface {
-	Set(ctx context.Context, val any) diag.Diagnostics
-}
-
-func mapKnown(m types.Map) bool {
-	for _, v := range m.Elements() {
-		if v.IsUnknown() {
-			return false
-		}
-	}
-	return true
 }

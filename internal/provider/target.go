@@ -1,35 +1,31 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	posix "path"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/deploy"
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
 	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 )
-
-// confLockTimeout bounds how long an edit of neo4j.conf waits for another writer.
-const confLockTimeout = 60 * time.Second
 
 // providerData is what Configure hands to every resource and data source: the provider-level target
 // defaults, one host per distinct target, and one parsed copy of each neo4j.conf.
 type providerData struct {
 	defaults targetSpec
 	hosts    *hostPool
-	confs    *confCache
+	confs    *deploy.ConfStore
 }
 
 // targetSpec is where a resource writes: which Neo4j, where it lives, on which machine. The provider
@@ -55,9 +51,10 @@ type target struct {
 	raw host.Host
 }
 
-// newTarget confines h below home (see target.Host).
+// newTarget confines h below home (see target.Host). Every operation on the target's hosts is logged
+// at debug level (host.Logged): which host, which path, bytes, durations, lock waits.
 func newTarget(v neo4j.Version, home, configFile string, h host.Host, ssh *host.SSHConfig) *target {
-	return &target{Version: v, Neo4jHome: home, ConfigFile: configFile, Host: host.Beneath(h, home), SSH: ssh, raw: h}
+	return &target{Version: v, Neo4jHome: home, ConfigFile: configFile, Host: host.Logged(host.Beneath(h, home), tfLogger{}), SSH: ssh, raw: host.Logged(h, tfLogger{})}
 }
 
 // confHost is the host neo4j.conf is edited through.
@@ -230,158 +227,46 @@ func (p *hostPool) get(ctx context.Context, c *host.SSHConfig) (host.Host, error
 	return p.local, nil
 }
 
-// confCache keeps one parsed copy of each neo4j.conf per provider process, so that a plan of a
-// hundred resources reads each file once. An entry is reused while the file's inode, size and
-// modification time are unchanged (one stat per use); writes through editConf refresh it.
-type confCache struct {
-	mu      sync.Mutex
-	entries map[string]*confEntry
+// newConfCache is the provider process's store of parsed neo4j.conf files.
+func newConfCache() *deploy.ConfStore {
+	c := deploy.NewConfStore()
+	c.Log = tfLogger{}
+	return c
 }
 
-type confEntry struct {
-	mu   sync.Mutex
-	info host.Info
-	conf *neo4j.Conf
-}
-
-func newConfCache() *confCache { return &confCache{entries: map[string]*confEntry{}} }
-
-func (c *confCache) entry(h host.Host, file string) *confEntry {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	key := h.ID() + "\x00" + file
-	e := c.entries[key]
-	if e == nil {
-		e = &confEntry{}
-		c.entries[key] = e
-	}
-	return e
-}
-
-// errConfMissing is returned by load when the config file does not exist.
-var errConfMissing = errors.New("config file does not exist")
-
-// load returns the parsed config file. A missing file is errConfMissing; a symlink is refused.
-func (c *confCache) load(ctx context.Context, h host.Host, file string) (*neo4j.Conf, host.Info, error) {
-	e := c.entry(h, file)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	info, err := h.Lstat(ctx, file)
-	if err != nil {
-		return nil, info, err
-	}
-	if !info.Exists {
-		e.conf = nil
-		return nil, info, errConfMissing
-	}
-	if info.IsSymlink {
-		return nil, info, &host.PathError{Op: "read", Path: file, Err: host.ErrSymlink}
-	}
-	if e.conf != nil && sameFile(e.info, info) {
-		return e.conf, info, nil
-	}
-	data, err := h.ReadFile(ctx, file)
-	if err != nil {
-		return nil, info, err
-	}
-	conf, err := neo4j.ParseConf(data)
-	if err != nil {
-		return nil, info, fmt.Errorf("%s: %w", file, err)
-	}
-	e.info, e.conf = info, conf
-	return conf, info, nil
-}
-
-func (c *confCache) forget(h host.Host, file string) {
-	e := c.entry(h, file)
-	e.mu.Lock()
-	e.conf = nil
-	e.mu.Unlock()
-}
-
-func sameFile(a, b host.Info) bool {
-	return a.Ino == b.Ino && a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Exists == b.Exists
-}
-
-// editConf changes the target's neo4j.conf safely against every other writer: it takes the host's
-// lock for the file, re-reads it, lets edit compute the new bytes from the fresh parse, and writes
-// them atomically with the file's own mode and owner. edit returning the same bytes writes nothing.
+// editConf changes the target's neo4j.conf safely against every other writer (deploy.ConfStore.Edit):
+// under the host's lock for the file, from a fresh parse, written atomically with the file's own mode
+// and owner. edit returning the same bytes writes nothing.
 func (d *providerData) editConf(ctx context.Context, t *target, holder string, edit func(*neo4j.Conf) ([]byte, error)) error {
-	h := t.confHost()
-	lock, err := h.Lock(ctx, t.ConfigFile, holder, confLockTimeout)
+	tflog.Debug(ctx, "editing neo4j.conf", map[string]any{"host": t.Host.ID(), "file": t.ConfigFile, "holder": holder})
+	err := d.confs.Edit(ctx, t.confHost(), t.ConfigFile, holder, edit)
 	if err != nil {
-		return err
+		tflog.Debug(ctx, "neo4j.conf not edited", map[string]any{"host": t.Host.ID(), "file": t.ConfigFile, "error": err.Error()})
 	}
-	defer func() { _ = lock.Unlock() }()
-
-	// A writer killed between creating its temp file and renaming it leaves the temp file behind.
-	// Every writer of this file holds the lock while its temp file exists, so under the lock any
-	// such file is stale.
-	removeStaleTemps(ctx, h, []string{t.ConfigFile})
-
-	d.confs.forget(h, t.ConfigFile)
-	conf, info, err := d.confs.load(ctx, h, t.ConfigFile)
-	if err != nil {
-		return err
-	}
-	out, err := edit(conf)
-	if err != nil {
-		return err
-	}
-	if bytes.Equal(out, conf.Bytes()) {
-		return nil
-	}
-	owner := host.Owner{User: strconv.Itoa(info.UID), Group: strconv.Itoa(info.GID)}
-	if err := h.WriteFile(ctx, t.ConfigFile, out, info.Mode, owner); err != nil {
-		return err
-	}
-	d.confs.forget(h, t.ConfigFile)
-	return nil
+	return err
 }
 
-// tempInfix marks the temp files host.WriteFile writes: ".<base>.dbtls-tmp-<random>".
-const tempInfix = ".dbtls-tmp-"
+// errEditRefused ends an edit of neo4j.conf whose checks refused it; editConfChecked returns the
+// checks' diagnostics instead.
+var errEditRefused = errors.New("the edit of neo4j.conf was refused by its checks")
 
-// removeStaleTemps removes the temp files of files (".<base>.dbtls-tmp-*") that a writer killed
-// between creating and renaming one left in their directories; for a key, such a file is a full
-// copy of it. Each directory is listed once. Call it only where no other writer of these files can
-// be at work: under the file's lock (neo4j.conf), or for files a single resource writes (a policy's
-// key and certificates), whose applies Terraform serialises.
-func removeStaleTemps(ctx context.Context, h host.Host, files []string) {
-	prefixes := map[string][]string{}
-	for _, f := range files {
-		dir, base := posix.Split(f)
-		dir = posix.Clean(dir)
-		prefixes[dir] = append(prefixes[dir], "."+base+tempInfix)
-	}
-	for dir, ps := range prefixes {
-		names, err := h.ReadDir(ctx, dir)
-		if err != nil {
-			continue
+// editConfChecked is editConf for an edit whose checks, run on the fresh parse under the lock, may
+// refuse it: edit returns error diagnostics (and no bytes) to leave the file as it is, and
+// editConfChecked returns them, with a nil error.
+func (d *providerData) editConfChecked(ctx context.Context, t *target, holder string, edit func(*neo4j.Conf) ([]byte, diag.Diagnostics, error)) (diag.Diagnostics, error) {
+	var refused diag.Diagnostics
+	err := d.editConf(ctx, t, holder, func(c *neo4j.Conf) ([]byte, error) {
+		out, diags, err := edit(c)
+		if diags.HasError() {
+			refused = diags
+			return nil, errEditRefused
 		}
-		for _, n := range names {
-			for _, p := range ps {
-				if strings.HasPrefix(n, p) {
-					_ = h.Remove(ctx, posix.Join(dir, n))
-					break
-				}
-			}
-		}
+		return out, err
+	})
+	if errors.Is(err, errEditRefused) {
+		return refused, nil
 	}
-}
-
-// removeStaleTempsIn removes every temp file host.WriteFile may have left in dir, whatever file it
-// was for: for a directory about to be removed, whose files are all gone.
-func removeStaleTempsIn(ctx context.Context, h host.Host, dir string) {
-	names, err := h.ReadDir(ctx, dir)
-	if err != nil {
-		return
-	}
-	for _, n := range names {
-		if strings.HasPrefix(n, ".") && strings.Contains(n, tempInfix) {
-			_ = h.Remove(ctx, posix.Join(dir, n))
-		}
-	}
+	return nil, err
 }
 
 // lockHolder describes this process for a lock file, so a waiter that times out can name it.
