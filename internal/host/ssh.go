@@ -448,18 +448,8 @@ func (h *SSHHost) Lstat(ctx context.Context, p string) (Info, error) {
 		if err != nil || st == nil {
 			return err
 		}
-		uid, gid := int(st.UID), int(st.GID)
-		user, group, err := h.idNames(ctx, c, uid, gid)
-		if err != nil {
-			return err
-		}
-		typ := fileType(st.Mode)
-		info = Info{
-			Path: p, Exists: true, IsDir: typ == typeDir, IsSymlink: typ == typeSymlink,
-			Mode: fs.FileMode(st.Mode & 0o7777), UID: uid, GID: gid, UserName: user, GroupName: group,
-			Size: int64(st.Size), ModTime: st.ModTime(),
-		}
-		return nil
+		info, err = h.info(ctx, c, p, st)
+		return err
 	})
 	if err != nil {
 		return Info{Path: p}, opErr(op, p, err)
@@ -467,8 +457,28 @@ func (h *SSHHost) Lstat(ctx context.Context, p string) (Info, error) {
 	return info, nil
 }
 
+// info makes the Info of p from its attributes st, with the names of its owner and group.
+func (h *SSHHost) info(ctx context.Context, c *sshConn, p string, st *sftp.FileStat) (Info, error) {
+	uid, gid := int(st.UID), int(st.GID)
+	user, group, err := h.idNames(ctx, c, uid, gid)
+	if err != nil {
+		return Info{Path: p}, err
+	}
+	typ := fileType(st.Mode)
+	return Info{
+		Path: p, Exists: true, IsDir: typ == typeDir, IsSymlink: typ == typeSymlink,
+		Mode: fs.FileMode(st.Mode & 0o7777), UID: uid, GID: gid, UserName: user, GroupName: group,
+		Size: int64(st.Size), ModTime: st.ModTime(),
+	}, nil
+}
+
 // ReadFile returns the content of the regular file p, refusing a symlink, a directory and any
 // other kind of file (checked before opening, and again on the open handle).
+//
+// It costs three round trips, not one per request: an lstat (which must come before the open:
+// opening a FIFO would block the SFTP server), the open, then one wave that carries the fstat of
+// the handle, the reads of the size the lstat reported (split into concurrent requests for a large
+// file) and a read just past it that expects end of file. The close is not waited for.
 func (h *SSHHost) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	const op = "read"
 	if err := begin(ctx, op, p); err != nil {
@@ -486,32 +496,82 @@ func (h *SSHHost) ReadFile(ctx context.Context, p string) ([]byte, error) {
 		if err := typeErrMode(st.Mode); err != nil {
 			return err
 		}
-		f, err := c.sftp().Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		if !fi.Mode().IsRegular() {
-			return ErrNotRegular
-		}
-		var buf bytes.Buffer
-		if _, err := f.WriteTo(&buf); err != nil {
-			return err
-		}
-		data = buf.Bytes()
-		if data == nil {
-			data = []byte{}
-		}
-		return nil
+		data, err = c.readRegular(p, int64(st.Size))
+		return err
 	})
 	if err != nil {
 		return nil, opErr(op, p, err)
 	}
 	return data, nil
+}
+
+// readChunk is the size of the reads readRegular sends once the size it expected is exceeded.
+const readChunk = 32 << 10
+
+// readRegular opens p (found a regular file of size bytes by an lstat just before) and reads it
+// whole: the fstat that makes sure the handle is a regular file, the reads of [0, size) and a read
+// at size that should find end of file all go out together. A file that grew since the lstat is
+// read on until end of file; one that shrank ends early, as the server reports. The handle is
+// closed without waiting for the answer (nothing here depends on it).
+func (c *sshConn) readRegular(p string, size int64) ([]byte, error) {
+	f, err := c.sftp().Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { go func() { _ = f.Close() }() }()
+	var (
+		wg       sync.WaitGroup
+		fi       fs.FileInfo
+		statErr  error
+		buf      = make([]byte, size)
+		n        int
+		readErr  error
+		probe    [1]byte
+		pn       int
+		probeErr error
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		fi, statErr = f.Stat()
+	}()
+	go func() {
+		defer wg.Done()
+		pn, probeErr = f.ReadAt(probe[:], size)
+	}()
+	if size > 0 {
+		n, readErr = f.ReadAt(buf, 0)
+	}
+	wg.Wait()
+	switch {
+	case statErr != nil:
+		return nil, statErr
+	case !fi.Mode().IsRegular():
+		return nil, ErrNotRegular
+	case readErr != nil && !errors.Is(readErr, io.EOF):
+		return nil, readErr
+	case n < len(buf):
+		// The file shrank since the lstat: the server said where it ends.
+		return buf[:n], nil
+	case pn == 0 && errors.Is(probeErr, io.EOF):
+		return buf, nil
+	case probeErr != nil && !errors.Is(probeErr, io.EOF):
+		return nil, probeErr
+	}
+	// The file grew: read on from size until end of file.
+	out := bytes.NewBuffer(buf)
+	chunk := make([]byte, readChunk)
+	for off := size; ; {
+		k, err := f.ReadAt(chunk, off)
+		out.Write(chunk[:k])
+		off += int64(k)
+		if errors.Is(err, io.EOF) {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // WriteFile replaces p atomically: see SSHHost. On any error before the rename the temp file is
