@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/pkg/sftp"
@@ -54,7 +55,9 @@ import (
 //   - Info.ModTime has whole seconds and Info.Ino is 0 (SFTP v3 carries neither more).
 //   - Lock holds flock(1) on the lock file in a remote session, so it excludes the local
 //     implementation running on that machine and any other provider process (see Lock).
-//   - Names of users and groups come from `getent` on the host, cached per host.
+//   - Names of users and groups come from the host's /etc/passwd and /etc/group, read over SFTP once
+//     per connection when /etc/nsswitch.conf consults the files first; a name or id not found there
+//     (a user from LDAP, say) is looked up with `getent` on the host. Both are cached per host.
 //
 // An SSHHost keeps one SSH connection with one SFTP session; it dials lazily (singleflight), redials
 // once a connection has died, and retries an operation once when the connection was lost under
@@ -90,6 +93,8 @@ type SSHHost struct {
 	// beforeRename, when set (tests only), runs after the temp file is complete and before the
 	// target is re-checked and replaced; an error aborts the write.
 	beforeRename func(tmp string) error
+	// entFileOverride, when set (tests only), replaces entPaths.
+	entFileOverride *[3]string
 	// afterChecks, when set (tests only), runs in WriteFile after the target and its directories
 	// were checked and before the temp file is created.
 	afterChecks func()
@@ -114,6 +119,12 @@ type sshConn struct {
 	sftpDone chan struct{}
 	execSem  chan struct{}
 	lockSem  chan struct{}
+
+	// execs counts the command sessions opened (tests).
+	execs atomic.Int64
+	// The host's user and group files, read once (see entFiles).
+	entOnce sync.Once
+	ent     *entFiles
 }
 
 const (
@@ -486,23 +497,30 @@ func (h *SSHHost) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	}
 	var data []byte
 	err := h.with(ctx, func(c *sshConn) error {
-		st, err := c.lstat(p)
-		switch {
-		case err != nil:
-			return err
-		case st == nil:
-			return ErrNotExist
-		}
-		if err := typeErrMode(st.Mode); err != nil {
-			return err
-		}
-		data, err = c.readRegular(p, int64(st.Size))
+		var err error
+		data, err = c.readFile(p)
 		return err
 	})
 	if err != nil {
 		return nil, opErr(op, p, err)
 	}
 	return data, nil
+}
+
+// readFile is ReadFile on this connection: the lstat that refuses all but a regular file, then
+// readRegular.
+func (c *sshConn) readFile(p string) ([]byte, error) {
+	st, err := c.lstat(p)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == nil:
+		return nil, ErrNotExist
+	}
+	if err := typeErrMode(st.Mode); err != nil {
+		return nil, err
+	}
+	return c.readRegular(p, int64(st.Size))
 }
 
 // readChunk is the size of the reads readRegular sends once the size it expected is exceeded.
