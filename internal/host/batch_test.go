@@ -159,3 +159,39 @@ func TestSSHReadRegularSizeChanged(t *testing.T) {
 		t.Errorf("readRegular(missing) = %v", err)
 	}
 }
+
+// TestSSHReadFileRequests counts what a read sends: an lstat, the open, the fstat, one read per 32
+// KiB packet, the read that finds the end, and the close (sent after ReadFile returns).
+func TestSSHReadFileRequests(t *testing.T) {
+	t.Parallel()
+	h := privateSSHHost(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	small, large := filepath.Join(dir, "neo4j.conf"), filepath.Join(dir, "large")
+	writeRaw(t, small, "dbms.ssl.policy.bolt.enabled=true\n", 0o644)
+	writeRaw(t, large, string(bytes.Repeat([]byte("y"), 100<<10)), 0o644) // 4 packets of 32 KiB
+	if _, err := h.Lstat(ctx, small); err != nil {                        // connection and owner names out of the way
+		t.Fatal(err)
+	}
+	c := connOf(t, h)
+	w := c.s.writer
+	c.closing.Wait() // the closes of the reads so far (the owner name files)
+	for _, tc := range []struct {
+		p    string
+		read func() error
+		want int64
+	}{
+		{small, func() error { _, err := h.ReadFile(ctx, small); return err }, 6},
+		{large, func() error { _, err := h.ReadFile(ctx, large); return err }, 9},
+		{small, func() error { _, _, err := ReadFileInfo(ctx, h, small); return err }, 6},
+	} {
+		before := w.sent.Load()
+		if err := tc.read(); err != nil {
+			t.Fatal(err)
+		}
+		c.closing.Wait() // the close goes out after the read returns
+		if got := w.sent.Load() - before; got != tc.want {
+			t.Errorf("reading %s sent %d SFTP requests, want %d", tc.p, got, tc.want)
+		}
+	}
+}

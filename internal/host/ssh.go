@@ -122,6 +122,8 @@ type sshConn struct {
 
 	// execs counts the command sessions opened (tests).
 	execs atomic.Int64
+	// closing counts the file handles being closed without waiting (see readRegular).
+	closing sync.WaitGroup
 	// The host's user and group files, read once (see entFiles).
 	entOnce sync.Once
 	ent     *entFiles
@@ -536,7 +538,13 @@ func (c *sshConn) readRegular(p string, size int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { go func() { _ = f.Close() }() }()
+	c.closing.Add(1)
+	defer func() {
+		go func() {
+			defer c.closing.Done()
+			_ = f.Close()
+		}()
+	}()
 	var (
 		wg       sync.WaitGroup
 		fi       fs.FileInfo
