@@ -133,7 +133,7 @@ func (h *SSHHost) ReadFileInfo(ctx context.Context, p string) (Info, []byte, err
 		if err := typeErrMode(st.Mode); err != nil {
 			return err
 		}
-		data, err = c.readRegular(p, int64(st.Size))
+		data, err = c.readLstated(p, st)
 		return err
 	})
 	if err != nil {

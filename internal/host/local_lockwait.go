@@ -79,7 +79,7 @@ func (w *lockWatcher) read() {
 		}
 		w.mu.Lock()
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
-			wd := int32(binary.NativeEndian.Uint32(buf[off:]))
+			wd := int32(binary.NativeEndian.Uint32(buf[off:])) //nolint:gosec // the kernel's int wd, as its bits
 			nameLen := int(binary.NativeEndian.Uint32(buf[off+12:]))
 			off += unix.SizeofInotifyEvent + nameLen
 			if lw := w.byWd[wd]; lw != nil {
@@ -105,10 +105,11 @@ func (w *lockWatcher) watch(fd int) *lockWatch {
 	if err != nil {
 		return nil
 	}
-	lw := w.byWd[int32(wd)]
+	key := int32(wd) //nolint:gosec // a watch descriptor: a small non-negative int32 in the kernel
+	lw := w.byWd[key]
 	if lw == nil {
-		lw = &lockWatch{wd: int32(wd), ch: make(chan struct{})}
-		w.byWd[int32(wd)] = lw
+		lw = &lockWatch{wd: key, ch: make(chan struct{})}
+		w.byWd[key] = lw
 	}
 	lw.refs++
 	return lw
@@ -134,7 +135,7 @@ func (w *lockWatcher) release(lw *lockWatch) {
 	defer w.mu.Unlock()
 	if lw.refs--; lw.refs == 0 {
 		delete(w.byWd, lw.wd)
-		_, _ = unix.InotifyRmWatch(int(w.f.Fd()), uint32(lw.wd))
+		_, _ = unix.InotifyRmWatch(int(w.f.Fd()), uint32(lw.wd)) //nolint:gosec // non-negative, from InotifyAddWatch
 	}
 }
 

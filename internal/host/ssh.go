@@ -522,6 +522,11 @@ func (c *sshConn) readFile(p string) ([]byte, error) {
 	if err := typeErrMode(st.Mode); err != nil {
 		return nil, err
 	}
+	return c.readLstated(p, st)
+}
+
+// readLstated reads p, found a regular file with attributes st by an lstat just before.
+func (c *sshConn) readLstated(p string, st *sftp.FileStat) ([]byte, error) {
 	return c.readRegular(p, int64(st.Size))
 }
 
