@@ -43,7 +43,8 @@ import (
 //     managed directories writable by trusted users only, as for any root-owned configuration.
 //   - Extended attributes: SFTP can neither read nor set them, so a replaced file cannot keep its
 //     POSIX ACL, SELinux label or user.* attributes as it does locally. Before replacing a file,
-//     WriteFile runs `ls -ldn` on the host (SFTP shows no link count either) and refuses a file
+//     WriteFile runs `ls -ldn` on the host (SFTP shows no link count either; the remote shell of a
+//     lock held on the connection runs it when there is one, see lockScript) and refuses a file
 //     with more than one hard link (*HardLinkError) or one that GNU ls marks with "+", an ACL
 //     (ErrACLOverSFTP). What ls does not show is lost silently: user.* and trusted.* attributes, and
 //     a label set by hand (the replacement gets the label the host's policy gives new files in that
@@ -124,6 +125,9 @@ type sshConn struct {
 	execs atomic.Int64
 	// closing counts the file handles being closed without waiting (see readRegular).
 	closing sync.WaitGroup
+	// helpers holds the locks held on this connection (*sshLock), whose remote shells answer ls
+	// queries (see checkLinksAndACL).
+	helpers sync.Map
 	// The host's user and group files, read once (see entFiles).
 	entOnce sync.Once
 	ent     *entFiles
