@@ -25,7 +25,7 @@ import (
 // empties the lock file and exits, which releases the lock. Once locked, the shell checks that the
 // path still names the locked file, records the holder in it, and says "ok". Before flock starts
 // it says "waiting" (the moment the wait begins, for the lock wait hook). On timeout it says
-// "timeout" followed by the current holder's record.
+// "timeout" followed by the current holder's record and a line "#end".
 //
 // Once the lock is held, the watcher also answers the one query the SSH host would otherwise start a
 // command session for: each line on stdin is a path, answered with the output of `ls -ldn` for it
@@ -47,7 +47,7 @@ echo waiting || exit 1
 flock -x -w "$t" 9 >/dev/null 2>&1 & fl=$!
 { while IFS= read -r q <&8; do ls -ldn -- "$q" 2>&1; echo "#$?"; done; st=; { read -r st </proc/"$fl"/stat; } 2>/dev/null; set -- ${st##*") "}; if [ "${2-}" = "$$" ]; then kill "$fl" >/dev/null 2>&1; fi; } 2>/dev/null & w=$!
 exec 8<&-
-if ! wait "$fl"; then echo timeout; cat <&9; exit 0; fi
+if ! wait "$fl"; then echo timeout; cat <&9; echo; echo "#end"; exit 0; fi
 if [ -L "$lp" ] || ! [ "$lp" -ef /proc/self/fd/9 ]; then echo swapped; exit 0; fi
 echo locked || exit 1
 printf '%s since %s)\n' "$rec" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/proc/self/fd/9 || exit 1
@@ -269,8 +269,17 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 			line, err = r.ReadString('\n')
 			replies <- reply{status: strings.TrimSpace(line), err: err}
 		case status == "timeout":
-			rest, _ := io.ReadAll(r)
-			replies <- reply{status: status, rest: strings.TrimSpace(string(rest))}
+			// The holder's record, up to the line "#end" (not to the end of the output: the
+			// watcher, which answers queries, keeps it open until the session ends).
+			var rest strings.Builder
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil || strings.TrimSpace(line) == "#end" {
+					break
+				}
+				rest.WriteString(line)
+			}
+			replies <- reply{status: status, rest: strings.TrimSpace(rest.String())}
 		default:
 			replies <- reply{status: status}
 		}
