@@ -1147,7 +1147,7 @@ func TestLockScriptLeavesReusedPidAlone(t *testing.T) {
 	decoy := testenv.ClaimPid(t, pid)
 	done := make(chan error, 1)
 	go func() { done <- decoy.Wait(); close(done) }()
-	defer func() { _ = decoy.Process.Kill(); _ = <-done }()
+	defer func() { _ = decoy.Process.Kill(); <-done }()
 
 	must(stdin.Close()) // Unlock
 	for sc.Scan() {
