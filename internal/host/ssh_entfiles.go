@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -63,7 +64,7 @@ func (c *sshConn) entFiles(paths [3]string) *entFiles {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				data[i], errs[i] = c.readFile(p)
+				data[i], errs[i] = c.readSmallFile(p, entFileMax)
 			}()
 		}
 		wg.Wait()
@@ -85,6 +86,27 @@ func (c *sshConn) entFiles(paths [3]string) *entFiles {
 		c.ent = e
 	})
 	return c.ent
+}
+
+// entFileMax bounds what is read of the user and group files: a host with more users than that
+// holds (some hundred thousand) asks getent for the few it needs instead.
+const entFileMax = 8 << 20
+
+// readSmallFile is readFile of a file no larger than max bytes; a larger one is an error, unread.
+func (c *sshConn) readSmallFile(p string, max uint64) ([]byte, error) {
+	st, err := c.lstat(p)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == nil:
+		return nil, ErrNotExist
+	case st.Size > max:
+		return nil, fmt.Errorf("%s has %d bytes, more than the %d read for names", p, st.Size, max)
+	}
+	if err := typeErrMode(st.Mode); err != nil {
+		return nil, err
+	}
+	return c.readLstated(p, st)
 }
 
 // filesFirst reports whether nsswitch.conf (its content conf) has the C library look db up in the

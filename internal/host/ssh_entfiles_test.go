@@ -181,3 +181,18 @@ func TestFilesFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestSSHReadSmallFile: a user or group file larger than the bound is not read (the names then come
+// from getent, as for a file that cannot be read).
+func TestSSHReadSmallFile(t *testing.T) {
+	t.Parallel()
+	c := connOf(t, sharedSSHHost(t))
+	p := filepath.Join(t.TempDir(), "passwd")
+	writeRaw(t, p, "root:x:0:0::/root:/bin/sh\n", 0o644)
+	if data, err := c.readSmallFile(p, 26); err != nil || string(data) != "root:x:0:0::/root:/bin/sh\n" {
+		t.Errorf("readSmallFile at the bound = %q, %v", data, err)
+	}
+	if data, err := c.readSmallFile(p, 25); err == nil || data != nil || !strings.Contains(err.Error(), "26 bytes") {
+		t.Errorf("readSmallFile above the bound = %q, %v; want an error naming the size", data, err)
+	}
+}
