@@ -38,6 +38,8 @@ type local struct {
 	// beforeRename, when set (tests only), runs after the temp file is complete and before the
 	// target is re-checked and replaced; an error aborts the write.
 	beforeRename func(tmp string) error
+	// lockRecheck, when set (tests only), replaces the constant lockRecheck.
+	lockRecheck time.Duration
 }
 
 var _ Host = (*local)(nil)
@@ -54,6 +56,13 @@ func newLocal() *local {
 }
 
 func (l *local) ID() string { return "local" }
+
+func (l *local) recheck() time.Duration {
+	if l.lockRecheck > 0 {
+		return l.lockRecheck
+	}
+	return lockRecheck
+}
 
 // parentErr describes a missing parent directory (wrapping ErrNotExist) or one that is not a
 // directory (ErrNotDir).
@@ -304,15 +313,9 @@ func (l *local) ReadDir(ctx context.Context, p string) ([]string, error) {
 	return names, nil
 }
 
-// Lock backoff: the first retry comes quickly (most holders keep the lock for a read-merge-write of
-// one small file), later ones less often.
-const (
-	lockFirstDelay = 2 * time.Millisecond
-	lockMaxDelay   = 50 * time.Millisecond
-)
-
 // Lock takes an exclusive flock(2) on LockFile(p) (".<base>.dbtls.lock" beside p, created 0600
-// if missing, never through a symlink), polling until timeout or until ctx is done. flock locks
+// if missing, never through a symlink), waiting until timeout or until ctx is done: woken by
+// inotify when the lock file is closed or changed, not by polling (see lockRecheck). flock locks
 // belong to an open file description, so two goroutines of one process exclude each other just as
 // two processes do, and the kernel releases the lock of a process that dies.
 //
@@ -331,9 +334,11 @@ func (l *local) Lock(ctx context.Context, p string, holder string, timeout time.
 		return nil, pathErr(op, lp, err)
 	}
 	deadline := time.Now().Add(timeout)
-	delay := lockFirstDelay
 	waiting := lockWaitStarted(ctx)
-	for {
+	var lw *lockWatch
+	defer func() { lockWatches.release(lw) }()
+	for watched := false; ; {
+		changed := lockWatches.changed(lw)
 		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
 			break
@@ -346,21 +351,28 @@ func (l *local) Lock(ctx context.Context, p string, holder string, timeout time.
 			return nil, pathErr(op, lp, fmt.Errorf("flock: %w", err))
 		}
 		waiting()
+		if !watched {
+			// Watch from now on, then try again: a release before the watch began is seen by
+			// that try, one after it by the watch.
+			watched, lw = true, lockWatches.watch(fd)
+			continue
+		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
 			who := readHolder(fd)
 			unix.Close(fd)
 			return nil, &LockTimeoutError{Path: lp, Holder: who, Timeout: timeout}
 		}
-		timer := time.NewTimer(min(delay, remaining))
+		timer := time.NewTimer(min(l.recheck(), remaining))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			unix.Close(fd)
 			return nil, pathErr(op, lp, ctx.Err())
+		case <-changed:
+			timer.Stop()
 		case <-timer.C:
 		}
-		delay = min(2*delay, lockMaxDelay)
 	}
 	record := fmt.Sprintf("%s (pid %d on %s since %s)\n",
 		holder, os.Getpid(), l.hostname, time.Now().UTC().Format(time.RFC3339))

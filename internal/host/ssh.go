@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/pkg/sftp"
@@ -42,7 +43,8 @@ import (
 //     managed directories writable by trusted users only, as for any root-owned configuration.
 //   - Extended attributes: SFTP can neither read nor set them, so a replaced file cannot keep its
 //     POSIX ACL, SELinux label or user.* attributes as it does locally. Before replacing a file,
-//     WriteFile runs `ls -ldn` on the host (SFTP shows no link count either) and refuses a file
+//     WriteFile runs `ls -ldn` on the host (SFTP shows no link count either; the remote shell of a
+//     lock held on the connection runs it when there is one, see lockScript) and refuses a file
 //     with more than one hard link (*HardLinkError) or one that GNU ls marks with "+", an ACL
 //     (ErrACLOverSFTP). What ls does not show is lost silently: user.* and trusted.* attributes, and
 //     a label set by hand (the replacement gets the label the host's policy gives new files in that
@@ -54,7 +56,9 @@ import (
 //   - Info.ModTime has whole seconds and Info.Ino is 0 (SFTP v3 carries neither more).
 //   - Lock holds flock(1) on the lock file in a remote session, so it excludes the local
 //     implementation running on that machine and any other provider process (see Lock).
-//   - Names of users and groups come from `getent` on the host, cached per host.
+//   - Names of users and groups come from the host's /etc/passwd and /etc/group, read over SFTP once
+//     per connection when /etc/nsswitch.conf consults the files first; a name or id not found there
+//     (a user from LDAP, say) is looked up with `getent` on the host. Both are cached per host.
 //
 // An SSHHost keeps one SSH connection with one SFTP session; it dials lazily (singleflight), redials
 // once a connection has died, and retries an operation once when the connection was lost under
@@ -90,6 +94,8 @@ type SSHHost struct {
 	// beforeRename, when set (tests only), runs after the temp file is complete and before the
 	// target is re-checked and replaced; an error aborts the write.
 	beforeRename func(tmp string) error
+	// entFileOverride, when set (tests only), replaces entPaths.
+	entFileOverride *[3]string
 	// afterChecks, when set (tests only), runs in WriteFile after the target and its directories
 	// were checked and before the temp file is created.
 	afterChecks func()
@@ -114,6 +120,17 @@ type sshConn struct {
 	sftpDone chan struct{}
 	execSem  chan struct{}
 	lockSem  chan struct{}
+
+	// execs counts the command sessions opened (tests).
+	execs atomic.Int64
+	// closing counts the file handles being closed without waiting (see readRegular).
+	closing sync.WaitGroup
+	// helpers holds the locks held on this connection (*sshLock), whose remote shells answer ls
+	// queries (see checkLinksAndACL).
+	helpers sync.Map
+	// The host's user and group files, read once (see entFiles).
+	entOnce sync.Once
+	ent     *entFiles
 }
 
 const (
@@ -448,18 +465,8 @@ func (h *SSHHost) Lstat(ctx context.Context, p string) (Info, error) {
 		if err != nil || st == nil {
 			return err
 		}
-		uid, gid := int(st.UID), int(st.GID)
-		user, group, err := h.idNames(ctx, c, uid, gid)
-		if err != nil {
-			return err
-		}
-		typ := fileType(st.Mode)
-		info = Info{
-			Path: p, Exists: true, IsDir: typ == typeDir, IsSymlink: typ == typeSymlink,
-			Mode: fs.FileMode(st.Mode & 0o7777), UID: uid, GID: gid, UserName: user, GroupName: group,
-			Size: int64(st.Size), ModTime: st.ModTime(),
-		}
-		return nil
+		info, err = h.info(ctx, c, p, st)
+		return err
 	})
 	if err != nil {
 		return Info{Path: p}, opErr(op, p, err)
@@ -467,8 +474,28 @@ func (h *SSHHost) Lstat(ctx context.Context, p string) (Info, error) {
 	return info, nil
 }
 
+// info makes the Info of p from its attributes st, with the names of its owner and group.
+func (h *SSHHost) info(ctx context.Context, c *sshConn, p string, st *sftp.FileStat) (Info, error) {
+	uid, gid := int(st.UID), int(st.GID)
+	user, group, err := h.idNames(ctx, c, uid, gid)
+	if err != nil {
+		return Info{Path: p}, err
+	}
+	typ := fileType(st.Mode)
+	return Info{
+		Path: p, Exists: true, IsDir: typ == typeDir, IsSymlink: typ == typeSymlink,
+		Mode: fs.FileMode(st.Mode & 0o7777), UID: uid, GID: gid, UserName: user, GroupName: group,
+		Size: int64(st.Size), ModTime: st.ModTime(),
+	}, nil
+}
+
 // ReadFile returns the content of the regular file p, refusing a symlink, a directory and any
 // other kind of file (checked before opening, and again on the open handle).
+//
+// It costs three round trips, not one per request: an lstat (which must come before the open:
+// opening a FIFO would block the SFTP server), the open, then one wave that carries the fstat of
+// the handle, the reads of the size the lstat reported (split into concurrent requests for a large
+// file) and a read just past it that expects end of file. The close is not waited for.
 func (h *SSHHost) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	const op = "read"
 	if err := begin(ctx, op, p); err != nil {
@@ -476,42 +503,110 @@ func (h *SSHHost) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	}
 	var data []byte
 	err := h.with(ctx, func(c *sshConn) error {
-		st, err := c.lstat(p)
-		switch {
-		case err != nil:
-			return err
-		case st == nil:
-			return ErrNotExist
-		}
-		if err := typeErrMode(st.Mode); err != nil {
-			return err
-		}
-		f, err := c.sftp().Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		if !fi.Mode().IsRegular() {
-			return ErrNotRegular
-		}
-		var buf bytes.Buffer
-		if _, err := f.WriteTo(&buf); err != nil {
-			return err
-		}
-		data = buf.Bytes()
-		if data == nil {
-			data = []byte{}
-		}
-		return nil
+		var err error
+		data, err = c.readFile(p)
+		return err
 	})
 	if err != nil {
 		return nil, opErr(op, p, err)
 	}
 	return data, nil
+}
+
+// readFile is ReadFile on this connection: the lstat that refuses all but a regular file, then
+// readRegular.
+func (c *sshConn) readFile(p string) ([]byte, error) {
+	st, err := c.lstat(p)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == nil:
+		return nil, ErrNotExist
+	}
+	if err := typeErrMode(st.Mode); err != nil {
+		return nil, err
+	}
+	return c.readLstated(p, st)
+}
+
+// readLstated reads p, found a regular file with attributes st by an lstat just before.
+func (c *sshConn) readLstated(p string, st *sftp.FileStat) ([]byte, error) {
+	return c.readRegular(p, int64(st.Size))
+}
+
+// readChunk is the size of the reads readRegular sends once the size it expected is exceeded.
+const readChunk = 32 << 10
+
+// readRegular opens p (found a regular file of size bytes by an lstat just before) and reads it
+// whole: the fstat that makes sure the handle is a regular file, the reads of [0, size) and a read
+// at size that should find end of file all go out together. A file that grew since the lstat is
+// read on until end of file; one that shrank ends early, as the server reports. The handle is
+// closed without waiting for the answer (nothing here depends on it).
+func (c *sshConn) readRegular(p string, size int64) ([]byte, error) {
+	f, err := c.sftp().Open(p)
+	if err != nil {
+		return nil, err
+	}
+	c.closing.Add(1)
+	defer func() {
+		go func() {
+			defer c.closing.Done()
+			_ = f.Close()
+		}()
+	}()
+	var (
+		wg       sync.WaitGroup
+		fi       fs.FileInfo
+		statErr  error
+		buf      = make([]byte, size)
+		n        int
+		readErr  error
+		probe    [1]byte
+		pn       int
+		probeErr error
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		fi, statErr = f.Stat()
+	}()
+	go func() {
+		defer wg.Done()
+		pn, probeErr = f.ReadAt(probe[:], size)
+	}()
+	if size > 0 {
+		n, readErr = f.ReadAt(buf, 0)
+	}
+	wg.Wait()
+	switch {
+	case statErr != nil:
+		return nil, statErr
+	case !fi.Mode().IsRegular():
+		return nil, ErrNotRegular
+	case readErr != nil && !errors.Is(readErr, io.EOF):
+		return nil, readErr
+	case n < len(buf):
+		// The file shrank since the lstat: the server said where it ends.
+		return buf[:n], nil
+	case pn == 0 && errors.Is(probeErr, io.EOF):
+		return buf, nil
+	case probeErr != nil && !errors.Is(probeErr, io.EOF):
+		return nil, probeErr
+	}
+	// The file grew: read on from size until end of file.
+	out := bytes.NewBuffer(buf)
+	chunk := make([]byte, readChunk)
+	for off := size; ; {
+		k, err := f.ReadAt(chunk, off)
+		out.Write(chunk[:k])
+		off += int64(k)
+		if errors.Is(err, io.EOF) {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // WriteFile replaces p atomically: see SSHHost. On any error before the rename the temp file is

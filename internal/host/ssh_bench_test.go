@@ -7,6 +7,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/testenv"
 )
@@ -74,5 +75,36 @@ func BenchmarkSSHLock(b *testing.B) {
 		if err := u.Unlock(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLockedWrite is the core of an apply on a shared file: lock, replace the file, unlock;
+// over SSH and locally, for comparison.
+func BenchmarkLockedWrite(b *testing.B) {
+	ctx := context.Background()
+	s := testenv.SharedSSHD(b)
+	h, err := DialSSH(ctx, rootSSHConfig(s, s.Port()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	for name, host := range map[string]Host{"ssh": h, "local": NewLocal()} {
+		b.Run(name, func(b *testing.B) {
+			p := filepath.Join(b.TempDir(), "neo4j.conf")
+			writeRaw(b, p, "x", 0o644)
+			data := bytes.Repeat([]byte("x"), 4096)
+			for b.Loop() {
+				u, err := host.Lock(ctx, p, "bench", time.Minute)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := host.WriteFile(ctx, p, data, 0o644, Owner{User: "root", Group: "root"}); err != nil {
+					b.Fatal(err)
+				}
+				if err := u.Unlock(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

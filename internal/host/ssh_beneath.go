@@ -100,15 +100,37 @@ func (c *sshConn) recheckBeneath(root, dir, want string) error {
 	return nil
 }
 
-// checkLinksAndACL asks the host, with `ls -ldn`, how many hard links the regular file p has and
-// whether it carries an ACL or another extended access control (GNU ls marks those with "+" after
-// the mode; SFTP shows neither). It refuses the replacement of either.
-func (h *SSHHost) checkLinksAndACL(ctx context.Context, c *sshConn, p string) error {
+// lsLong returns the output of `ls -ldn -- p` on the host: from the remote shell of a lock held on
+// this connection when there is one (no new session), otherwise from a command session of its own.
+func (c *sshConn) lsLong(ctx context.Context, h *SSHHost, p string) ([]byte, error) {
+	var (
+		out      string
+		rc       int
+		answered bool
+	)
+	c.helpers.Range(func(k, _ any) bool {
+		out, rc, answered = k.(*sshLock).lsQuery(p)
+		return !answered
+	})
+	if answered {
+		if rc != 0 {
+			return nil, fmt.Errorf("remote command exited with status %d: %s", rc, strings.TrimSpace(out))
+		}
+		return []byte(out), nil
+	}
 	cmd := "ls -ldn -- " + shellQuote(p)
 	if h.cfg.Sudo {
 		cmd = h.sudo + " " + cmd
 	}
-	out, _, err := c.run(ctx, c.execSem, cmd)
+	stdout, _, err := c.run(ctx, c.execSem, cmd)
+	return stdout, err
+}
+
+// checkLinksAndACL asks the host, with `ls -ldn`, how many hard links the regular file p has and
+// whether it carries an ACL or another extended access control (GNU ls marks those with "+" after
+// the mode; SFTP shows neither). It refuses the replacement of either.
+func (h *SSHHost) checkLinksAndACL(ctx context.Context, c *sshConn, p string) error {
+	out, err := c.lsLong(ctx, h, p)
 	if err != nil {
 		return fmt.Errorf("cannot check with `ls -ld` whether the file has other hard links or an ACL, which SFTP does not show, "+
 			"so it is left unchanged (the login needs a shell that can run ls): %w", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,12 @@ import (
 // empties the lock file and exits, which releases the lock. Once locked, the shell checks that the
 // path still names the locked file, records the holder in it, and says "ok". Before flock starts
 // it says "waiting" (the moment the wait begins, for the lock wait hook). On timeout it says
-// "timeout" followed by the current holder's record.
+// "timeout" followed by the current holder's record and a line "#end".
+//
+// Once the lock is held, the watcher also answers the one query the SSH host would otherwise start a
+// command session for: each line on stdin is a path, answered with the output of `ls -ldn` for it
+// and a line "#<exit status>" (see checkLinksAndACL). A writer that holds a lock on the connection
+// saves a session, and the login shell's start, per file it replaces.
 //
 // The watcher signals flock only while flock is still the shell's child ($$ is the shell's pid in
 // the watcher too): once flock has ended, the shell has reaped it and its pid is free, and on a
@@ -39,9 +45,9 @@ command exec 9<>"$lp" || { echo open; exit 0; }
 exec 8<&0
 echo waiting || exit 1
 flock -x -w "$t" 9 >/dev/null 2>&1 & fl=$!
-{ cat <&8 >/dev/null 2>&1; st=; { read -r st </proc/"$fl"/stat; } 2>/dev/null; set -- ${st##*") "}; if [ "${2-}" = "$$" ]; then kill "$fl" 2>/dev/null; fi; } >/dev/null 2>&1 & w=$!
+{ while IFS= read -r q <&8; do ls -ldn -- "$q" 2>&1; echo "#$?"; done; st=; { read -r st </proc/"$fl"/stat; } 2>/dev/null; set -- ${st##*") "}; if [ "${2-}" = "$$" ]; then kill "$fl" >/dev/null 2>&1; fi; } 2>/dev/null & w=$!
 exec 8<&-
-if ! wait "$fl"; then echo timeout; cat <&9; exit 0; fi
+if ! wait "$fl"; then echo timeout; cat <&9; echo; echo "#end"; exit 0; fi
 if [ -L "$lp" ] || ! [ "$lp" -ef /proc/self/fd/9 ]; then echo swapped; exit 0; fi
 echo locked || exit 1
 printf '%s since %s)\n' "$rec" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/proc/self/fd/9 || exit 1
@@ -246,9 +252,9 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		rest   string
 		err    error
 	}
+	r := bufio.NewReader(stdout)
 	replies := make(chan reply, 1)
 	go func() {
-		r := bufio.NewReader(stdout)
 		line, err := r.ReadString('\n')
 		status := strings.TrimSpace(line)
 		if err == nil && status == "waiting" {
@@ -263,8 +269,17 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 			line, err = r.ReadString('\n')
 			replies <- reply{status: strings.TrimSpace(line), err: err}
 		case status == "timeout":
-			rest, _ := io.ReadAll(r)
-			replies <- reply{status: status, rest: strings.TrimSpace(string(rest))}
+			// The holder's record, up to the line "#end" (not to the end of the output: the
+			// watcher, which answers queries, keeps it open until the session ends).
+			var rest strings.Builder
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil || strings.TrimSpace(line) == "#end" {
+					break
+				}
+				rest.WriteString(line)
+			}
+			replies <- reply{status: status, rest: strings.TrimSpace(rest.String())}
 		default:
 			replies <- reply{status: status}
 		}
@@ -284,9 +299,11 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 	switch {
 	case rep.status == "ok":
 		pl.setHolder(record + " since " + time.Now().UTC().Format(time.RFC3339) + ")")
-		l := &sshLock{sess: sess, stdin: stdin, path: lp, release: func() { releaseSlot(); pl.release() },
-			exited: make(chan error, 1), grace: h.cfg.timeout()}
+		l := &sshLock{sess: sess, stdin: stdin, out: r, path: lp, c: c,
+			release: func() { releaseSlot(); pl.release() },
+			exited:  make(chan error, 1), grace: h.cfg.timeout()}
 		go func() { l.exited <- sess.Wait() }()
+		c.helpers.Store(l, struct{}{})
 		return l, nil
 	case rep.status == "timeout":
 		sess.Close()
@@ -328,14 +345,69 @@ func (c *sshConn) lockFileHolder(lp string) string {
 // sshLock is a held remote lock. Unlock ends the remote command's stdin, which empties the lock
 // file and releases the lock, and waits for it to exit.
 type sshLock struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // held by Unlock and by a query
 	sess    *ssh.Session
 	stdin   io.WriteCloser
+	out     *bufio.Reader // the remote shell's stdout after "ok": answers to queries
 	path    string
+	c       *sshConn
 	release func()
 	exited  chan error
 	grace   time.Duration
 	done    bool
+	broken  bool // a query went wrong: its answer may still come, so no more are asked
+}
+
+// lsQuery asks the held lock's remote shell for `ls -ldn -- p` (see lockScript), saving a command
+// session. ok is false when this lock cannot answer (released, busy answering another caller past
+// the bound, or a path the line protocol cannot carry); the caller then runs ls itself.
+func (l *sshLock) lsQuery(p string) (out string, rc int, ok bool) {
+	if strings.ContainsAny(p, "\n\r") || !l.mu.TryLock() {
+		return "", 0, false
+	}
+	defer l.mu.Unlock()
+	if l.done || l.broken {
+		return "", 0, false
+	}
+	type answer struct {
+		out string
+		rc  int
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		if _, err := io.WriteString(l.stdin, p+"\n"); err != nil {
+			ch <- answer{err: err}
+			return
+		}
+		var b strings.Builder
+		for {
+			line, err := l.out.ReadString('\n')
+			if err != nil {
+				ch <- answer{err: err}
+				return
+			}
+			if st, isStatus := strings.CutPrefix(line, "#"); isStatus {
+				rc, err := strconv.Atoi(strings.TrimSpace(st))
+				ch <- answer{out: b.String(), rc: rc, err: err}
+				return
+			}
+			b.WriteString(line)
+		}
+	}()
+	t := time.NewTimer(l.grace)
+	defer t.Stop()
+	select {
+	case a := <-ch:
+		if a.err != nil {
+			l.broken = true
+			return "", 0, false
+		}
+		return a.out, a.rc, true
+	case <-t.C:
+		l.broken = true // the answer may still arrive; the reader goroutine takes it
+		return "", 0, false
+	}
 }
 
 func (l *sshLock) Unlock() error {
@@ -345,6 +417,7 @@ func (l *sshLock) Unlock() error {
 		return nil
 	}
 	l.done = true
+	l.c.helpers.Delete(l)
 	defer l.release()
 	defer l.sess.Close()
 	// Closing stdin tells the remote flock to let go; whether it did is what its exit status says.

@@ -14,7 +14,9 @@ import (
 )
 
 // LookupOwner resolves o to numeric ids on the host. A field made of digits is an id as it is;
-// anything else is a name looked up with getent on the host (and cached). An empty field is -1.
+// anything else is a name looked up in the host's /etc/passwd or /etc/group (read over SFTP once
+// per connection, see entFiles) or, when they do not have it, with getent on the host; either
+// answer is cached. An empty field is -1.
 func (h *SSHHost) LookupOwner(ctx context.Context, o Owner) (uid, gid int, err error) {
 	if err := ctx.Err(); err != nil {
 		return -1, -1, err
@@ -73,6 +75,19 @@ func (h *SSHHost) lookupOwner(ctx context.Context, c *sshConn, o Owner) (int, in
 	if len(queries) == 0 {
 		return ids[0], ids[1], nil
 	}
+	files := c.entFiles(h.entPaths())
+	var rest []ownerQuery
+	for _, q := range queries {
+		if id, ok := files.id(q.group, q.key); ok {
+			h.ids.Store(nameKey{group: q.group, name: q.key}, id)
+			ids[dbIndex(q.group)] = id
+		} else {
+			rest = append(rest, q)
+		}
+	}
+	if queries = rest; len(queries) == 0 {
+		return ids[0], ids[1], nil
+	}
 	entries, err := h.getent(ctx, c, queries)
 	if err != nil {
 		return -1, -1, err
@@ -107,9 +122,18 @@ func (h *SSHHost) idNames(ctx context.Context, c *sshConn, uid, gid int) (string
 	out := [2]string{strconv.Itoa(uid), strconv.Itoa(gid)}
 	var queries []ownerQuery
 	var slots []int
+	var files *entFiles
 	for i, id := range []int{uid, gid} {
 		if v, ok := h.names.Load(idKey{group: i == 1, id: id}); ok {
 			out[i] = v.(string)
+			continue
+		}
+		if files == nil {
+			files = c.entFiles(h.entPaths())
+		}
+		if name, ok := files.name(i == 1, id); ok {
+			out[i] = name
+			h.names.Store(idKey{group: i == 1, id: id}, name)
 			continue
 		}
 		queries = append(queries, ownerQuery{group: i == 1, key: strconv.Itoa(id)})
@@ -218,6 +242,7 @@ func (c *sshConn) run(ctx context.Context, sem chan struct{}, cmd string) ([]byt
 		return nil, "", ctx.Err()
 	}
 	defer func() { <-sem }()
+	c.execs.Add(1)
 	sess, err := c.lc.client.NewSession()
 	if err != nil {
 		return nil, "", fmt.Errorf("opening a session: %w", err)
@@ -242,4 +267,12 @@ func (c *sshConn) run(ctx context.Context, sem chan struct{}, cmd string) ([]byt
 		return nil, stderr.String(), err
 	}
 	return stdout.Bytes(), stderr.String(), nil
+}
+
+// entPaths are the nsswitch.conf, passwd and group files read for names (tests change them).
+func (h *SSHHost) entPaths() [3]string {
+	if h.entFileOverride != nil {
+		return *h.entFileOverride
+	}
+	return entPaths
 }

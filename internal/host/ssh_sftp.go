@@ -86,6 +86,8 @@ type sftpWriter struct {
 	mu    sync.Mutex // serialises Write and guards buf
 	buf   []byte
 	modes sync.Map // "o"+path or "d"+path -> uint32 permission bits
+	// sent counts the requests sent (tests).
+	sent atomic.Int64
 }
 
 func newSFTPWriter(w io.WriteCloser) *sftpWriter { return &sftpWriter{w: w} }
@@ -113,6 +115,7 @@ func (s *sftpWriter) Write(b []byte) (int, error) {
 		if _, err := s.w.Write(s.rewrite(s.buf[:4+n])); err != nil {
 			return 0, err
 		}
+		s.sent.Add(1)
 		rest := copy(s.buf, s.buf[4+n:])
 		s.buf = s.buf[:rest]
 	}

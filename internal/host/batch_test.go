@@ -1,0 +1,197 @@
+//go:build linux
+
+package host
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// batchFixture makes one path of every kind a batch meets and returns the paths with the content
+// of the regular files.
+func batchFixture(t *testing.T) ([]string, map[string][]byte) {
+	t.Helper()
+	dir := t.TempDir()
+	content := map[string][]byte{}
+	large := make([]byte, 300<<10+17) // many SFTP read packets, not a multiple of their size
+	if _, err := rand.Read(large); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"neo4j.conf":  []byte("dbms.ssl.policy.bolt.enabled=true\n"),
+		"empty":       {},
+		"large.bin":   large,
+		"exact32k":    bytes.Repeat([]byte("x"), 32<<10),
+		"public.crt":  []byte("-----BEGIN CERTIFICATE-----\n"),
+		"private.key": []byte("k"),
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		writeRaw(t, p, string(data), 0o640)
+		content[p] = data
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(filepath.Join(dir, "neo4j.conf"), link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{link, fifo, sub, filepath.Join(dir, "missing"), filepath.Join(dir, "no", "parent"), "relative/path"}
+	for p := range content {
+		paths = append(paths, p)
+	}
+	return paths, content
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+// TestHostBatchReads: LstatAll, ReadFiles and ReadFileInfo answer, path by path, exactly what Lstat
+// and ReadFile answer, on every host (the SSH host sends the requests together; the local host
+// falls back to one call per path).
+func TestHostBatchReads(t *testing.T) {
+	t.Parallel()
+	forEachHost(t, func(t *testing.T, im hostImpl, h Host) {
+		ctx := context.Background()
+		if _, ok := h.(BatchHost); ok != (im.name == "ssh") {
+			t.Errorf("%s: BatchHost implemented = %v", im.name, ok)
+		}
+		paths, content := batchFixture(t)
+		infos, lerrs := LstatAll(ctx, h, paths)
+		data, rerrs := ReadFiles(ctx, h, paths)
+		if len(infos) != len(paths) || len(lerrs) != len(paths) || len(data) != len(paths) || len(rerrs) != len(paths) {
+			t.Fatalf("answers for %d paths: %d infos, %d errors, %d contents, %d errors", len(paths), len(infos), len(lerrs), len(data), len(rerrs))
+		}
+		for i, p := range paths {
+			wantInfo, wantLerr := h.Lstat(ctx, p)
+			if infos[i] != wantInfo || errString(lerrs[i]) != errString(wantLerr) {
+				t.Errorf("LstatAll[%s] = %+v, %v\nLstat      = %+v, %v", p, infos[i], lerrs[i], wantInfo, wantLerr)
+			}
+			wantData, wantRerr := h.ReadFile(ctx, p)
+			if !bytes.Equal(data[i], wantData) || (data[i] == nil) != (wantData == nil) || errString(rerrs[i]) != errString(wantRerr) {
+				t.Errorf("ReadFiles[%s] = %d bytes, %v; ReadFile = %d bytes, %v", p, len(data[i]), rerrs[i], len(wantData), wantRerr)
+			}
+			if want, ok := content[p]; ok && !bytes.Equal(data[i], want) {
+				t.Errorf("ReadFiles[%s] = %d bytes, want the %d written", p, len(data[i]), len(want))
+			}
+			info, got, err := ReadFileInfo(ctx, h, p)
+			if info != wantInfo && wantLerr == nil {
+				t.Errorf("ReadFileInfo(%s) info = %+v\nLstat                  = %+v", p, info, wantInfo)
+			}
+			if !bytes.Equal(got, wantData) || (got == nil) != (wantData == nil) || errString(err) != errString(wantRerr) {
+				t.Errorf("ReadFileInfo(%s) = %d bytes, %v; ReadFile = %d bytes, %v", p, len(got), err, len(wantData), wantRerr)
+			}
+		}
+	})
+}
+
+// TestHostReadFileInfoRefusals: the kinds ReadFile refuses are refused by ReadFileInfo with the same
+// error, while its Info says what is there.
+func TestHostReadFileInfoRefusals(t *testing.T) {
+	t.Parallel()
+	forEachHost(t, func(t *testing.T, _ hostImpl, h Host) {
+		ctx := context.Background()
+		paths, _ := batchFixture(t)
+		link, fifo, sub, missing := paths[0], paths[1], paths[2], paths[3]
+		for _, tc := range []struct {
+			p    string
+			want error
+			ok   func(Info) bool
+		}{
+			{link, ErrSymlink, func(i Info) bool { return i.Exists && i.IsSymlink }},
+			{fifo, ErrNotRegular, func(i Info) bool { return i.Exists && !i.IsDir && !i.IsSymlink }},
+			{sub, ErrIsDir, func(i Info) bool { return i.Exists && i.IsDir && i.Mode == 0o750 }},
+			{missing, fs.ErrNotExist, func(i Info) bool { return !i.Exists && i.Path == missing }},
+		} {
+			info, data, err := ReadFileInfo(ctx, h, tc.p)
+			assertPathErr(t, err, tc.want, "read", tc.p)
+			if data != nil || !tc.ok(info) {
+				t.Errorf("ReadFileInfo(%s) = %+v, %q", tc.p, info, data)
+			}
+		}
+	})
+}
+
+// TestSSHReadRegularSizeChanged: a file that grew or shrank between the lstat and the read is read
+// as it is when read, not as long as the lstat said.
+func TestSSHReadRegularSizeChanged(t *testing.T) {
+	t.Parallel()
+	h := sharedSSHHost(t)
+	c, err := h.conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 10, 32 << 10, 100<<10 + 3} {
+		data := make([]byte, size)
+		if _, err := rand.Read(data); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprint(size))
+		writeRaw(t, p, string(data), 0o600)
+		for _, said := range []int64{0, 1, int64(size) / 2, int64(size), int64(size) + 1, int64(size) + 70<<10} {
+			got, err := c.readRegular(p, said)
+			if err != nil || !bytes.Equal(got, data) {
+				t.Errorf("readRegular of %d bytes, expecting %d: %d bytes, %v", size, said, len(got), err)
+			}
+		}
+	}
+	if _, err := c.readRegular(filepath.Join(dir, "missing"), 5); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("readRegular(missing) = %v", err)
+	}
+}
+
+// TestSSHReadFileRequests counts what a read sends: an lstat, the open, the fstat, one read per 32
+// KiB packet, the read that finds the end, and the close (sent after ReadFile returns).
+func TestSSHReadFileRequests(t *testing.T) {
+	t.Parallel()
+	h := privateSSHHost(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	small, large := filepath.Join(dir, "neo4j.conf"), filepath.Join(dir, "large")
+	writeRaw(t, small, "dbms.ssl.policy.bolt.enabled=true\n", 0o644)
+	writeRaw(t, large, string(bytes.Repeat([]byte("y"), 100<<10)), 0o644) // 4 packets of 32 KiB
+	if _, err := h.Lstat(ctx, small); err != nil {                        // connection and owner names out of the way
+		t.Fatal(err)
+	}
+	c := connOf(t, h)
+	w := c.s.writer
+	c.closing.Wait() // the closes of the reads so far (the owner name files)
+	for _, tc := range []struct {
+		p    string
+		read func() error
+		want int64
+	}{
+		{small, func() error { _, err := h.ReadFile(ctx, small); return err }, 6},
+		{large, func() error { _, err := h.ReadFile(ctx, large); return err }, 9},
+		{small, func() error { _, _, err := ReadFileInfo(ctx, h, small); return err }, 6},
+	} {
+		before := w.sent.Load()
+		if err := tc.read(); err != nil {
+			t.Fatal(err)
+		}
+		c.closing.Wait() // the close goes out after the read returns
+		if got := w.sent.Load() - before; got != tc.want {
+			t.Errorf("reading %s sent %d SFTP requests, want %d", tc.p, got, tc.want)
+		}
+	}
+}
