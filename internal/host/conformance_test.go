@@ -1200,7 +1200,11 @@ func TestHostLockTimeoutNamesHolder(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer u.Unlock()
+				defer func() {
+					if err := u.Unlock(); err != nil {
+						t.Error(err)
+					}
+				}()
 				for _, timeout := range []time.Duration{0, 150 * time.Millisecond} {
 					start := time.Now()
 					var blocked atomic.Pointer[time.Time]
