@@ -1155,7 +1155,7 @@ func TestLockScriptLeavesReusedPidAlone(t *testing.T) {
 	decoy := testenv.ClaimPid(t, pid)
 	done := make(chan error, 1)
 	go func() { done <- decoy.Wait(); close(done) }()
-	defer func() { _ = decoy.Process.Kill(); <-done }()
+	defer func() { _ = decoy.Process.Kill(); <-done }() //nolint:errcheck // Wait's "signal: killed", from this Kill
 
 	must(stdin.Close()) // Unlock
 	for sc.Scan() {

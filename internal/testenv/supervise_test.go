@@ -56,7 +56,7 @@ func TestSupervisorLeavesReusedPidAlone(t *testing.T) {
 	decoy := ClaimPid(t, pid)
 	done := make(chan error, 1)
 	go func() { done <- decoy.Wait(); close(done) }()
-	defer func() { _ = decoy.Process.Kill(); <-done }()
+	defer func() { _ = decoy.Process.Kill(); <-done }() //nolint:errcheck // Wait's "signal: killed", from this Kill
 
 	p.Stop()
 	select {
