@@ -574,6 +574,9 @@ func testTempNeverWider(t *testing.T, im hostImpl, h Host) {
 		if im.name == "ssh" {
 			rounds = 100
 		}
+		if testing.Short() { // make unit: the edit loop
+			rounds /= 5
+		}
 		for i := range rounds {
 			if err := h.WriteFile(ctx, p, fmt.Appendf(nil, "key %d\n", i), 0o400, owner); err != nil {
 				close(stop)
@@ -1200,7 +1203,11 @@ func TestHostLockTimeoutNamesHolder(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer u.Unlock()
+				defer func() {
+					if err := u.Unlock(); err != nil {
+						t.Error(err)
+					}
+				}()
 				for _, timeout := range []time.Duration{0, 150 * time.Millisecond} {
 					start := time.Now()
 					var blocked atomic.Pointer[time.Time]

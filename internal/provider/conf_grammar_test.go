@@ -22,6 +22,7 @@ import (
 // plan reports, naming the line as written; with on_conflict = "comment_out" the plan is an Update
 // that comments it out.
 func TestAccChannelBinding_HandEditsAsNeo4jReadsThem(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ version, tlsLevelKey string }{
 		{"4.4", "dbms.connector.bolt.tls_level"},
 		{"5.26", "server.bolt.tls_level"},
@@ -151,6 +152,7 @@ resource "dbtls_ssl_policy" "client" {
 
 // Values Neo4j would decode are refused at plan, naming the attribute, and nothing is written.
 func TestAccSSLPolicy_EscapedValuesRefused(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ attr, value, err string }{
 		{"trusted_dir", `\\u002e\\u002e/elsewhere`, `(?s)Invalid Directory.*trusted_dir.*backslash`},
 		{"revoked_dir", `revoked\\`, `(?s)Invalid Directory.*revoked_dir.*backslash`},

@@ -54,6 +54,7 @@ func checkAuditCodes(name string, want ...string) resource.TestCheckFunc {
 // directory and a Bolt policy whose certificate is self-signed and whose key any user can read, locally
 // and over SSH: the exact codes, the verdict, the effective settings, and nothing on the host changed.
 func TestAccNeo4jAudit_OpenHost(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		conf := []byte(strings.Replace(string(stockConf(t, "5.26")), "#server.default_listen_address=0.0.0.0", "server.default_listen_address=0.0.0.0", 1))
 		home := newHome(t, conf)
@@ -109,6 +110,7 @@ data "dbtls_neo4j_audit" "ignoring" {
 
 // The untouched stock files of every family pass (the Browser note aside).
 func TestAccNeo4jAudit_StockFiles(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"3.5", "4.4", "5.26"} {
 		t.Run(v, func(t *testing.T) { testAuditStock(t, v) })
 	}
@@ -178,6 +180,7 @@ func TestAccNeo4jAudit_Refusals(t *testing.T) {
 // turned off, the cluster channel encrypted) clears every TLS finding (3a, 3b, 3d, 3e) and changes
 // nothing else the audit reports.
 func TestAccNeo4jAudit_Loop(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		conf := []byte(strings.Replace(string(stockConf(t, "5.26")), "#server.default_listen_address=0.0.0.0", "server.default_listen_address=0.0.0.0", 1))
 		home := newHome(t, conf)

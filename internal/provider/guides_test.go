@@ -225,6 +225,7 @@ func TestAccGuide_MigratingNeo4jConf(t *testing.T) {
 // the destroy would restore the lines and remove the files they name, so the destroy plan says so. The
 // guide's way out, removed blocks, stops managing everything and leaves the host as it is.
 func TestAccDestroyWarnsWhenConfNamesRemovedFiles(t *testing.T) {
+	t.Parallel()
 	original := append(append([]byte{}, realisticConf...), handEditedBolt...)
 	home := newHome(t, original)
 	conf := filepath.Join(home, "conf", "neo4j.conf")
@@ -678,6 +679,7 @@ func TestAccGuide_SecuringNeo4j5Cluster(t *testing.T) {
 // host opened to the network makes the check warn with the two 3a findings (still exit code 0); undone,
 // the warning goes.
 func TestAccGuide_Neo4jSecurityAudit(t *testing.T) {
+	t.Parallel()
 	stock, err := os.ReadFile(filepath.Join("..", "audit", "testdata", "neo4j-5.26.conf"))
 	must(t, err)
 	home := newHome(t, stock)

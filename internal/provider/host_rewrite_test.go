@@ -58,6 +58,7 @@ func snapshotNoLocks(t *testing.T, root string) string {
 // attribute. Locally, one apply and one destroy keep all of it byte for byte. Over SSH, where SFTP
 // can copy none of it, the apply is refused with the reason and nothing is written.
 func TestAccSSLPolicy_ConfACLKept(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("setting ACLs for other users needs root")
@@ -120,6 +121,7 @@ resource "dbtls_ssl_policy" "example" {
 // A hard-linked neo4j.conf is never replaced (the names would part silently): the apply is refused
 // with the reason, and both names keep the old content.
 func TestAccSSLPolicy_HardLinkedConfRefused(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		conf := filepath.Join(home, "conf", "neo4j.conf")
@@ -154,6 +156,7 @@ resource "dbtls_ssl_policy" "example" {
 // Temp files a killed write left beside the key and the certificate (the key's is a full copy of a
 // key) are removed by the next apply, and by destroy, which then removes the policy's directories.
 func TestAccPolicyCertificate_StaleTempsRemoved(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		base := filepath.Join(home, "certificates", "example_policy")
@@ -202,6 +205,7 @@ func TestAccPolicyCertificate_StaleTempsRemoved(t *testing.T) {
 // confinement below neo4j_home covers the policy's directories and files, not the installation's
 // own configuration directory.
 func TestAccSSLPolicy_SymlinkedConfDir(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, nil)
 		etc := t.TempDir()

@@ -56,6 +56,7 @@ func wantExactly(t *testing.T, what string, ds diag.Diagnostics, want ...string)
 // A managed block whose END marker was lost (a hand edit that deleted it) stops the plan with the line
 // and what to do about it, and nothing is written.
 func TestAccBrokenEndMarkerNamesTheFix(t *testing.T) {
+	t.Parallel()
 	broken := append(append([]byte{}, realisticConf...),
 		"\n# BEGIN dbtls managed block: dbtls_channel_binding bolt\nserver.bolt.tls_level=REQUIRED\n"...)
 	home := newHome(t, broken)
@@ -87,6 +88,7 @@ resource "dbtls_channel_binding" "bolt" {
 // An empty CA in trusted_certificates_pem is one error, not two, and messages about certificate_pem name
 // the attribute as it is written.
 func TestAccCertificateInputMessages(t *testing.T) {
+	t.Parallel()
 	home := newHome(t, realisticConf)
 	ca := pkitest.NewCA(t, "Messages CA")
 	leaf := ca.Issue(t, pkitest.Options{})

@@ -60,6 +60,7 @@ resource "dbtls_channel_binding" "bolt" {
 // NEO4J_HOME, overwrote a foreign file (and deleted it on destroy), and rendered NONE and TLSv1 without
 // a warning. Every such map is now refused while planning, and nothing is written anywhere.
 func TestAccPolicyMap_EditedSettingsRefused(t *testing.T) {
+	t.Parallel()
 	me := currentUser(t)
 	ca := pkitest.NewCA(t, "Trust CA")
 	leaf := ca.Issue(t, pkitest.Options{CommonName: "graph.internal"})
@@ -189,6 +190,7 @@ func TestAccPolicyMap_OtherHomeNeedsExplicitOverride(t *testing.T) {
 // and base_directory = "etc" the plan was a chown of /etc. (The unknown owner makes sure that, should the
 // check ever regress, the plan still stops before writing into the real /etc or /usr.)
 func TestAccPolicy_SystemDirectoryHomeRefused(t *testing.T) {
+	t.Parallel()
 	home := newHome(t, realisticConf)
 	before := snapshot(t, home)
 	etc := snapshot(t, "/etc/apt")

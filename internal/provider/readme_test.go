@@ -35,6 +35,7 @@ func readmeBlock(t *testing.T, heading string) string {
 // the policy, the key and the Bolt block, plans empty afterwards and destroys cleanly. No owner is set,
 // so it also runs where no neo4j user exists.
 func TestAccREADMEFirstConfiguration(t *testing.T) {
+	t.Parallel()
 	c := newTFCLI(t, readmeBlock(t, "## A first configuration"))
 	c.env = append(c.env, "HOME="+t.TempDir())
 	c.mustRun("validate")

@@ -33,6 +33,7 @@ func foreignOwner() (int, int) {
 // plan warning and no restore on destroy. Now it is refused without adopt_existing (nothing changes),
 // taken over with it, and given back its mode and owner on destroy.
 func TestAccSSLPolicy_AdoptExisting(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		me := currentUser(t)
 		home := newHome(t, realisticConf)

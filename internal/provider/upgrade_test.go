@@ -21,6 +21,7 @@ import (
 // example). A policy left at 3.5's default (REQUIRE) or set to OPTIONAL is refused at plan time, and
 // the file keeps exactly what the earlier step wrote.
 func TestAccChannelBinding_35RequirePolicyOnBolt(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		for _, tc := range []struct{ channel, clientAuth string }{
 			{"bolt", ""},
@@ -80,6 +81,7 @@ resource "dbtls_channel_binding" "x" {
 // whether a value was configured or computed, so declaring the old values reproduces that state
 // byte for byte; the second step then drops the declarations, as an upgraded configuration does.
 func TestAccUpgrade_ChangedDefaultsPlanInPlaceUpdate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		version   string
 		oldDecl   string   // the previous release's resolved defaults, declared

@@ -44,6 +44,7 @@ func weakPKI(t *testing.T) *pkitest.OpenSSL {
 // TestCheckCertStrength: each weakness is an error when the certificate is about to be written and a
 // warning when it is already on the host; the detail names the attribute, the weakness and the fix.
 func TestCheckCertStrength(t *testing.T) {
+	t.Parallel()
 	o := weakPKI(t)
 	for _, tc := range []struct {
 		name   string
@@ -100,6 +101,7 @@ func TestCheckCertStrength(t *testing.T) {
 // RSA-1024, MD5 and SHA-1 signed leaves, and a CA certificate as the server certificate are now refused
 // while planning, and nothing is written; so is a 30 MB certificate_pem.
 func TestAccPolicyCertificate_WeakMaterial(t *testing.T) {
+	t.Parallel()
 	o := weakPKI(t)
 	huge := strings.Repeat("A", 30<<20)
 	for _, tc := range []struct {
@@ -202,6 +204,7 @@ func TestAccEndpoint_FileInputs(t *testing.T) {
 // ssh-rsa) is refused before anything is read or written, and the error names the opt-in; with
 // allow_sha1_host_key_signatures = true the same configuration applies.
 func TestAccSSH_SHA1HostKeySignatures(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
