@@ -998,14 +998,18 @@ func TestSFTPWriter(t *testing.T) {
 	}
 	w.lsetstat.Store(true)
 	out.Reset()
-	w.Write(frame(fxpSetstat, id, str("/p"), u32(attrPerms), u32(0o644)))
+	if _, err := w.Write(frame(fxpSetstat, id, str("/p"), u32(attrPerms), u32(0o644))); err != nil {
+		t.Fatal(err)
+	}
 	if want := frame(fxpExtended, id, str("lsetstat@openssh.com"), str("/p"), u32(attrPerms), u32(0o644)); !bytes.Equal(out.Bytes(), want) {
 		t.Errorf("lsetstat:\n got %x\nwant %x", out.Bytes(), want)
 	}
 	// Two frames in one write, both sent.
 	out.Reset()
 	two := append(frame(fxpMkdir, id, str("/a"), u32(0)), frame(fxpMkdir, id, str("/b"), u32(0))...)
-	w.Write(two)
+	if _, err := w.Write(two); err != nil {
+		t.Fatal(err)
+	}
 	if want := append(frame(fxpMkdir, id, str("/a"), u32(attrPerms), u32(0o700)), frame(fxpMkdir, id, str("/b"), u32(attrPerms), u32(0o700))...); !bytes.Equal(out.Bytes(), want) {
 		t.Errorf("two frames:\n got %x\nwant %x", out.Bytes(), want)
 	}
@@ -1077,7 +1081,11 @@ func TestSSHLockSlotsBusyNamesHolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer u.Unlock()
+	defer func() {
+		if err := u.Unlock(); err != nil {
+			t.Error(err)
+		}
+	}()
 	for i := range lockSessions {
 		busy, err := h.Lock(ctx, filepath.Join(dir, fmt.Sprintf("busy%d.conf", i)), "busy", time.Minute)
 		if err != nil {
