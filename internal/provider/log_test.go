@@ -8,37 +8,28 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki/pkitest"
 )
 
-// TestAccProviderLogTrace applies a policy and its certificate with TF_LOG=TRACE, the provider's log
-// going to a file of the test's own (TF_LOG_PATH_MASK, which terraform-plugin-testing honours for the
-// provider under test), and reads that file: the debug lines of the reconcile layer and of the host
-// boundary are there (host, file, bytes, lock waits); no byte of the private key is anywhere in the
-// log, and no line of a certificate's body is in the provider's own lines.
-//
-// Not parallel: TF_LOG and TF_LOG_PATH_MASK are the process's environment, and parallel tests run only
-// after this one has finished.
+// TestAccProviderLogTrace applies a policy and its certificate with the real Terraform CLI and
+// TF_LOG=TRACE, the log going to a file of the test's own (TF_LOG_PATH, in the environment of that
+// terraform process only), and reads that file: the debug lines of the reconcile layer and of the
+// host boundary are there (host, file, bytes, lock waits); no byte of the private key is anywhere in
+// the log, and no line of a certificate's body is in the provider's own lines.
 func TestAccProviderLogTrace(t *testing.T) {
-	logDir := t.TempDir()
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(logDir, "%s.log"))
+	t.Parallel()
 	eachTransport(t, func(t *testing.T) {
 		home := newHome(t, realisticConf)
 		me := currentUser(t)
 		ca := pkitest.NewCA(t, "Log CA")
 		leaf := ca.Issue(t, pkitest.Options{CommonName: "graph-1.internal"})
 		needles := secretNeedles(t, leaf)
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:          certConfig("3.5", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n")),
-				ConfigVariables: vars("cert", leaf.CertPEM, "key", leaf.LegacyKeyPEM(t), "ca", ca.CertPEM),
-			}},
-		})
-		logFile := filepath.Join(logDir, strings.ReplaceAll(t.Name(), "/", "__")+".log")
+		c := newTFCLI(t, "terraform {\n  required_providers {\n    dbtls = { source = \"dbtls/dbtls\" }\n  }\n}\n"+
+			certConfig("3.5", home, me, woBody(1, "  trusted_certificates_pem = [var.ca]\n")))
+		logFile := filepath.Join(t.TempDir(), "terraform.log")
+		c.env = append(c.env, "TF_LOG=TRACE", "TF_LOG_PATH="+logFile,
+			"TF_VAR_cert="+leaf.CertPEM, "TF_VAR_key="+leaf.LegacyKeyPEM(t), "TF_VAR_ca="+ca.CertPEM)
+		c.mustRun("apply", "-auto-approve", "-input=false")
 		b, err := os.ReadFile(logFile)
 		must(t, err)
 		// The key, written through private_key_wo, reaches no line of the log, whoever wrote it.
@@ -47,8 +38,8 @@ func TestAccProviderLogTrace(t *testing.T) {
 			t.Errorf("the TRACE log holds private key material (%.20q...)", n)
 		}
 		// The provider's own lines (logger "dbtls") carry no key and no certificate body. (At TRACE the
-		// framework logs attribute paths that include set elements, and the test harness logs the plan,
-		// so certificate bodies appear in their lines; neither is this provider's to change.)
+		// framework logs attribute paths that include set elements, and Terraform logs values, so
+		// certificate bodies appear in their lines; neither is this provider's to change.)
 		own := providerLogRecords(string(b))
 		if n := findSecret([]byte(own), needles); n != "" {
 			t.Errorf("the provider's log lines hold private key material (%.20q...)", n)
@@ -90,7 +81,10 @@ func providerLogRecords(log string) string {
 	mine := false
 	for _, l := range strings.Split(log, "\n") {
 		if loc := logRecordStart.FindStringIndex(l); loc != nil {
-			mine = strings.HasPrefix(l[loc[1]:], "dbtls: ")
+			// Terraform writes what the provider logged as "provider.terraform-provider-dbtls: <message>:
+			// <fields>", where @module names the provider's logger.
+			rest := l[loc[1]:]
+			mine = strings.HasPrefix(rest, "provider.terraform-provider-dbtls: ") && strings.Contains(rest, "@module=dbtls ")
 		}
 		if mine {
 			out.WriteString(l)
