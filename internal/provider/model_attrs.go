@@ -21,7 +21,7 @@ import (
 // from the request's tftypes.Value and write back only the attributes whose value changed.
 
 // modelAttr is one top-level attribute of a model: its schema name, its type, and the model field
-// that holds it (a *types.String, *types.Bool, *types.List or *types.Map).
+// that holds it (a *types.String, *types.Bool, *types.Int64, *types.List, *types.Set or *types.Map).
 type modelAttr struct {
 	name  string
 	typ   attr.Type
@@ -74,6 +74,10 @@ func setModelField(field any, v attr.Value) error {
 		*f, ok = v.(types.List)
 	case *types.Map:
 		*f, ok = v.(types.Map)
+	case *types.Set:
+		*f, ok = v.(types.Set)
+	case *types.Int64:
+		*f, ok = v.(types.Int64)
 	default:
 		return fmt.Errorf("unsupported model field %T", field)
 	}
@@ -93,8 +97,26 @@ func modelField(field any) attr.Value {
 		return *f
 	case *types.Map:
 		return *f
+	case *types.Set:
+		return *f
+	case *types.Int64:
+		return *f
 	}
 	return nil
+}
+
+// readModel fills a model from a config, plan or state value: attrs from the value itself, the ssh
+// block (when ssh is not nil) through get, only when it is set. A null value gives nulls.
+func readModel(ctx context.Context, raw tftypes.Value, get func(context.Context, path.Path, any) diag.Diagnostics, attrs []modelAttr, ssh **sshModel) diag.Diagnostics {
+	obj, diags := rawObject(raw)
+	if diags.HasError() {
+		return diags
+	}
+	diags.Append(readModelAttrs(ctx, obj, attrs)...)
+	if ssh != nil {
+		diags.Append(readSSHBlock(ctx, obj, get, ssh)...)
+	}
+	return diags
 }
 
 // readSSHBlock reads the optional ssh block of a config, plan or state into *m, through the framework

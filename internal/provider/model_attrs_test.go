@@ -13,54 +13,73 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-func sslPolicySchema(t *testing.T) schema.Schema {
+func resourceSchema(t *testing.T, r resource.Resource) schema.Schema {
 	t.Helper()
 	var resp resource.SchemaResponse
-	NewSSLPolicyResource().Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	r.Schema(context.Background(), resource.SchemaRequest{}, &resp)
 	if resp.Diagnostics.HasError() {
 		t.Fatalf("schema: %v", resp.Diagnostics)
 	}
 	return resp.Schema
 }
 
-// TestSSLPolicyModelAttrs: attrs names every attribute of the schema, each once, with the schema's
-// type, and every field of the model but the ssh block.
-func TestSSLPolicyModelAttrs(t *testing.T) {
+func sslPolicySchema(t *testing.T) schema.Schema { return resourceSchema(t, NewSSLPolicyResource()) }
+
+// TestModelAttrs: each resource model's attrs names every attribute of the resource's schema, each
+// once, with the schema's type, and every field of the model but the ssh block.
+func TestModelAttrs(t *testing.T) {
 	ctx := context.Background()
-	s := sslPolicySchema(t)
-	var m sslPolicyResourceModel
-	seen := map[string]bool{}
-	for _, a := range m.attrs() {
-		sa, ok := s.Attributes[a.name]
-		if !ok {
-			t.Errorf("attrs names %q, which is not an attribute of the schema", a.name)
-			continue
-		}
-		if seen[a.name] {
-			t.Errorf("attrs names %q twice", a.name)
-		}
-		seen[a.name] = true
-		if !sa.GetType().Equal(a.typ) {
-			t.Errorf("%s: attrs has type %s, the schema %s", a.name, a.typ, sa.GetType())
-		}
-		if modelField(a.field) == nil {
-			t.Errorf("%s: unsupported field %T", a.name, a.field)
-		}
-		if a.typ.TerraformType(ctx) == nil {
-			t.Errorf("%s: no Terraform type", a.name)
-		}
-	}
-	for name := range s.Attributes {
-		if !seen[name] {
-			t.Errorf("the schema's attribute %q is missing from attrs", name)
-		}
-	}
-	rt := reflect.TypeOf(m)
-	for i := range rt.NumField() {
-		tag := rt.Field(i).Tag.Get("tfsdk")
-		if tag != "ssh" && !seen[tag] {
-			t.Errorf("the model's field %s (%q) is missing from attrs", rt.Field(i).Name, tag)
-		}
+	var policy sslPolicyResourceModel
+	var cert policyCertificateResourceModel
+	var binding channelBindingResourceModel
+	for _, tc := range []struct {
+		r     resource.Resource
+		model any
+		attrs []modelAttr
+	}{
+		{NewSSLPolicyResource(), policy, policy.attrs()},
+		{NewPolicyCertificateResource(), cert, cert.attrs()},
+		{NewChannelBindingResource(), binding, binding.attrs()},
+	} {
+		rt := reflect.TypeOf(tc.model)
+		t.Run(rt.Name(), func(t *testing.T) {
+			s := resourceSchema(t, tc.r)
+			seen := map[string]bool{}
+			for _, a := range tc.attrs {
+				sa, ok := s.Attributes[a.name]
+				if !ok {
+					t.Errorf("attrs names %q, which is not an attribute of the schema", a.name)
+					continue
+				}
+				if seen[a.name] {
+					t.Errorf("attrs names %q twice", a.name)
+				}
+				seen[a.name] = true
+				if !sa.GetType().Equal(a.typ) {
+					t.Errorf("%s: attrs has type %s, the schema %s", a.name, a.typ, sa.GetType())
+				}
+				if modelField(a.field) == nil {
+					t.Errorf("%s: unsupported field %T", a.name, a.field)
+				}
+				if a.typ.TerraformType(ctx) == nil {
+					t.Errorf("%s: no Terraform type", a.name)
+				}
+			}
+			for name := range s.Attributes {
+				if !seen[name] {
+					t.Errorf("the schema's attribute %q is missing from attrs", name)
+				}
+			}
+			if len(s.Blocks) != 1 || s.Blocks["ssh"] == nil {
+				t.Errorf("the schema's blocks are %v, want only ssh (which attrs leaves to readSSHBlock)", s.Blocks)
+			}
+			for i := range rt.NumField() {
+				tag := rt.Field(i).Tag.Get("tfsdk")
+				if tag != "ssh" && !seen[tag] {
+					t.Errorf("the model's field %s (%q) is missing from attrs", rt.Field(i).Name, tag)
+				}
+			}
+		})
 	}
 }
 

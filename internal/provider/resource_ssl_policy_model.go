@@ -41,7 +41,7 @@ type sslPolicyResourceModel struct {
 }
 
 // attrs lists the model's attributes (every field but the ssh block) for readModelAttrs and
-// setChangedAttrs; TestSSLPolicyModelAttrs checks that it names every attribute of the schema.
+// setChangedAttrs; TestModelAttrs checks it against the schema.
 func (m *sslPolicyResourceModel) attrs() []modelAttr {
 	str, boolean := types.StringType, types.BoolType
 	strList, strMap := types.ListType{ElemType: types.StringType}, types.MapType{ElemType: types.StringType}
@@ -75,12 +75,7 @@ func (m *sslPolicyResourceModel) attrs() []modelAttr {
 // fraction of the cost; see modelAttr). A null value gives a model of nulls.
 func policyModelFrom(ctx context.Context, raw tftypes.Value, get func(context.Context, path.Path, any) diag.Diagnostics) (sslPolicyResourceModel, diag.Diagnostics) {
 	var m sslPolicyResourceModel
-	obj, diags := rawObject(raw)
-	if diags.HasError() {
-		return m, diags
-	}
-	diags.Append(readModelAttrs(ctx, obj, m.attrs())...)
-	diags.Append(readSSHBlock(ctx, obj, get, &m.SSH)...)
+	diags := readModel(ctx, raw, get, m.attrs(), &m.SSH)
 	return m, diags
 }
 
