@@ -56,7 +56,7 @@ func readModelAttrs(ctx context.Context, obj map[string]tftypes.Value, attrs []m
 			err = setModelField(a.field, v)
 		}
 		if err != nil {
-			diags.AddAttributeError(path.Root(a.name), "Unexpected Attribute Value",
+			diags.AddAttributeError(path.Root(a.name), "Unexpected Resource Value",
 				fmt.Sprintf("The value of %s cannot be read, which is a bug in the provider or Terraform: %s", a.name, err))
 		}
 	}

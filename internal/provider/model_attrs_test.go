@@ -186,3 +186,21 @@ func TestSetChangedAttrs(t *testing.T) {
 		t.Errorf("after setChangedAttrs the plan holds\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+// TestModelValueErrors: a value that does not have the schema's shape (which Terraform never sends) is
+// refused with an error rather than read as nulls.
+func TestModelValueErrors(t *testing.T) {
+	ctx := context.Background()
+	_, d := policyModelFrom(ctx, tftypes.NewValue(tftypes.String, "not an object"), nil)
+	wantSummary(t, "not an object", d, "E:Unexpected Resource Value")
+
+	var name types.String
+	obj := map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.Number, 1)}
+	d = readModelAttrs(ctx, obj, []modelAttr{{"name", types.StringType, &name}})
+	wantSummary(t, "a number for a string", d, "E:Unexpected Resource Value")
+
+	var list types.List
+	obj = map[string]tftypes.Value{"name": tftypes.NewValue(tftypes.String, "p")}
+	d = readModelAttrs(ctx, obj, []modelAttr{{"name", types.StringType, &list}})
+	wantSummary(t, "a string into a list field", d, "E:Unexpected Resource Value")
+}
