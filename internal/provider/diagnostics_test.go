@@ -292,6 +292,7 @@ var diagnosticTests = map[string]string{
 	"Cannot Import Policy":                             "TestDiagnosticsImport",
 	"Unreadable Private State":                         "TestDiagnosticsPrivateState",
 	"Cannot Save Private State":                        "unreachable: encoding/json cannot fail on the private state's struct of strings and booleans",
+	"Unexpected Resource Value":                        "TestModelValueErrors",
 	"Invalid Policy Name":                              "TestDiagnosticsPolicyRules",
 	"Reserved Policy Name":                             "TestDiagnosticsPolicyRules",
 	"Invalid Base Directory":                           "TestDiagnosticsPolicyRules",

@@ -112,32 +112,38 @@ func (r *channelBindingResource) Configure(_ context.Context, req resource.Confi
 }
 
 func (r *channelBindingResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var cfg channelBindingResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	// Only the two attributes it checks, straight from the config (see modelAttr).
+	var home, conf types.String
+	obj, diags := rawObject(req.Config.Raw)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(readModelAttrs(ctx, obj, []modelAttr{{"neo4j_home", types.StringType, &home}, {"config_file", types.StringType, &conf}})...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	validateTargetFields(types.StringNull(), cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
+	validateTargetFields(types.StringNull(), home, conf, path.Empty(), &resp.Diagnostics)
 }
 
 func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	var plan channelBindingResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	// The models are read straight from the request's values and only the attributes whose value
+	// changes are written back, so a plan that changes nothing writes nothing (see modelAttr).
+	planned, diags := bindingModelFrom(ctx, req.Plan.Raw, req.Plan.GetAttribute)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	plan := planned
 	if plan.OnConflict.IsNull() || plan.OnConflict.IsUnknown() {
 		plan.OnConflict = types.StringValue("error")
 	}
 	if plan.Policy.IsUnknown() || plan.Channel.IsUnknown() || !mapKnown(plan.Policy) {
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(setChangedAttrs(ctx, &resp.Plan, planned.attrs(), plan.attrs())...)
 		return
 	}
-	var cfg channelBindingResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	cfg, diags := bindingModelFrom(ctx, req.Config.Raw, req.Config.GetAttribute)
+	resp.Diagnostics.Append(diags...)
 	b, t, diags := r.resolve(ctx, plan.Policy, plan.Channel.ValueString(), optString(cfg.TLSLevel), optString(cfg.HTTPConn), bindingOwnTarget(cfg))
 	resp.Diagnostics.Append(diags...)
 	if b == nil {
@@ -147,8 +153,9 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	var state *channelBindingResourceModel
 	if !req.State.Raw.IsNull() {
-		state = &channelBindingResourceModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		s, diags := bindingModelFrom(ctx, req.State.Raw, req.State.GetAttribute)
+		resp.Diagnostics.Append(diags...)
+		state = &s
 		if !state.ConfigFile.IsNull() && !state.ConfigFile.Equal(plan.ConfigFile) {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("config_file"))
 		}
@@ -190,7 +197,7 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	var d diag.Diagnostics
 	plan.CommentedOut, d = types.ListValueFrom(ctx, types.StringType, commented)
 	resp.Diagnostics.Append(d...)
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setChangedAttrs(ctx, &resp.Plan, planned.attrs(), plan.attrs())...)
 }
 
 func (r *channelBindingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -252,11 +259,13 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 }
 
 func (r *channelBindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state channelBindingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	// As in ModifyPlan, a refresh that finds the file as the state says writes nothing.
+	was, diags := bindingModelFrom(ctx, req.State.Raw, req.State.GetAttribute)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	state := was
 	t, diags := r.stateTarget(ctx, state)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -305,7 +314,7 @@ func (r *channelBindingResource) Read(ctx context.Context, req resource.ReadRequ
 			}
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setChangedAttrs(ctx, &resp.State, was.attrs(), state.attrs())...)
 }
 
 func (r *channelBindingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

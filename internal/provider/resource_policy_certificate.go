@@ -191,8 +191,8 @@ func (r *policyCertificateResource) Configure(_ context.Context, req resource.Co
 // that goes with the write-only form, and that every known PEM value parses. The write-only key is only
 // in the configuration, so it is parsed here (and again before it is written).
 func (r *policyCertificateResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var cfg policyCertificateResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	cfg, diags := certModelFrom(ctx, req.Config.Raw, req.Config.GetAttribute)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -245,8 +245,8 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 	if req.Plan.Raw.IsNull() {
 		// Destroy: say so now if the files it removes stay named in neo4j.conf.
 		if !req.State.Raw.IsNull() {
-			var state policyCertificateResourceModel
-			resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+			state, diags := certModelFrom(ctx, req.State.Raw, req.State.GetAttribute)
+			resp.Diagnostics.Append(diags...)
 			priv, diags := getCertPrivate(ctx, req.Private)
 			resp.Diagnostics.Append(diags...)
 			if !resp.Diagnostics.HasError() {
@@ -255,22 +255,27 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 		}
 		return
 	}
-	var cfg, plan policyCertificateResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	// The models are read straight from the request's values and only the attributes whose value
+	// changes are written back, so a plan that changes nothing writes nothing (see modelAttr).
+	cfg, diags := certModelFrom(ctx, req.Config.Raw, req.Config.GetAttribute)
+	resp.Diagnostics.Append(diags...)
+	planned, diags := certModelFrom(ctx, req.Plan.Raw, req.Plan.GetAttribute)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	var state *policyCertificateResourceModel
 	if !req.State.Raw.IsNull() {
-		state = &policyCertificateResourceModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		s, diags := certModelFrom(ctx, req.State.Raw, req.State.GetAttribute)
+		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		state = &s
 	}
+	plan := planned
 	plan.PrivateKeyWO = types.StringNull()
-	defer func() { resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...) }()
+	defer func() { resp.Diagnostics.Append(setChangedAttrs(ctx, &resp.Plan, planned.attrs(), plan.attrs())...) }()
 
 	if !certMapKnown(plan.Policy) {
 		setCertificateUnknown(&plan)
@@ -289,7 +294,7 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, diags := r.data.checkConsumedPolicy(s, certOwnTarget(cfg))
+	_, diags = r.data.checkConsumedPolicy(s, certOwnTarget(cfg))
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -385,11 +390,13 @@ func (r *policyCertificateResource) Create(ctx context.Context, req resource.Cre
 }
 
 func (r *policyCertificateResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state policyCertificateResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	// As in ModifyPlan, a refresh that finds the files as the state says writes nothing.
+	was, diags := certModelFrom(ctx, req.State.Raw, req.State.GetAttribute)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	state := was
 	priv, diags := getCertPrivate(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	s := stringMap(state.Policy)
@@ -412,7 +419,7 @@ func (r *policyCertificateResource) Read(ctx context.Context, req resource.ReadR
 		// Imported, or written by a release without the attribute.
 		state.AdoptExisting = types.BoolValue(false)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setChangedAttrs(ctx, &resp.State, was.attrs(), state.attrs())...)
 }
 
 func (r *policyCertificateResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 type policyCertificateResourceModel struct {
@@ -45,6 +46,46 @@ type policyCertificateResourceModel struct {
 	ConfigFile             types.String `tfsdk:"config_file"`
 	AdoptExisting          types.Bool   `tfsdk:"adopt_existing"`
 	SSH                    *sshModel    `tfsdk:"ssh"`
+}
+
+// attrs lists the model's attributes (every field but the ssh block) for readModel and
+// setChangedAttrs; TestModelAttrs checks it against the schema.
+func (m *policyCertificateResourceModel) attrs() []modelAttr {
+	str := types.StringType
+	strList, strSet, strMap := types.ListType{ElemType: str}, types.SetType{ElemType: str}, types.MapType{ElemType: str}
+	return []modelAttr{
+		{"id", str, &m.ID},
+		{"policy", strMap, &m.Policy},
+		{"certificate_pem", str, &m.CertificatePEM},
+		{"private_key_wo", str, &m.PrivateKeyWO},
+		{"private_key_wo_version", str, &m.PrivateKeyWOVersion},
+		{"private_key_pem", str, &m.PrivateKeyPEM},
+		{"trusted_certificates_pem", strSet, &m.TrustedCertificatesPEM},
+		{"revocation_lists_pem", strSet, &m.RevocationListsPEM},
+		{"owner", str, &m.Owner},
+		{"group", str, &m.Group},
+		{"min_days_remaining", types.Int64Type, &m.MinDaysRemaining},
+		{"certificate_sha256", str, &m.CertificateSHA256},
+		{"serial_number", str, &m.SerialNumber},
+		{"subject", str, &m.Subject},
+		{"issuer", str, &m.Issuer},
+		{"dns_names", strList, &m.DNSNames},
+		{"ip_addresses", strList, &m.IPAddresses},
+		{"not_before", str, &m.NotBefore},
+		{"not_after", str, &m.NotAfter},
+		{"key_algorithm", str, &m.KeyAlgorithm},
+		{"files", strMap, &m.Files},
+		{"neo4j_home", str, &m.Neo4jHome},
+		{"config_file", str, &m.ConfigFile},
+		{"adopt_existing", types.BoolType, &m.AdoptExisting},
+	}
+}
+
+// certModelFrom reads a whole model from a config, plan or state, as its Get would (see modelAttr).
+func certModelFrom(ctx context.Context, raw tftypes.Value, get func(context.Context, path.Path, any) diag.Diagnostics) (policyCertificateResourceModel, diag.Diagnostics) {
+	var m policyCertificateResourceModel
+	diags := readModel(ctx, raw, get, m.attrs(), &m.SSH)
+	return m, diags
 }
 
 // certificatePrivate is kept in the resource's private state (never in an attribute): a salted digest

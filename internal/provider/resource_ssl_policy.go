@@ -193,12 +193,15 @@ func (r *sslPolicyResource) Configure(_ context.Context, req resource.ConfigureR
 }
 
 func (r *sslPolicyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var cfg sslPolicyResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	// Only the two attributes it checks, straight from the config (see modelAttr).
+	var home, conf types.String
+	obj, diags := rawObject(req.Config.Raw)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(readModelAttrs(ctx, obj, []modelAttr{{"neo4j_home", types.StringType, &home}, {"config_file", types.StringType, &conf}})...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	validateTargetFields(types.StringNull(), cfg.Neo4jHome, cfg.ConfigFile, path.Empty(), &resp.Diagnostics)
+	validateTargetFields(types.StringNull(), home, conf, path.Empty(), &resp.Diagnostics)
 }
 
 // ModifyPlan resolves the policy for the target's Neo4j version while planning, so the plan shows
@@ -208,9 +211,12 @@ func (r *sslPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	var cfg, plan sslPolicyResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	// The models are read straight from the request's values and only the attributes whose value
+	// changes are written back, so a plan that changes nothing writes nothing (see modelAttr).
+	cfg, diags := policyModelFrom(ctx, req.Config.Raw, req.Config.GetAttribute)
+	resp.Diagnostics.Append(diags...)
+	planned, diags := policyModelFrom(ctx, req.Plan.Raw, req.Plan.GetAttribute)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -232,6 +238,7 @@ func (r *sslPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if pol == nil {
 		return
 	}
+	plan := planned
 	resp.Diagnostics.Append(setPlannedPolicy(ctx, &plan, pol, t)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -239,11 +246,12 @@ func (r *sslPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 
 	var state *sslPolicyResourceModel
 	if !req.State.Raw.IsNull() {
-		state = &sslPolicyResourceModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		s, diags := policyModelFrom(ctx, req.State.Raw, req.State.GetAttribute)
+		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		state = &s
 		// A policy that moves (another directory, config file or host) is a new policy.
 		old := state.Settings.Elements()
 		newSettings := plan.Settings.Elements()
@@ -254,7 +262,7 @@ func (r *sslPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 			}
 		}
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setChangedAttrs(ctx, &resp.Plan, planned.attrs(), plan.attrs())...)
 
 	// Check the host only when something will be written.
 	if state != nil && state.Rendered.Equal(plan.Rendered) && state.Directories.Equal(plan.Directories) &&
@@ -298,15 +306,18 @@ func (r *sslPolicyResource) Create(ctx context.Context, req resource.CreateReque
 }
 
 func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state sslPolicyResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	// As in ModifyPlan, a refresh that finds the host as the state says writes nothing.
+	was, diags := policyModelFrom(ctx, req.State.Raw, req.State.GetAttribute)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
+	state := was
 	priv, diags := getPrivate(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 
-	if priv.Imported {
+	imported := priv.Imported
+	if imported {
 		resp.Diagnostics.Append(r.fillImported(ctx, &state)...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -337,7 +348,12 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 		// Imported, or written by a release without the attribute.
 		state.AdoptExisting = types.BoolValue(false)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if imported {
+		// The import filled in the whole model, its ssh block included.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		return
+	}
+	resp.Diagnostics.Append(setChangedAttrs(ctx, &resp.State, was.attrs(), state.attrs())...)
 }
 
 func (r *sslPolicyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
