@@ -499,3 +499,37 @@ func TestConfStoreGroupCommitCrash(t *testing.T) {
 	}
 	t.Logf("of %d kills, %d came after the last announced write landed, %d before; %d left a temp file, each removed by the next edit", kills, landed, kills-landed, temps)
 }
+
+// An edit given up while its batch waits for a lock another writer holds returns its ctx's error at
+// once and writes nothing; the wait ends with it, and the next edit, once the lock is free, commits.
+func TestConfStoreGroupCommitWithdrawnDuringLockWait(t *testing.T) {
+	forEachHost(t, func(t *testing.T, h host.Host) {
+		file := filepath.Join(t.TempDir(), "neo4j.conf")
+		writeFile(t, file, foreignConf, 0o640)
+		lock, err := host.NewLocal().Lock(context.Background(), file, "another writer", time.Minute)
+		must(t, err)
+		c := NewConfStore()
+		waiting := make(chan struct{})
+		c.hooks = &confHooks{beforeLock: func() {
+			select {
+			case <-waiting:
+			default:
+				close(waiting)
+			}
+		}}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Edit(ctx, h, file, "given up", setBlockEdit("given up")) }()
+		<-waiting
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("the edit given up returned %v, want context.Canceled", err)
+		}
+		must(t, lock.Unlock())
+		must(t, c.Edit(context.Background(), h, file, "next", setBlockEdit("next")))
+		got := readFile(t, file)
+		if strings.Contains(got, "given up") || !strings.Contains(got, neo4j.BeginMarker("next")) || !strings.HasPrefix(got, foreignConf) {
+			t.Fatalf("file:\n%s", got)
+		}
+	})
+}
