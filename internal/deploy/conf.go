@@ -25,15 +25,16 @@ var ErrConfMissing = errors.New("config file does not exist")
 // ConfStore keeps one parsed copy of each neo4j.conf per provider process, so that a plan of a
 // hundred resources reads each file once, and edits a file safely against every other writer. An
 // entry is reused while the file's inode, size and modification time are unchanged (one stat per
-// use); writes through Edit refresh it.
+// use); writes through Edit refresh it. Concurrent edits of one file are committed as a group (see
+// Edit).
 type ConfStore struct {
-	// Log, when set, receives a line per edit (host, file, bytes, duration).
+	// Log, when set, receives a line per batch of edits (host, file, edits, bytes, duration).
 	Log Logger
 
 	mu      sync.Mutex
 	entries map[string]*confEntry
-	queues  map[string]*editQueue
-	hooks   *confHooks
+	queues  map[string]*editQueue // the edits waiting for each file, keyed like entries
+	hooks   *confHooks             // tests only
 }
 
 type confEntry struct {
