@@ -34,7 +34,7 @@ type ConfStore struct {
 	mu      sync.Mutex
 	entries map[string]*confEntry
 	queues  map[string]*editQueue // the edits waiting for each file, keyed like entries
-	hooks   *confHooks             // tests only
+	hooks   *confHooks            // tests only
 }
 
 type confEntry struct {
