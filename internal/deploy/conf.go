@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
@@ -24,13 +25,16 @@ var ErrConfMissing = errors.New("config file does not exist")
 // ConfStore keeps one parsed copy of each neo4j.conf per provider process, so that a plan of a
 // hundred resources reads each file once, and edits a file safely against every other writer. An
 // entry is reused while the file's inode, size and modification time are unchanged (one stat per
-// use); writes through Edit refresh it.
+// use); writes through Edit refresh it. Concurrent edits of one file are committed as a group (see
+// Edit).
 type ConfStore struct {
-	// Log, when set, receives a line per edit (host, file, bytes, duration).
+	// Log, when set, receives a line per batch of edits (host, file, edits, bytes, duration).
 	Log Logger
 
 	mu      sync.Mutex
 	entries map[string]*confEntry
+	queues  map[string]*editQueue // the edits waiting for each file, keyed like entries
+	hooks   *confHooks            // tests only
 }
 
 type confEntry struct {
@@ -40,7 +44,9 @@ type confEntry struct {
 }
 
 // NewConfStore returns an empty store.
-func NewConfStore() *ConfStore { return &ConfStore{entries: map[string]*confEntry{}} }
+func NewConfStore() *ConfStore {
+	return &ConfStore{entries: map[string]*confEntry{}, queues: map[string]*editQueue{}}
+}
 
 func (c *ConfStore) entry(h host.Host, file string) *confEntry {
 	c.mu.Lock()
@@ -101,14 +107,193 @@ func sameFile(a, b host.Info) bool {
 // re-reads it, lets edit compute the new bytes from the fresh parse, and writes them atomically with
 // the file's own mode and owner. edit returning the same bytes writes nothing. holder describes the
 // caller for the lock file.
+//
+// Concurrent edits of one file in this process are committed as a group: the edits waiting for the
+// file when its lock is taken (those that arrive while the lock is awaited included) form a batch,
+// applied in arrival order, each on the parse of the previous one's result, and written with one
+// write and one fsync. Each caller still gets its own result: an edit that fails (its own error, or
+// a result that does not parse) changes nothing and fails alone; a lock, read or write error reaches
+// exactly the edits of its batch; an edit whose ctx ends before its batch starts is dropped with
+// ctx.Err(). A file is keyed by h.ID() and its path, as the parse cache is: hosts with one ID are
+// one machine and account.
 func (c *ConfStore) Edit(ctx context.Context, h host.Host, file, holder string, edit func(*neo4j.Conf) ([]byte, error)) error {
-	start := time.Now()
-	lock, err := h.Lock(ctx, file, holder, ConfLockTimeout)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	defer func() { _ = lock.Unlock() }()
-	debug(ctx, c.Log, "neo4j.conf locked", map[string]any{"host": h.ID(), "file": file, "lock_wait": since(start)})
+	q := c.queue(h, file)
+	r := &editReq{ctx: ctx, holder: holder, edit: edit, done: make(chan struct{})}
+	q.mu.Lock()
+	q.pending = append(q.pending, r)
+	n := len(q.pending)
+	lead := !q.running
+	q.running = true
+	q.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { q.withdraw(r) })
+	defer stop()
+	if c.hooks != nil && c.hooks.queued != nil {
+		c.hooks.queued(n)
+	}
+	if lead {
+		// The first edit of an idle file starts the batches; it runs in a goroutine of its own so
+		// that each caller returns as soon as its own batch is done.
+		go c.commit(h, file, q)
+	}
+	<-r.done
+	return r.err
+}
+
+// editReq is one Edit call waiting for, or taking part in, a batch.
+type editReq struct {
+	ctx    context.Context
+	holder string
+	edit   func(*neo4j.Conf) ([]byte, error)
+	taken  bool // in a batch; guarded by the queue's mu
+	err    error
+	done   chan struct{}
+}
+
+// finish hands r its result. Called once per request: by withdraw for a request still queued, or by
+// the batch that took it.
+func (r *editReq) finish(err error) {
+	r.err = err
+	close(r.done)
+}
+
+// editQueue holds the edits of one file that wait for the next batch.
+type editQueue struct {
+	mu      sync.Mutex
+	pending []*editReq
+	running bool               // a commit goroutine serves this file
+	abort   context.CancelFunc // ends the current lock wait; set while the lock is awaited
+}
+
+// confHooks let tests observe and hold the batching at fixed points; nil in production.
+type confHooks struct {
+	queued     func(pending int) // after an edit joined the queue, with the queue's length then
+	beforeLock func()            // before a batch's lock is requested
+	taken      func(batch int)   // after a batch was taken, before the file is read
+}
+
+func (c *ConfStore) queue(h host.Host, file string) *editQueue {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := h.ID() + "\x00" + file
+	q := c.queues[key]
+	if q == nil {
+		q = &editQueue{}
+		c.queues[key] = q
+	}
+	return q
+}
+
+// withdraw drops r with its ctx's error if no batch has taken it yet. When nothing is left to wait
+// for, the lock wait ends too.
+func (q *editQueue) withdraw(r *editReq) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if r.taken {
+		return
+	}
+	for i, p := range q.pending {
+		if p == r {
+			q.pending = append(q.pending[:i], q.pending[i+1:]...)
+			r.taken = true
+			r.finish(r.ctx.Err())
+			break
+		}
+	}
+	if len(q.pending) == 0 && q.abort != nil {
+		q.abort()
+	}
+}
+
+// commit runs batches for one file until none is waiting.
+func (c *ConfStore) commit(h host.Host, file string, q *editQueue) {
+	for {
+		q.mu.Lock()
+		if len(q.pending) == 0 {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		first := q.pending[0]
+		// The lock wait serves every waiting edit, so no single caller's ctx may end it: it ends
+		// when every waiting edit has been withdrawn (the ctx keeps the first caller's values, for
+		// logging).
+		lockCtx, cancel := context.WithCancel(context.WithoutCancel(first.ctx))
+		q.abort = cancel
+		q.mu.Unlock()
+		c.batch(lockCtx, h, file, q, first.holder)
+		cancel()
+	}
+}
+
+// batch takes the lock, then every waiting edit, and commits them.
+func (c *ConfStore) batch(lockCtx context.Context, h host.Host, file string, q *editQueue, holder string) {
+	if c.hooks != nil && c.hooks.beforeLock != nil {
+		c.hooks.beforeLock()
+	}
+	start := time.Now()
+	lock, lockErr := h.Lock(lockCtx, file, holder, ConfLockTimeout)
+	q.mu.Lock()
+	q.abort = nil
+	if lockErr != nil && lockCtx.Err() != nil {
+		// Every edit that waited was withdrawn; any that came since get a fresh wait.
+		q.mu.Unlock()
+		return
+	}
+	all := q.pending
+	q.pending = nil
+	for _, r := range all {
+		r.taken = true
+	}
+	q.mu.Unlock()
+	results := make([]error, len(all))
+	defer func() {
+		if lock != nil {
+			_ = lock.Unlock()
+		}
+		for i, r := range all {
+			r.finish(results[i])
+		}
+	}()
+	var live []int // indexes into all of the edits this batch applies
+	for i, r := range all {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		live = append(live, i)
+	}
+	failAll := func(err error) {
+		for _, i := range live {
+			results[i] = err
+		}
+	}
+	if lockErr != nil {
+		failAll(lockErr)
+		return
+	}
+	if len(live) == 0 {
+		return
+	}
+	if c.hooks != nil && c.hooks.taken != nil {
+		c.hooks.taken(len(live))
+	}
+	// The batch's reads and writes end early only when every one of its callers has gone.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(lockCtx))
+	defer cancel()
+	var left atomic.Int64
+	left.Store(int64(len(live)))
+	for _, i := range live {
+		stop := context.AfterFunc(all[i].ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+		defer stop()
+	}
+	debug(ctx, c.Log, "neo4j.conf locked", map[string]any{"host": h.ID(), "file": file, "lock_wait": since(start), "edits": len(live)})
 
 	// A writer killed between creating its temp file and renaming it leaves the temp file behind.
 	// Every writer of this file holds the lock while its temp file exists, so under the lock any
@@ -118,23 +303,43 @@ func (c *ConfStore) Edit(ctx context.Context, h host.Host, file, holder string, 
 	c.Forget(h, file)
 	conf, info, err := c.Load(ctx, h, file)
 	if err != nil {
-		return err
+		failAll(err)
+		return
 	}
-	out, err := edit(conf)
-	if err != nil {
-		return err
+	orig := conf.Bytes()
+	cur, curBytes := conf, orig
+	var applied []int
+	for _, i := range live {
+		out, err := all[i].edit(cur)
+		if err != nil {
+			results[i] = err
+			continue
+		}
+		if !bytes.Equal(out, curBytes) {
+			next, err := neo4j.ParseConf(out)
+			if err != nil {
+				results[i] = fmt.Errorf("%s: the edited file would not parse: %w", file, err)
+				continue
+			}
+			cur, curBytes = next, out
+		}
+		applied = append(applied, i)
 	}
-	if bytes.Equal(out, conf.Bytes()) {
-		debug(ctx, c.Log, "neo4j.conf unchanged", map[string]any{"host": h.ID(), "file": file, "duration": since(start)})
-		return nil
+	if bytes.Equal(curBytes, orig) {
+		debug(ctx, c.Log, "neo4j.conf unchanged", map[string]any{"host": h.ID(), "file": file, "edits": len(live), "duration": since(start)})
+		return
 	}
 	owner := host.Owner{User: strconv.Itoa(info.UID), Group: strconv.Itoa(info.GID)}
-	if err := h.WriteFile(ctx, file, out, info.Mode, owner); err != nil {
-		return err
-	}
+	err = h.WriteFile(ctx, file, curBytes, info.Mode, owner)
 	c.Forget(h, file)
-	debug(ctx, c.Log, "neo4j.conf written", map[string]any{"host": h.ID(), "file": file, "bytes": len(out), "duration": since(start)})
-	return nil
+	for _, i := range applied {
+		results[i] = err
+	}
+	if err != nil {
+		debug(ctx, c.Log, "neo4j.conf not written", map[string]any{"host": h.ID(), "file": file, "edits": len(applied), "error": err.Error(), "duration": since(start)})
+		return
+	}
+	debug(ctx, c.Log, "neo4j.conf written", map[string]any{"host": h.ID(), "file": file, "bytes": len(curBytes), "edits": len(applied), "duration": since(start)})
 }
 
 // TempInfix marks the temp files host.WriteFile writes: ".<base>.dbtls-tmp-<random>".
