@@ -207,6 +207,11 @@ func (q *editQueue) withdraw(r *editReq) {
 	}
 }
 
+// MaxBatch bounds the edits one batch applies, and so how long it holds the file's lock: each
+// edit re-parses the file, and another process waits at most ConfLockTimeout for the lock. Edits
+// beyond it form the next batch, which follows at once.
+const MaxBatch = 64
+
 // commit runs batches for one file until none is waiting.
 func (c *ConfStore) commit(h host.Host, file string, q *editQueue) {
 	for {
@@ -243,7 +248,12 @@ func (c *ConfStore) batch(lockCtx context.Context, h host.Host, file string, q *
 		return
 	}
 	all := q.pending
-	q.pending = nil
+	if len(all) > MaxBatch {
+		all = all[:MaxBatch:MaxBatch]
+		q.pending = append([]*editReq(nil), q.pending[MaxBatch:]...)
+	} else {
+		q.pending = nil
+	}
 	for _, r := range all {
 		r.taken = true
 	}

@@ -533,3 +533,55 @@ func TestConfStoreGroupCommitWithdrawnDuringLockWait(t *testing.T) {
 		}
 	})
 }
+
+// More edits waiting than MaxBatch: the first batch takes MaxBatch of them, the rest form the next
+// batch at once, and every edit lands.
+func TestConfStoreGroupCommitBatchCap(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "neo4j.conf")
+	writeFile(t, file, foreignConf, 0o640)
+	c := NewConfStore()
+	g := newBatchGate(c)
+	var sizes []int
+	var mu sync.Mutex
+	taken := c.hooks.taken
+	c.hooks.taken = func(n int) {
+		mu.Lock()
+		sizes = append(sizes, n)
+		mu.Unlock()
+		taken(n)
+	}
+	h := host.NewLocal()
+	n := MaxBatch + MaxBatch/2
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			id := fmt.Sprintf("capped %d", i)
+			errs <- c.Edit(context.Background(), h, file, id, setBlockEdit(id))
+		}()
+	}
+	g.waitQueued(n)
+	close(g.lockRelease)
+	if got := <-g.taken; got != MaxBatch {
+		t.Fatalf("first batch of %d edits, want MaxBatch = %d", got, MaxBatch)
+	}
+	close(g.takenRelease)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) != 2 || sizes[1] != n-MaxBatch {
+		t.Errorf("batches %v, want [%d %d]", sizes, MaxBatch, n-MaxBatch)
+	}
+	got := readFile(t, file)
+	for i := range n {
+		if strings.Count(got, neo4j.BeginMarker(fmt.Sprintf("capped %d", i))+"\n") != 1 {
+			t.Fatalf("block %d is not in the file exactly once:\n%s", i, got)
+		}
+	}
+	if !strings.HasPrefix(got, foreignConf) {
+		t.Errorf("the foreign bytes changed")
+	}
+}
