@@ -898,3 +898,26 @@ func TestCheckRemove(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSetBlockLargeConf: one more managed block in a neo4j.conf that holds 300 policies' blocks,
+// the edit every apply of a policy makes (the checks of the edit re-read the whole file).
+func BenchmarkSetBlockLargeConf(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("# Neo4j configuration\nserver.default_listen_address=0.0.0.0\n")
+	for i := range 300 {
+		fmt.Fprintf(&sb, "%s\ndbms.ssl.policy.p%d.enabled=true\ndbms.ssl.policy.p%d.base_directory=certificates/p%d\ndbms.ssl.policy.p%d.client_auth=REQUIRE\n%s\n",
+			BeginMarker(fmt.Sprintf("policy p%d", i)), i, i, i, i, EndMarker(fmt.Sprintf("policy p%d", i)))
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := ParseConf(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.SetBlock("policy extra", []string{"dbms.ssl.policy.extra.enabled=true"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

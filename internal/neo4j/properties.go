@@ -200,6 +200,18 @@ func splitEntry(line []byte, first, end int) PropEntry {
 // decodeProp decodes the escapes of a key or value (ISO 8859-1 characters). A malformed \uXXXX is
 // an error (Java throws IllegalArgumentException); the 'u' is then kept as a literal.
 func decodeProp(b []byte) (string, error) {
+	// Most keys and values are plain ASCII without escapes: each byte is then its own character
+	// (ISO-8859-1 and UTF-16 agree with ASCII there), so the bytes are the string.
+	plain := true
+	for _, c := range b {
+		if c == '\\' || c >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(b), nil
+	}
 	units := make([]uint16, 0, len(b))
 	var err error
 	for i := 0; i < len(b); i++ {
