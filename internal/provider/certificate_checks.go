@@ -25,7 +25,7 @@ type certMaterial struct {
 func parseCertChain(v string) ([]*x509.Certificate, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	chain, err := pki.ParseCertificateChain([]byte(v))
-	addCertPEMError(&diags, path.Root("certificate_pem"), "the value of certificate_pem", "Invalid Certificate", err)
+	addCertPEMError(&diags, path.Root("certificate_pem"), "the value of certificate_pem", diagInvalidCertificate, err)
 	return chain, diags
 }
 
@@ -43,7 +43,7 @@ func parseCertMaterial(ctx context.Context, m policyCertificateResourceModel) (*
 	seen := map[string]bool{}
 	for _, v := range trusted {
 		certs, err := pki.ParseCertificateChain([]byte(v))
-		addCertPEMError(&diags, path.Root("trusted_certificates_pem"), "a value of trusted_certificates_pem", "Invalid Trusted Certificate", err)
+		addCertPEMError(&diags, path.Root("trusted_certificates_pem"), "a value of trusted_certificates_pem", diagInvalidTrustedCertificate, err)
 		for _, c := range certs {
 			if h := sha256Hex(c.Raw); !seen[h] {
 				seen[h] = true
@@ -53,7 +53,7 @@ func parseCertMaterial(ctx context.Context, m policyCertificateResourceModel) (*
 	}
 	for _, v := range crls {
 		l, err := pki.ParseCRLBundle([]byte(v))
-		addCertPEMError(&diags, path.Root("revocation_lists_pem"), "a value of revocation_lists_pem", "Invalid Certificate Revocation List", err)
+		addCertPEMError(&diags, path.Root("revocation_lists_pem"), "a value of revocation_lists_pem", diagInvalidCertificateRevocationList, err)
 		for _, c := range l {
 			if h := sha256Hex(c.Raw); !seen[h] {
 				seen[h] = true
@@ -76,15 +76,11 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 	}
 	validity := fmt.Sprintf("The certificate %q (serial %s) is valid from %s to %s; it is now %s.",
 		leaf.Subject, leaf.SerialNumber, leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	report := diags.AddAttributeWarning
-	if writing {
-		report = diags.AddAttributeError
-	}
 	switch pki.CheckValidity(leaf, now, minDays) {
 	case pki.Expired:
-		report(certPath, "Certificate Has Expired", validity+" Neo4j would present an expired certificate and clients would refuse it. Issue a new certificate and set certificate_pem to it.")
+		diags.Append(diagCertificateHasExpired.attrOf(writing, certPath, validity+" Neo4j would present an expired certificate and clients would refuse it. Issue a new certificate and set certificate_pem to it."))
 	case pki.NotYetValid:
-		report(certPath, "Certificate Not Yet Valid", validity+" Clients would refuse it until then. Check the issuing clock, or wait.")
+		diags.Append(diagCertificateNotYetValid.attrOf(writing, certPath, validity+" Clients would refuse it until then. Check the issuing clock, or wait."))
 	case pki.ExpiresSoon:
 		diags.Append(diagCertificateExpiresSoon.attr(certPath, fmt.Sprintf("%s That is %d days from now, fewer than min_days_remaining (%d). Issue a new certificate and apply it before then.", validity, pki.DaysRemaining(leaf, now), minDays)))
 	}
@@ -114,26 +110,22 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 func checkCertStrength(chain []*x509.Certificate, writing bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	certPath := path.Root("certificate_pem")
-	report := diags.AddAttributeWarning
-	if writing {
-		report = diags.AddAttributeError
-	}
 	for _, w := range pki.ChainWeaknesses(chain) {
 		which := fmt.Sprintf("The certificate %q (certificate %d of certificate_pem)", w.Cert.Subject, w.Index+1)
 		switch w.Kind {
 		case pki.WeakKey:
-			report(certPath, "Weak Certificate Key",
+			diags.Append(diagWeakCertificateKey.attrOf(writing, certPath,
 				fmt.Sprintf("%s has %s. Keys that small can be broken with affordable effort, and clients at OpenSSL's default security level refuse them. %s, then set certificate_pem (and the private key) to the new pair.",
-					which, w.What, pki.FixKey))
+					which, w.What, pki.FixKey)))
 		case pki.WeakSignature:
-			report(certPath, "Weak Certificate Signature",
+			diags.Append(diagWeakCertificateSignature.attrOf(writing, certPath,
 				fmt.Sprintf("%s carries %s. Collisions in MD5 and SHA-1 are practical, so such a signature does not prove who issued the certificate; Java, OpenSSL and browsers refuse it. "+
 					"%s. (A self-signed root's own signature is not checked: a root is trusted for being in the trust store, not for its signature.)",
-					which, w.What, pki.FixSignature))
+					which, w.What, pki.FixSignature)))
 		case pki.CAAsLeaf:
-			report(certPath, "CA Certificate As Server Certificate",
+			diags.Append(diagCACertificateAsServerCertificate.attrOf(writing, certPath,
 				fmt.Sprintf("%s is %s, but it comes first in certificate_pem, where Neo4j presents it as its own server certificate. Clients refuse a CA certificate as an end-entity certificate, "+
-					"and its key can sign certificates for any name. %s.", which, w.What, pki.FixCAAsLeaf))
+					"and its key can sign certificates for any name. %s.", which, w.What, pki.FixCAAsLeaf)))
 		}
 	}
 	if len(chain) > 0 && !pki.HasServerAuthEKU(chain[0]) {
@@ -212,11 +204,11 @@ func certKeyMustBeWritten(state *policyCertificateResourceModel, plan policyCert
 	return !strings.HasPrefix(keyEntry, "-") || strings.Contains(keyEntry, " content:")
 }
 
-func addCertPEMError(diags *diag.Diagnostics, at path.Path, what, summary string, err error) {
+func addCertPEMError(diags *diag.Diagnostics, at path.Path, what string, k *diagnosticKind, err error) {
 	if err == nil {
 		return
 	}
-	diags.AddAttributeError(at, summary, fmt.Sprintf("%s does not parse: %s. Give PEM text as openssl and hashicorp/tls write it (-----BEGIN ...----- blocks).", upperFirst(what), err))
+	diags.Append(k.attr(at, fmt.Sprintf("%s does not parse: %s. Give PEM text as openssl and hashicorp/tls write it (-----BEGIN ...----- blocks).", upperFirst(what), err)))
 }
 
 func upperFirst(s string) string {

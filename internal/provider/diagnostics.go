@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 )
 
@@ -81,6 +82,22 @@ func (k *diagnosticKind) plain(detail string) diag.Diagnostic {
 		return diag.NewWarningDiagnostic(k.Summary, detail)
 	}
 	return diag.NewErrorDiagnostic(k.Summary, detail)
+}
+
+// attrOf returns the diagnostic at the attribute p as an error when asError, else as a warning: for a
+// kind that is both, such as a weak certificate refused when it is about to be written and reported while
+// it is on the host.
+func (k *diagnosticKind) attrOf(asError bool, p path.Path, detail string) diag.Diagnostic {
+	if asError {
+		return diag.NewAttributeErrorDiagnostic(p, k.Summary, detail)
+	}
+	return diag.NewAttributeWarningDiagnostic(p, k.Summary, detail)
+}
+
+// funcArgError returns a function's error for its argument i. Terraform shows a function error's
+// message inside its own "Invalid function argument" diagnostic, so the summary leads the message.
+func (k *diagnosticKind) funcArgError(i int64, detail string) *function.FuncError {
+	return function.NewArgumentFuncError(i, k.Summary+": "+detail)
 }
 
 // DiagnosticsTableMarkdown renders the guide's table from the declarations.

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,18 @@ const diagnosticsDoc = "../../" + DiagnosticsTemplate
 var summarySources = []string{".", "../neo4j"}
 
 // kindMethods are diagnosticKind's constructors and the severity each gives (0: the kind's own).
-var kindMethods = map[string]severity{"attr": 0, "plain": 0, "attrError": sevError, "attrWarning": sevWarning, "plainError": sevError, "plainWarning": sevWarning}
+var kindMethods = map[string]severity{"attr": 0, "plain": 0, "attrOf": sevError | sevWarning, "funcArgError": sevError}
+
+// kindIdent is the name a summary's declaration has in diagnostics.go: diag and its words in CamelCase.
+func kindIdent(summary string) string {
+	out := "diag"
+	for _, w := range regexp.MustCompile(`[^A-Za-z0-9]+`).Split(summary, -1) {
+		if w != "" {
+			out += strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return out
+}
 
 // declaredKinds parses diagnostics.go: the variable each declaration is assigned to -> its summary.
 func declaredKinds(t *testing.T) map[string]string {
@@ -75,6 +87,9 @@ func declaredKinds(t *testing.T) map[string]string {
 					v, err := strconv.Unquote(kv.Value.(*ast.BasicLit).Value)
 					must(t, err)
 					out[vs.Names[0].Name] = v
+					if want := kindIdent(v); vs.Names[0].Name != want {
+						t.Errorf("diagnostics.go declares %q as %s: name it %s", v, vs.Names[0].Name, want)
+					}
 				}
 			}
 		}
@@ -85,9 +100,9 @@ func declaredKinds(t *testing.T) map[string]string {
 	return out
 }
 
-// summaryCalls are the functions that take a summary: the argument index and the severity. report is
-// checkCertMaterial's AddAttributeWarning-or-AddAttributeError; fail and warn are ResolvePolicy's; the
-// function errors' messages start with "<Summary>: ".
+// summaryCalls are the functions that take a summary: the argument index and the severity. fail and warn
+// are ResolvePolicy's; addCertPEMError takes a declared kind; the function errors' messages start with
+// "<Summary>: ". In this package every summary comes from a declaration: a literal one is an error.
 var summaryCalls = map[string]struct {
 	arg int
 	sev severity
@@ -101,7 +116,6 @@ var summaryCalls = map[string]struct {
 	"NewWarningDiagnostic":          {0, sevWarning, false},
 	"NewAttributeErrorDiagnostic":   {1, sevError, false},
 	"NewAttributeWarningDiagnostic": {1, sevWarning, false},
-	"report":                        {1, sevError | sevWarning, false},
 	"fail":                          {1, sevError, false},
 	"warn":                          {1, sevWarning, false},
 	"addCertPEMError":               {3, sevError, false},
@@ -111,10 +125,9 @@ var summaryCalls = map[string]struct {
 
 // dynamicSummaries are the places where a summary is not a string literal, keyed by the enclosing
 // function: what the summary can be there (nil: the value is forwarded from a literal found elsewhere,
-// such as a neo4j.FieldError's Summary or addCertPEMError's argument).
+// such as a neo4j.FieldError's Summary or addCertPEMError's kind).
 func dynamicSummaries() map[string][]string {
 	return map[string][]string{
-		"addCertPEMError":         nil,
 		"appendFieldErrors":       nil,
 		"ResolvePolicy":           nil, // fail and warn build FieldErrors from their summary argument
 		"CheckSettings":           nil, // as ResolvePolicy
@@ -165,7 +178,16 @@ func emittedSummaries(t *testing.T) (map[string]severity, map[string][]string) {
 								v, _, _ = strings.Cut(v, ": ")
 							}
 							add(v, s, pos(e))
+							if filepath.Dir(file) == "." {
+								t.Errorf("%s: the summary %q is a literal: build the diagnostic through its declaration in diagnostics.go (%s.attr, .plain, ...)", pos(e), v, kindIdent(v))
+							}
 							return
+						}
+						if id, ok := e.(*ast.Ident); ok {
+							if summary, declared := kinds[id.Name]; declared {
+								add(summary, s, pos(e))
+								return
+							}
 						}
 						exp, known := dynamic[fn.Name.Name]
 						if !known {

@@ -216,10 +216,10 @@ func (r *policyCertificateResource) ValidateConfig(ctx context.Context, req reso
 			}
 			if l.name == "trusted_certificates_pem" {
 				_, err := pki.ParseCertificateChain([]byte(s.ValueString()))
-				addCertPEMError(&resp.Diagnostics, path.Root(l.name), "a value of "+l.name, "Invalid Trusted Certificate", err)
+				addCertPEMError(&resp.Diagnostics, path.Root(l.name), "a value of "+l.name, diagInvalidTrustedCertificate, err)
 			} else {
 				_, err := pki.ParseCRLBundle([]byte(s.ValueString()))
-				addCertPEMError(&resp.Diagnostics, path.Root(l.name), "a value of "+l.name, "Invalid Certificate Revocation List", err)
+				addCertPEMError(&resp.Diagnostics, path.Root(l.name), "a value of "+l.name, diagInvalidCertificateRevocationList, err)
 			}
 		}
 	}
