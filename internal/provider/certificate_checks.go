@@ -72,7 +72,8 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 	leaf := mat.chain[0]
 	certPath := path.Root("certificate_pem")
 	if alg := pki.KeyAlgorithm(leaf.PublicKey); !pki.LoadableByNeo4j(alg) {
-		diags.Append(diagUnsupportedKeyType.attr(certPath, fmt.Sprintf("The certificate %q has a %s key. Neo4j's SSL framework loads RSA and EC keys only. Issue the certificate for an RSA or ECDSA key.", leaf.Subject, alg)))
+		diags.Append(diagUnsupportedKeyType.attr(certPath,
+			fmt.Sprintf("The certificate %q has a %s key. Neo4j's SSL framework loads RSA and EC keys only. Issue the certificate for an RSA or ECDSA key.", leaf.Subject, alg)))
 	}
 	validity := fmt.Sprintf("The certificate %q (serial %s) is valid from %s to %s; it is now %s.",
 		leaf.Subject, leaf.SerialNumber, leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
@@ -82,21 +83,25 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 	case pki.NotYetValid:
 		diags.Append(diagCertificateNotYetValid.attrOf(writing, certPath, validity+" Clients would refuse it until then. Check the issuing clock, or wait."))
 	case pki.ExpiresSoon:
-		diags.Append(diagCertificateExpiresSoon.attr(certPath, fmt.Sprintf("%s That is %d days from now, fewer than min_days_remaining (%d). Issue a new certificate and apply it before then.", validity, pki.DaysRemaining(leaf, now), minDays)))
+		diags.Append(diagCertificateExpiresSoon.attr(certPath,
+			fmt.Sprintf("%s That is %d days from now, fewer than min_days_remaining (%d). Issue a new certificate and apply it before then.", validity, pki.DaysRemaining(leaf, now), minDays)))
 	}
 	diags.Append(checkCertStrength(mat.chain, writing)...)
 	diags.Append(checkTrustedStrength(mat.trusted)...)
 	if p := pki.ChainOrderProblem(mat.chain); p != "" {
-		diags.Append(diagCertificateChainOutOfOrder.attr(certPath, "certificate_pem must hold the leaf first, then each issuer in turn, and "+p+". Neo4j sends the chain as written, and some clients refuse a chain out of order. Reorder the blocks."))
+		diags.Append(diagCertificateChainOutOfOrder.attr(certPath,
+			"certificate_pem must hold the leaf first, then each issuer in turn, and "+p+". Neo4j sends the chain as written, and some clients refuse a chain out of order. Reorder the blocks."))
 	}
 	signers := append(slices.Clone(mat.trusted), mat.chain...)
 	for i, crl := range mat.crls {
 		if pki.CRLSigner(crl, signers) == nil {
-			diags.Append(diagRevocationListWithoutATrustedSigner.attr(path.Root("revocation_lists_pem"), fmt.Sprintf("The CRL from %q (number %d of the list) is not signed by any certificate in trusted_certificates_pem or certificate_pem, so Neo4j cannot use it to check peers. "+
-				"Add its issuer's certificate to trusted_certificates_pem, or remove the CRL.", crl.Issuer.String(), i+1)))
+			diags.Append(diagRevocationListWithoutATrustedSigner.attr(path.Root("revocation_lists_pem"),
+				fmt.Sprintf("The CRL from %q (number %d of the list) is not signed by any certificate in trusted_certificates_pem or certificate_pem, so Neo4j cannot use it to check peers. "+
+					"Add its issuer's certificate to trusted_certificates_pem, or remove the CRL.", crl.Issuer.String(), i+1)))
 		}
 		if !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate) {
-			diags.Append(diagRevocationListOutOfDate.attr(path.Root("revocation_lists_pem"), fmt.Sprintf("The CRL from %q was due to be replaced on %s. Fetch the current CRL from its issuer.", crl.Issuer.String(), crl.NextUpdate.UTC().Format(time.RFC3339))))
+			diags.Append(diagRevocationListOutOfDate.attr(path.Root("revocation_lists_pem"),
+				fmt.Sprintf("The CRL from %q was due to be replaced on %s. Fetch the current CRL from its issuer.", crl.Issuer.String(), crl.NextUpdate.UTC().Format(time.RFC3339))))
 		}
 	}
 	return diags
@@ -129,8 +134,9 @@ func checkCertStrength(chain []*x509.Certificate, writing bool) diag.Diagnostics
 		}
 	}
 	if len(chain) > 0 && !pki.HasServerAuthEKU(chain[0]) {
-		diags.Append(diagCertificateLacksServerAuth.attr(certPath, fmt.Sprintf("The certificate %q has an extended key usage without serverAuth (it is for TLS clients only), but Neo4j presents the policy's certificate as a server on every channel, "+
-			"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth (and clientAuth too for the cluster channel).", chain[0].Subject)))
+		diags.Append(diagCertificateLacksServerAuth.attr(certPath,
+			fmt.Sprintf("The certificate %q has an extended key usage without serverAuth (it is for TLS clients only), but Neo4j presents the policy's certificate as a server on every channel, "+
+				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth (and clientAuth too for the cluster channel).", chain[0].Subject)))
 	}
 	return diags
 }
@@ -143,8 +149,9 @@ func checkTrustedStrength(trusted []*x509.Certificate) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, c := range trusted {
 		if w := pki.KeyWeakness(c.PublicKey); w != "" {
-			diags.Append(diagWeakTrustedCertificateKey.attr(path.Root("trusted_certificates_pem"), fmt.Sprintf("The trusted certificate %q has %s. Anyone who breaks that key can issue certificates Neo4j accepts from peers. "+
-				"Have the CA moved to a stronger key (RSA 2048 or more, ECDSA P-256 or larger) and trust the new CA certificate instead.", c.Subject, w)))
+			diags.Append(diagWeakTrustedCertificateKey.attr(path.Root("trusted_certificates_pem"),
+				fmt.Sprintf("The trusted certificate %q has %s. Anyone who breaks that key can issue certificates Neo4j accepts from peers. "+
+					"Have the CA moved to a stronger key (RSA 2048 or more, ECDSA P-256 or larger) and trust the new CA certificate instead.", c.Subject, w)))
 		}
 	}
 	return diags
@@ -157,13 +164,15 @@ func parseCertKey(v string, at path.Path) (*pki.PrivateKey, diag.Diagnostics) {
 	key, err := pki.ParsePrivateKey([]byte(v))
 	switch {
 	case errors.Is(err, pki.ErrEncryptedKey):
-		diags.Append(diagEncryptedPrivateKey.attr(at, "The private key is encrypted, and the provider does not manage private_key_password yet. Give the key unencrypted (for example `openssl pkcs8 -topk8 -nocrypt`); it is written with mode 0400."))
+		diags.Append(diagEncryptedPrivateKey.attr(at,
+			"The private key is encrypted, and the provider does not manage private_key_password yet. Give the key unencrypted (for example `openssl pkcs8 -topk8 -nocrypt`); it is written with mode 0400."))
 		return nil, diags
 	case err != nil:
 		diags.Append(diagInvalidPrivateKey.attr(at, fmt.Sprintf("The value of %s is not one unencrypted PEM private key: %s.", at, err)))
 		return nil, diags
 	case !pki.LoadableByNeo4j(key.Algorithm):
-		diags.Append(diagUnsupportedKeyType.attr(at, fmt.Sprintf("The private key is %s. Neo4j's SSL framework loads RSA and EC keys only: generate an RSA or ECDSA key.", key)))
+		diags.Append(diagUnsupportedKeyType.attr(at,
+			fmt.Sprintf("The private key is %s. Neo4j's SSL framework loads RSA and EC keys only: generate an RSA or ECDSA key.", key)))
 		return nil, diags
 	}
 	return key, diags
@@ -172,10 +181,11 @@ func parseCertKey(v string, at path.Path) (*pki.PrivateKey, diag.Diagnostics) {
 func checkCertKeyMatches(key *pki.PrivateKey, leaf *x509.Certificate, at path.Path) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if !key.Matches(leaf) {
-		diags.Append(diagPrivateKeyDoesNotMatchTheCertificate.attr(at, fmt.Sprintf("The %s in %s is not the key of the certificate %q (serial %s, %s key), so Neo4j would fail to start with this pair. "+
-			"Give the key the certificate was issued for, or a certificate issued for this key. With an ephemeral tls_private_key, which makes a new key on every run, "+
-			"issue the certificate from the same run (tls_cert_request with private_key_pem_wo and the same version) and bump private_key_wo_version together.",
-			key, at, leaf.Subject, leaf.SerialNumber, pki.DescribePublicKey(leaf))))
+		diags.Append(diagPrivateKeyDoesNotMatchTheCertificate.attr(at,
+			fmt.Sprintf("The %s in %s is not the key of the certificate %q (serial %s, %s key), so Neo4j would fail to start with this pair. "+
+				"Give the key the certificate was issued for, or a certificate issued for this key. With an ephemeral tls_private_key, which makes a new key on every run, "+
+				"issue the certificate from the same run (tls_cert_request with private_key_pem_wo and the same version) and bump private_key_wo_version together.",
+				key, at, leaf.Subject, leaf.SerialNumber, pki.DescribePublicKey(leaf))))
 	}
 	return diags
 }
@@ -226,15 +236,19 @@ func validateKeyChoice(cfg policyCertificateResourceModel) diag.Diagnostics {
 	wo, pemKey, ver := !cfg.PrivateKeyWO.IsNull(), !cfg.PrivateKeyPEM.IsNull(), !cfg.PrivateKeyWOVersion.IsNull()
 	switch {
 	case wo && pemKey:
-		diags.Append(diagConflictingPrivateKeyAttributes.attr(path.Root("private_key_pem"), "Both private_key_wo and private_key_pem are set. Set exactly one: private_key_wo (with private_key_wo_version) keeps the key out of the plan and the state, "+
-			"so remove private_key_pem."))
+		diags.Append(diagConflictingPrivateKeyAttributes.attr(path.Root("private_key_pem"),
+			"Both private_key_wo and private_key_pem are set. Set exactly one: private_key_wo (with private_key_wo_version) keeps the key out of the plan and the state, "+
+				"so remove private_key_pem."))
 	case !wo && !pemKey:
-		diags.Append(diagMissingPrivateKey.attr(path.Root("private_key_wo"), "Neither private_key_wo nor private_key_pem is set, and the certificate is useless to Neo4j without its key. Set private_key_wo and private_key_wo_version "+
-			"(never stored in plan or state; Terraform 1.11 or later), or private_key_pem (stored in the state)."))
+		diags.Append(diagMissingPrivateKey.attr(path.Root("private_key_wo"),
+			"Neither private_key_wo nor private_key_pem is set, and the certificate is useless to Neo4j without its key. Set private_key_wo and private_key_wo_version "+
+				"(never stored in plan or state; Terraform 1.11 or later), or private_key_pem (stored in the state)."))
 	case wo && !ver:
-		diags.Append(diagMissingPrivateKeyWoVersion.attr(path.Root("private_key_wo_version"), "private_key_wo is write-only, so Terraform cannot see when it changes. Set private_key_wo_version (for example 1) and change it whenever the key changes."))
+		diags.Append(diagMissingPrivateKeyWoVersion.attr(path.Root("private_key_wo_version"),
+			"private_key_wo is write-only, so Terraform cannot see when it changes. Set private_key_wo_version (for example 1) and change it whenever the key changes."))
 	case !wo && ver:
-		diags.Append(diagPrivateKeyWoVersionWithoutPrivateKeyWo.attr(path.Root("private_key_wo_version"), "private_key_wo_version versions the write-only key and means nothing with private_key_pem. Remove it, or give the key as private_key_wo instead."))
+		diags.Append(diagPrivateKeyWoVersionWithoutPrivateKeyWo.attr(path.Root("private_key_wo_version"),
+			"private_key_wo_version versions the write-only key and means nothing with private_key_pem. Remove it, or give the key as private_key_wo instead."))
 	}
 	return diags
 }

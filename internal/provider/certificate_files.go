@@ -65,11 +65,13 @@ func checkCertLayout(s map[string]string, files []certFile) diag.Diagnostics {
 	for _, f := range files {
 		clean, err := host.CleanAbs(f.path)
 		if err != nil || clean != f.path || !host.Within(s["neo4j_home"], f.path) || f.path == s["neo4j_home"] {
-			diags.Append(diagInvalidPolicySettings.attr(path.Root("policy"), fmt.Sprintf("The policy places a file at %q, which is not a clean absolute path inside neo4j_home (%s). Set policy to a dbtls_ssl_policy's settings.", f.path, s["neo4j_home"])))
+			diags.Append(diagInvalidPolicySettings.attr(path.Root("policy"),
+				fmt.Sprintf("The policy places a file at %q, which is not a clean absolute path inside neo4j_home (%s). Set policy to a dbtls_ssl_policy's settings.", f.path, s["neo4j_home"])))
 			return diags
 		}
 		if seen[f.path] {
-			diags.Append(diagTwoFilesAtOnePath.attr(path.Root("policy"), fmt.Sprintf("Two of the files this resource writes would both be %s. Give the policy's private_key and public_certificate distinct names.", f.path)))
+			diags.Append(diagTwoFilesAtOnePath.attr(path.Root("policy"),
+				fmt.Sprintf("Two of the files this resource writes would both be %s. Give the policy's private_key and public_certificate distinct names.", f.path)))
 			return diags
 		}
 		seen[f.path] = true
@@ -167,9 +169,11 @@ func preflightCertFiles(ctx context.Context, t *target, s map[string]string, fil
 		case err != nil:
 			diags.Append(diagCannotInspectCertificateFile.attr(path.Root("policy"), hostErrDetail(t, err)))
 		case info.IsSymlink:
-			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"), fmt.Sprintf("%s on %s is a symbolic link. The provider never writes through a symlink at a managed path, since it could lead anywhere. Remove the link.", f.path, t.Host.ID())))
+			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"),
+				fmt.Sprintf("%s on %s is a symbolic link. The provider never writes through a symlink at a managed path, since it could lead anywhere. Remove the link.", f.path, t.Host.ID())))
 		case info.IsDir:
-			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"), fmt.Sprintf("%s on %s is a directory where this resource writes a file. Move it away.", f.path, t.Host.ID())))
+			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"),
+				fmt.Sprintf("%s on %s is a directory where this resource writes a file. Move it away.", f.path, t.Host.ID())))
 		}
 	}
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{User: owner}); err != nil {
@@ -243,7 +247,8 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 		case o.Err != nil:
 			diags.Append(diagCannotInspectPolicyDirectory.plain(hostErrDetail(t, o.Err)))
 		case !info.Exists:
-			diags.Append(diagPolicyDirectoryMissing.attr(path.Root("policy"), fmt.Sprintf("The policy's directory %s does not exist on %s. It is created by the dbtls_ssl_policy resource: apply it first (this resource depends on it when policy is set to its settings).", d, t.Host.ID())))
+			diags.Append(diagPolicyDirectoryMissing.attr(path.Root("policy"),
+				fmt.Sprintf("The policy's directory %s does not exist on %s. It is created by the dbtls_ssl_policy resource: apply it first (this resource depends on it when policy is set to its settings).", d, t.Host.ID())))
 		case info.IsSymlink || !info.IsDir:
 			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"), fmt.Sprintf("%s on %s is not a real directory.", d, t.Host.ID())))
 		}
@@ -289,7 +294,8 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 		diags.Append(diagCannotReadCertificateFile.plain(hostErrDetail(t, re.Err)))
 		return priv, diags
 	case err != nil:
-		diags.Append(diagCannotWriteCertificateFile.plain(fmt.Sprintf("%s Every file this apply had already changed was restored, so the policy's files are as they were; apply again once the cause is fixed.", hostErrDetail(t, errors.Unwrap(err)))))
+		diags.Append(diagCannotWriteCertificateFile.plain(
+			fmt.Sprintf("%s Every file this apply had already changed was restored, so the policy's files are as they were; apply again once the cause is fixed.", hostErrDetail(t, errors.Unwrap(err)))))
 		return priv, diags
 	}
 
@@ -352,13 +358,15 @@ func checkForeignCertFiles(ctx context.Context, t *target, files []certFile, lea
 		f, info, what := files[ff.Index], ff.Info, what[ff.Index]
 		now := fmt.Sprintf("%s %s:%s", info.Mode.String(), info.UserName, info.GroupName)
 		if adopt {
-			diags.Append(diagExistingFileReplaced.attr(path.Root("adopt_existing"), fmt.Sprintf("%s on %s (%s) was not written by this resource and holds %s; it is replaced (adopt_existing = true). Destroy leaves the file, with the content this resource wrote.",
-				f.path, t.Host.ID(), now, what)))
+			diags.Append(diagExistingFileReplaced.attr(path.Root("adopt_existing"),
+				fmt.Sprintf("%s on %s (%s) was not written by this resource and holds %s; it is replaced (adopt_existing = true). Destroy leaves the file, with the content this resource wrote.",
+					f.path, t.Host.ID(), now, what)))
 			continue
 		}
-		diags.Append(diagExistingFileWouldBeOverwritten.attr(path.Root("adopt_existing"), fmt.Sprintf("%s on %s (%s) was not written by this resource and holds %s, which this resource would replace. It may be a hand-placed key or certificate that Neo4j "+
-			"or another tool still uses. Nothing was changed. Move the file away, import the certificate (terraform import) if this resource is to manage what is there, "+
-			"or set adopt_existing = true to replace it (destroy then leaves the file).", f.path, t.Host.ID(), now, what)))
+		diags.Append(diagExistingFileWouldBeOverwritten.attr(path.Root("adopt_existing"),
+			fmt.Sprintf("%s on %s (%s) was not written by this resource and holds %s, which this resource would replace. It may be a hand-placed key or certificate that Neo4j "+
+				"or another tool still uses. Nothing was changed. Move the file away, import the certificate (terraform import) if this resource is to manage what is there, "+
+				"or set adopt_existing = true to replace it (destroy then leaves the file).", f.path, t.Host.ID(), now, what)))
 	}
 	return diags
 }
@@ -387,8 +395,9 @@ func removeCertFiles(ctx context.Context, t *target, paths, adopted []string) di
 		}
 	}
 	if len(kept) > 0 {
-		diags.Append(diagFileLeftInPlace.plain(fmt.Sprintf("%s on %s were there before this resource managed them (imported, or present when it was created), so destroy leaves them, as written by the last apply. Remove them by hand if nothing needs them any more.",
-			strings.Join(kept, ", "), t.Host.ID())))
+		diags.Append(diagFileLeftInPlace.plain(
+			fmt.Sprintf("%s on %s were there before this resource managed them (imported, or present when it was created), so destroy leaves them, as written by the last apply. Remove them by hand if nothing needs them any more.",
+				strings.Join(kept, ", "), t.Host.ID())))
 	}
 	return diags
 }
@@ -398,8 +407,9 @@ func checkCertHostKeyMatches(ctx context.Context, t *target, keyPath string, lea
 	var diags diag.Diagnostics
 	data, err := t.Host.ReadFile(ctx, keyPath)
 	if err != nil {
-		diags.Append(diagCannotReadTheKeyOnTheHost.attr(path.Root("certificate_pem"), fmt.Sprintf("The certificate changes but the key is not written again, so the new certificate must match the key on the host, which cannot be read: %s "+
-			"Bump private_key_wo_version (or change private_key_pem) to write the key together with the certificate.", hostErrDetail(t, err))))
+		diags.Append(diagCannotReadTheKeyOnTheHost.attr(path.Root("certificate_pem"),
+			fmt.Sprintf("The certificate changes but the key is not written again, so the new certificate must match the key on the host, which cannot be read: %s "+
+				"Bump private_key_wo_version (or change private_key_pem) to write the key together with the certificate.", hostErrDetail(t, err))))
 		return diags
 	}
 	matches := pki.KeyPEMMatches(data, leaf)
@@ -407,9 +417,10 @@ func checkCertHostKeyMatches(ctx context.Context, t *target, keyPath string, lea
 	if matches {
 		return diags
 	}
-	diags.Append(diagCertificateDoesNotMatchTheKeyOnTheHost.attr(path.Root("certificate_pem"), fmt.Sprintf("The new certificate %q (serial %s) is not issued for the key in %s on %s, and the key is not being written again (private_key_wo_version and private_key_pem are unchanged), "+
-		"so Neo4j would fail to start. If the key changed too, bump private_key_wo_version (or change private_key_pem) so both are written together.",
-		leaf.Subject, leaf.SerialNumber, keyPath, t.Host.ID())))
+	diags.Append(diagCertificateDoesNotMatchTheKeyOnTheHost.attr(path.Root("certificate_pem"),
+		fmt.Sprintf("The new certificate %q (serial %s) is not issued for the key in %s on %s, and the key is not being written again (private_key_wo_version and private_key_pem are unchanged), "+
+			"so Neo4j would fail to start. If the key changed too, bump private_key_wo_version (or change private_key_pem) so both are written together.",
+			leaf.Subject, leaf.SerialNumber, keyPath, t.Host.ID())))
 	return diags
 }
 

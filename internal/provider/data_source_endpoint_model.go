@@ -89,9 +89,10 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 	} else {
 		t, err := probe.ParseURLForLibpq(m.URL.ValueString(), libpq)
 		if err != nil {
-			diags.Append(diagInvalidEndpointURL.attr(path.Root("url"), "The url cannot be probed: "+err.Error()+".\n\nWrite a PostgreSQL URI "+
-				"(postgresql://user@host:5432/db?sslmode=verify-full), a key=value connection string "+
-				"(host=db.internal user=app sslmode=verify-full), a Neo4j URI (neo4j+s://host:7687) or an https:// URL."))
+			diags.Append(diagInvalidEndpointURL.attr(path.Root("url"),
+				"The url cannot be probed: "+err.Error()+".\n\nWrite a PostgreSQL URI "+
+					"(postgresql://user@host:5432/db?sslmode=verify-full), a key=value connection string "+
+					"(host=db.internal user=app sslmode=verify-full), a Neo4j URI (neo4j+s://host:7687) or an https:// URL."))
 		}
 		o.Target = t
 	}
@@ -103,7 +104,8 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 		timeout = m.Timeout.ValueString()
 	}
 	if d, err := time.ParseDuration(timeout); err != nil || d <= 0 || d > maxEndpointTimeout {
-		diags.Append(diagInvalidTimeout.attr(path.Root("timeout"), fmt.Sprintf("timeout must be a positive Go duration of at most %s, such as \"5s\" or \"1m\"; got %q.", maxEndpointTimeout, timeout)))
+		diags.Append(diagInvalidTimeout.attr(path.Root("timeout"),
+			fmt.Sprintf("timeout must be a positive Go duration of at most %s, such as \"5s\" or \"1m\"; got %q.", maxEndpointTimeout, timeout)))
 	} else {
 		o.Timeout = d
 	}
@@ -153,7 +155,8 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 		if err := o.Expect.ApplyPolicy(settings); err != nil {
 			var fe *probe.FieldError
 			if errors.As(err, &fe) {
-				diags.Append(diagInvalidPolicySetting.attr(path.Root("policy").AtMapKey(fe.Field), "The policy's "+fe.Field+" cannot be used as an expectation: "+fe.Msg+"."))
+				diags.Append(diagInvalidPolicySetting.attr(path.Root("policy").AtMapKey(fe.Field),
+					"The policy's "+fe.Field+" cannot be used as an expectation: "+fe.Msg+"."))
 			} else {
 				diags.Append(diagInvalidPolicy.attr(path.Root("policy"), err.Error()))
 			}

@@ -222,8 +222,9 @@ func (m *neo4jAuditModel) ignoreCodes(diags interface {
 			continue
 		}
 		if !audit.KnownCode(s.ValueString()) {
-			diags.Append(diagUnknownFindingCode.attr(path.Root("ignore").AtListIndex(i), fmt.Sprintf("ignore lists %q, which is not a finding code of dbtls_neo4j_audit, so it would silently ignore nothing. Use one of: %s.",
-				s.ValueString(), strings.Join(audit.CodeNames(), ", "))))
+			diags.Append(diagUnknownFindingCode.attr(path.Root("ignore").AtListIndex(i),
+				fmt.Sprintf("ignore lists %q, which is not a finding code of dbtls_neo4j_audit, so it would silently ignore nothing. Use one of: %s.",
+					s.ValueString(), strings.Join(audit.CodeNames(), ", "))))
 			continue
 		}
 		out = append(out, s.ValueString())
@@ -310,7 +311,8 @@ func (d *neo4jAuditDataSource) Read(ctx context.Context, req datasource.ReadRequ
 				lines = append(lines, fmt.Sprintf("%s (item %s): %s Fix: %s", f.Code, f.ChecklistItem, f.Message, f.Fix))
 			}
 		}
-		resp.Diagnostics.Append(diagNeo4jHostFailsTheSecurityChecklist.plain(fmt.Sprintf("The audit of %s on %s has error findings, and fail_on_finding is true. Fix them, list accepted codes in ignore, "+
-			"or set fail_on_finding = false to report without failing.\n\n%s\n\n%s", t.ConfigFile, t.Host.ID(), strings.Join(lines, "\n"), report.Summary)))
+		resp.Diagnostics.Append(diagNeo4jHostFailsTheSecurityChecklist.plain(
+			fmt.Sprintf("The audit of %s on %s has error findings, and fail_on_finding is true. Fix them, list accepted codes in ignore, "+
+				"or set fail_on_finding = false to report without failing.\n\n%s\n\n%s", t.ConfigFile, t.Host.ID(), strings.Join(lines, "\n"), report.Summary)))
 	}
 }

@@ -56,7 +56,8 @@ func readModelAttrs(ctx context.Context, obj map[string]tftypes.Value, attrs []m
 			err = setModelField(a.field, v)
 		}
 		if err != nil {
-			diags.Append(diagUnexpectedResourceValue.attr(path.Root(a.name), fmt.Sprintf("The value of %s cannot be read, which is a bug in the provider or Terraform: %s", a.name, err)))
+			diags.Append(diagUnexpectedResourceValue.attr(path.Root(a.name),
+				fmt.Sprintf("The value of %s cannot be read, which is a bug in the provider or Terraform: %s", a.name, err)))
 		}
 	}
 	return diags

@@ -30,7 +30,8 @@ func (r *sslPolicyResource) preflight(ctx context.Context, t *target, p *neo4j.P
 		diags.Append(diagCannotInspectNeo4jHome.plain(hostErrDetail(t, err)))
 		return diags
 	case !info.Exists:
-		diags.Append(diagNeo4jHomeDoesNotExist.attr(path.Root("neo4j_home"), fmt.Sprintf("The directory %s does not exist on %s. Set neo4j_home (on the provider or this resource) to the Neo4j installation's home directory.", t.Neo4jHome, t.Host.ID())))
+		diags.Append(diagNeo4jHomeDoesNotExist.attr(path.Root("neo4j_home"),
+			fmt.Sprintf("The directory %s does not exist on %s. Set neo4j_home (on the provider or this resource) to the Neo4j installation's home directory.", t.Neo4jHome, t.Host.ID())))
 		return diags
 	}
 	for _, dir := range p.Directories() {
@@ -76,8 +77,9 @@ func blockConflicts(conf *neo4j.Conf, t *target, id string, lines []string, crea
 	var diags diag.Diagnostics
 	if creating {
 		if bs := conf.Block(id); len(bs) > 0 {
-			diags.Append(diagManagedBlockAlreadyExists.plain(fmt.Sprintf("%s already has a managed block %q at line %d, so another resource (or an earlier Terraform state) owns these lines. "+
-				"Import it (terraform import) instead of creating it again, or remove the block from the file.", t.ConfigFile, id, bs[0].StartLine)))
+			diags.Append(diagManagedBlockAlreadyExists.plain(
+				fmt.Sprintf("%s already has a managed block %q at line %d, so another resource (or an earlier Terraform state) owns these lines. "+
+					"Import it (terraform import) instead of creating it again, or remove the block from the file.", t.ConfigFile, id, bs[0].StartLine)))
 			return diags
 		}
 	}
@@ -91,8 +93,9 @@ func blockConflicts(conf *neo4j.Conf, t *target, id string, lines []string, crea
 		if c.BlockID != "" {
 			where = fmt.Sprintf("in the managed block %q", c.BlockID)
 		}
-		diags.Append(diagConflictingSettingInNeo4jConf.plain(fmt.Sprintf("The key %q is set on line %d of %s%s, %s. This resource must write it too, and Neo4j 5 refuses to start with a duplicated key (earlier versions pick one silently). "+
-			"Remove that line from the file (or the resource that owns the other block), then plan again.", c.Key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value), where)))
+		diags.Append(diagConflictingSettingInNeo4jConf.plain(
+			fmt.Sprintf("The key %q is set on line %d of %s%s, %s. This resource must write it too, and Neo4j 5 refuses to start with a duplicated key (earlier versions pick one silently). "+
+				"Remove that line from the file (or the resource that owns the other block), then plan again.", c.Key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value), where)))
 	}
 	return diags
 }
@@ -182,14 +185,16 @@ func checkTakeover(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyR
 		dir := info.Path
 		now := fmt.Sprintf("%s %s:%s (uid %d, gid %d)", (fs.ModeDir | info.Mode).String(), info.UserName, info.GroupName, info.UID, info.GID)
 		if m.AdoptExisting.ValueBool() {
-			diags.Append(diagExistingDirectoryTakenOver.attr(path.Root("adopt_existing"), fmt.Sprintf("%s on %s already exists as %s, and this policy changes it to %s (adopt_existing = true). Destroy restores its mode and owner and leaves the directory in place.",
-				dir, t.Host.ID(), now, want)))
+			diags.Append(diagExistingDirectoryTakenOver.attr(path.Root("adopt_existing"),
+				fmt.Sprintf("%s on %s already exists as %s, and this policy changes it to %s (adopt_existing = true). Destroy restores its mode and owner and leaves the directory in place.",
+					dir, t.Host.ID(), now, want)))
 			continue
 		}
-		diags.Append(diagExistingDirectoryWouldBeTakenOver.attr(path.Root("base_directory"), fmt.Sprintf("%s on %s already exists as %s, and this policy would change it to %s. The provider does not take over a directory it did not create without being told: "+
-			"it may belong to something else (with base_directory = \"etc\" under neo4j_home = \"/\" it would be /etc). Nothing was changed. "+
-			"Set adopt_existing = true to take it over (destroy then restores its mode and owner), give the directory mode 0755 and the policy's owner and group by hand, "+
-			"or choose another base_directory (or trusted_dir, revoked_dir).", dir, t.Host.ID(), now, want)))
+		diags.Append(diagExistingDirectoryWouldBeTakenOver.attr(path.Root("base_directory"),
+			fmt.Sprintf("%s on %s already exists as %s, and this policy would change it to %s. The provider does not take over a directory it did not create without being told: "+
+				"it may belong to something else (with base_directory = \"etc\" under neo4j_home = \"/\" it would be /etc). Nothing was changed. "+
+				"Set adopt_existing = true to take it over (destroy then restores its mode and owner), give the directory mode 0755 and the policy's owner and group by hand, "+
+				"or choose another base_directory (or trusted_dir, revoked_dir).", dir, t.Host.ID(), now, want)))
 	}
 	return diags
 }
@@ -200,7 +205,8 @@ func checkTakeover(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyR
 func restoreAdopted(ctx context.Context, h host.Host, adopted map[string]adoptedDir) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, e := range deploy.RestoreAdopted(ctx, h, adopted) {
-		diags.Append(diagCannotRestoreAdoptedDirectory.plain(fmt.Sprintf("%s on %s existed before this policy and should get back mode %04o and owner %d:%d, but: %s. Restore them by hand.", e.Dir, h.ID(), e.Was.Mode, e.Was.UID, e.Was.GID, e.Err)))
+		diags.Append(diagCannotRestoreAdoptedDirectory.plain(
+			fmt.Sprintf("%s on %s existed before this policy and should get back mode %04o and owner %d:%d, but: %s. Restore them by hand.", e.Dir, h.ID(), e.Was.Mode, e.Was.UID, e.Was.GID, e.Err)))
 	}
 	return diags
 }
@@ -225,9 +231,11 @@ func removeDirectories(ctx context.Context, t *target, dirs []string, created []
 	for _, l := range t.dirTree(dirs).Remove(ctx, created) {
 		switch l.Reason {
 		case deploy.LeftPreexisting:
-			diags.Append(diagDirectoryLeftInPlace.plain(fmt.Sprintf("%s on %s existed before this policy was created (or imported), so destroy leaves it. Remove it by hand if it is no longer needed.", l.Dir, id)))
+			diags.Append(diagDirectoryLeftInPlace.plain(
+				fmt.Sprintf("%s on %s existed before this policy was created (or imported), so destroy leaves it. Remove it by hand if it is no longer needed.", l.Dir, id)))
 		case deploy.LeftNotEmpty:
-			diags.Append(diagDirectoryLeftInPlace.plain(fmt.Sprintf("%s on %s still holds files this resource did not write (%s), so destroy leaves it and them.", l.Dir, id, strings.Join(l.Names, ", "))))
+			diags.Append(diagDirectoryLeftInPlace.plain(
+				fmt.Sprintf("%s on %s still holds files this resource did not write (%s), so destroy leaves it and them.", l.Dir, id, strings.Join(l.Names, ", "))))
 		default:
 			diags.Append(diagDirectoryLeftInPlace.plain(fmt.Sprintf("Cannot remove %s on %s: %s.", l.Dir, id, l.Err)))
 		}

@@ -116,7 +116,8 @@ func checkCertPolicySettings(s map[string]string) diag.Diagnostics {
 		}
 	}
 	if len(missing) > 0 {
-		diags.Append(diagInvalidPolicySettings.attr(path.Root("policy"), fmt.Sprintf("policy lacks %s. Set it to the settings of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))))
+		diags.Append(diagInvalidPolicySettings.attr(path.Root("policy"),
+			fmt.Sprintf("policy lacks %s. Set it to the settings of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))))
 	}
 	return diags
 }

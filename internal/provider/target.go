@@ -77,7 +77,8 @@ func (d *providerData) resolveTarget(ctx context.Context, home, configFile types
 	}
 	spec.SSH = sshCfg
 	if sshCfg != nil && sshCfg.Host == "" {
-		diags.Append(diagSSHHostMissing.attr(path.Root("ssh"), "The provider's ssh block has no host, and this resource does not set one. Set host in the resource's ssh block (ssh { host = ... }) or in the provider's."))
+		diags.Append(diagSSHHostMissing.attr(path.Root("ssh"),
+			"The provider's ssh block has no host, and this resource does not set one. Set host in the resource's ssh block (ssh { host = ... }) or in the provider's."))
 		return nil, diags
 	}
 	if !home.IsNull() && home.ValueString() != "" {
@@ -138,7 +139,8 @@ func validateTargetFields(version, home, configFile types.String, base path.Path
 		}
 	}
 	if badPath(home) {
-		diags.Append(diagInvalidNeo4jHome.attr(base.AtName("neo4j_home"), fmt.Sprintf("neo4j_home must be an absolute path without \"..\" elements, such as \"/var/lib/neo4j\", but it is %q.", home.ValueString())))
+		diags.Append(diagInvalidNeo4jHome.attr(base.AtName("neo4j_home"),
+			fmt.Sprintf("neo4j_home must be an absolute path without \"..\" elements, such as \"/var/lib/neo4j\", but it is %q.", home.ValueString())))
 	}
 	if !badPath(home) && !home.IsNull() && !home.IsUnknown() {
 		if msg := neo4j.CheckHome(home.ValueString()); msg != "" {
@@ -146,7 +148,8 @@ func validateTargetFields(version, home, configFile types.String, base path.Path
 		}
 	}
 	if badPath(configFile) {
-		diags.Append(diagInvalidConfigFile.attr(base.AtName("config_file"), fmt.Sprintf("config_file must be an absolute path without \"..\" elements, such as \"/etc/neo4j/neo4j.conf\", but it is %q.", configFile.ValueString())))
+		diags.Append(diagInvalidConfigFile.attr(base.AtName("config_file"),
+			fmt.Sprintf("config_file must be an absolute path without \"..\" elements, such as \"/etc/neo4j/neo4j.conf\", but it is %q.", configFile.ValueString())))
 	}
 }
 
@@ -300,20 +303,23 @@ func (d *providerData) sshFromSettings(s map[string]string, own *sshModel) (*hos
 		cfg, d := sshConfigFrom(own, d.defaults.SSH, path.Root("ssh"))
 		diags.Append(d...)
 		if cfg != nil && cfg.ID() != tgt {
-			diags.Append(diagSSHTargetDiffersFromThePolicyS.attr(path.Root("ssh"), fmt.Sprintf("This resource's ssh block connects to %s, but its policy lives on %s. Files of a policy are written where the policy is: "+
-				"point the ssh block at the same host, or leave only the credentials in it.", cfg.ID(), tgt)))
+			diags.Append(diagSSHTargetDiffersFromThePolicyS.attr(path.Root("ssh"),
+				fmt.Sprintf("This resource's ssh block connects to %s, but its policy lives on %s. Files of a policy are written where the policy is: "+
+					"point the ssh block at the same host, or leave only the credentials in it.", cfg.ID(), tgt)))
 		}
 		return cfg, diags
 	}
 	var pub publicSSH
 	if err := json.Unmarshal([]byte(s["ssh"]), &pub); err != nil || pub.Host == "" {
-		diags.Append(diagPolicySettingsWithoutConnection.attr(path.Root("policy"), fmt.Sprintf("The policy lives on %s, but its settings do not say how to reach it. Pass the settings attribute of a dbtls_ssl_policy.", tgt)))
+		diags.Append(diagPolicySettingsWithoutConnection.attr(path.Root("policy"),
+			fmt.Sprintf("The policy lives on %s, but its settings do not say how to reach it. Pass the settings attribute of a dbtls_ssl_policy.", tgt)))
 		return nil, diags
 	}
 	cfg := pub.withCredentials(d.defaults.SSH)
 	if cfg.PrivateKey == "" && !cfg.Agent {
-		diags.Append(diagNoSSHCredentials.attr(path.Root("ssh"), fmt.Sprintf("The policy lives on %s, and neither this resource's ssh block nor the provider's gives a private_key or agent = true to log in with. "+
-			"Add an ssh block with the credentials to the provider (or to this resource).", tgt)))
+		diags.Append(diagNoSSHCredentials.attr(path.Root("ssh"),
+			fmt.Sprintf("The policy lives on %s, and neither this resource's ssh block nor the provider's gives a private_key or agent = true to log in with. "+
+				"Add an ssh block with the credentials to the provider (or to this resource).", tgt)))
 		return nil, diags
 	}
 	return &cfg, diags
