@@ -161,15 +161,22 @@ func DefaultsTableMarkdown() string {
 	return versionTable("suffix", suffixes, func(s Suffix) string { return "`" + string(s) + "`" }, defaultCell)
 }
 
-// Region markers are Go template comments, which tfplugindocs drops from the generated page.
-func regionBegin(name string) string {
-	return "{{/* BEGIN generated from internal/neo4j/catalogue.go: " + name + " */}}"
+// Region markers are Go template comments, which tfplugindocs drops from the generated page. source
+// names the Go file the region is generated from.
+func regionBegin(source, name string) string {
+	return "{{/* BEGIN generated from " + source + ": " + name + " */}}"
 }
 func regionEnd(name string) string { return "{{/* END generated: " + name + " */}}" }
 
-// ReplaceRegion returns text with the region name's content replaced.
+// ReplaceRegion returns text with the region name's content, generated from the catalogue, replaced.
 func ReplaceRegion(text, name, content string) (string, error) {
-	begin, end := regionBegin(name), regionEnd(name)
+	return ReplaceMarkedRegion(text, "internal/neo4j/catalogue.go", name, content)
+}
+
+// ReplaceMarkedRegion returns text with the content of the region name, generated from the Go file
+// source (relative to the repository root), replaced.
+func ReplaceMarkedRegion(text, source, name, content string) (string, error) {
+	begin, end := regionBegin(source, name), regionEnd(name)
 	i := strings.Index(text, begin)
 	j := strings.Index(text, end)
 	if i < 0 || j < i {

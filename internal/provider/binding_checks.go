@@ -35,21 +35,21 @@ func channelEKUCheck(ctx context.Context, t *target, channel, certPath string) d
 	which := fmt.Sprintf("The certificate %s (subject %q) on %s", certPath, leaf.Subject.String(), t.Host.ID())
 	if channel == "cluster" {
 		if !pki.HasClientAuthEKU(leaf) {
-			diags.AddAttributeError(path.Root("channel"), "Cluster Certificate Lacks clientAuth",
+			diags.Append(diagClusterCertificateLacksClientAuth.attr(path.Root("channel"),
 				which+" has an extended key usage without clientAuth, but cluster members also connect to each other as clients, "+
-					"so the handshake between members would fail and the cluster could not form. Issue the certificate with extendedKeyUsage serverAuth,clientAuth, or bind another policy.")
+					"so the handshake between members would fail and the cluster could not form. Issue the certificate with extendedKeyUsage serverAuth,clientAuth, or bind another policy."))
 		}
 		if !pki.HasServerAuthEKU(leaf) {
-			diags.AddAttributeError(path.Root("channel"), "Cluster Certificate Lacks serverAuth",
+			diags.Append(diagClusterCertificateLacksServerAuth.attr(path.Root("channel"),
 				which+" has an extended key usage without serverAuth, but every member presents it as a server to the others, "+
-					"so the handshake between members would fail and the cluster could not form. Issue the certificate with extendedKeyUsage serverAuth,clientAuth, or bind another policy.")
+					"so the handshake between members would fail and the cluster could not form. Issue the certificate with extendedKeyUsage serverAuth,clientAuth, or bind another policy."))
 		}
 		return diags
 	}
 	if !pki.HasServerAuthEKU(leaf) {
-		diags.AddAttributeWarning(path.Root("channel"), "Certificate Lacks serverAuth",
+		diags.Append(diagCertificateLacksServerAuth.attr(path.Root("channel"),
 			fmt.Sprintf("%s has an extended key usage without serverAuth (it is for TLS clients only), but Neo4j presents it as the server's certificate on the %s channel, "+
-				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth.", which, channel))
+				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth.", which, channel)))
 	}
 	return diags
 }
@@ -106,10 +106,10 @@ func bindingConflicts(conf *neo4j.Conf, t *target, b *neo4j.Binding, onConflict 
 					first = fmt.Sprintf("the binding of policy %q", policyNameOf(k, v))
 				}
 			}
-			diags.AddAttributeError(path.Root("channel"), "Channel Already Bound",
+			diags.Append(diagChannelAlreadyBound.attr(path.Root("channel"),
 				fmt.Sprintf("The %s channel in %s is already bound by %s (managed block %q at line %d). Neo4j accepts one policy per channel: "+
 					"remove the other dbtls_channel_binding, or import it (terraform import ... %s) instead of declaring a second one.",
-					b.Channel, t.ConfigFile, first, id, bs[0].StartLine, b.Channel))
+					b.Channel, t.ConfigFile, first, id, bs[0].StartLine, b.Channel)))
 			return nil, diags
 		}
 	}
@@ -125,16 +125,16 @@ func bindingConflicts(conf *neo4j.Conf, t *target, b *neo4j.Binding, onConflict 
 		}
 		switch {
 		case c.BlockID != "":
-			diags.AddAttributeError(path.Root("channel"), "Conflicting Managed Blocks",
+			diags.Append(diagConflictingManagedBlocks.attr(path.Root("channel"),
 				fmt.Sprintf("The key %s is set on line %d of %s by the managed block %q, and this binding must set it too. Two resources cannot own one key: "+
-					"remove one of them.", key, c.Line, t.ConfigFile, c.BlockID))
+					"remove one of them.", key, c.Line, t.ConfigFile, c.BlockID)))
 		case onConflict == "comment_out":
 			commented = append(commented, conf.Line(c.Line))
 		default:
-			diags.AddAttributeError(path.Root("on_conflict"), "Conflicting Setting In neo4j.conf",
+			diags.Append(diagConflictingSettingInNeo4jConf.attr(path.Root("on_conflict"),
 				fmt.Sprintf("The key %s is set on line %d of %s%s, outside the managed blocks, and this binding must write it too. Neo4j 5 refuses to start with a duplicated key "+
 					"(earlier versions pick one silently). Remove the line, or set on_conflict = \"comment_out\" to have it commented out now and restored on destroy.",
-					key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value)))
+					key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value))))
 		}
 	}
 	return commented, diags

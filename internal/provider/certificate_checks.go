@@ -25,7 +25,7 @@ type certMaterial struct {
 func parseCertChain(v string) ([]*x509.Certificate, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	chain, err := pki.ParseCertificateChain([]byte(v))
-	addCertPEMError(&diags, path.Root("certificate_pem"), "the value of certificate_pem", "Invalid Certificate", err)
+	addCertPEMError(&diags, path.Root("certificate_pem"), "the value of certificate_pem", diagInvalidCertificate, err)
 	return chain, diags
 }
 
@@ -43,7 +43,7 @@ func parseCertMaterial(ctx context.Context, m policyCertificateResourceModel) (*
 	seen := map[string]bool{}
 	for _, v := range trusted {
 		certs, err := pki.ParseCertificateChain([]byte(v))
-		addCertPEMError(&diags, path.Root("trusted_certificates_pem"), "a value of trusted_certificates_pem", "Invalid Trusted Certificate", err)
+		addCertPEMError(&diags, path.Root("trusted_certificates_pem"), "a value of trusted_certificates_pem", diagInvalidTrustedCertificate, err)
 		for _, c := range certs {
 			if h := sha256Hex(c.Raw); !seen[h] {
 				seen[h] = true
@@ -53,7 +53,7 @@ func parseCertMaterial(ctx context.Context, m policyCertificateResourceModel) (*
 	}
 	for _, v := range crls {
 		l, err := pki.ParseCRLBundle([]byte(v))
-		addCertPEMError(&diags, path.Root("revocation_lists_pem"), "a value of revocation_lists_pem", "Invalid Certificate Revocation List", err)
+		addCertPEMError(&diags, path.Root("revocation_lists_pem"), "a value of revocation_lists_pem", diagInvalidCertificateRevocationList, err)
 		for _, c := range l {
 			if h := sha256Hex(c.Raw); !seen[h] {
 				seen[h] = true
@@ -72,40 +72,36 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 	leaf := mat.chain[0]
 	certPath := path.Root("certificate_pem")
 	if alg := pki.KeyAlgorithm(leaf.PublicKey); !pki.LoadableByNeo4j(alg) {
-		diags.AddAttributeError(certPath, "Unsupported Key Type",
-			fmt.Sprintf("The certificate %q has a %s key. Neo4j's SSL framework loads RSA and EC keys only. Issue the certificate for an RSA or ECDSA key.", leaf.Subject, alg))
+		diags.Append(diagUnsupportedKeyType.attr(certPath,
+			fmt.Sprintf("The certificate %q has a %s key. Neo4j's SSL framework loads RSA and EC keys only. Issue the certificate for an RSA or ECDSA key.", leaf.Subject, alg)))
 	}
 	validity := fmt.Sprintf("The certificate %q (serial %s) is valid from %s to %s; it is now %s.",
 		leaf.Subject, leaf.SerialNumber, leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	report := diags.AddAttributeWarning
-	if writing {
-		report = diags.AddAttributeError
-	}
 	switch pki.CheckValidity(leaf, now, minDays) {
 	case pki.Expired:
-		report(certPath, "Certificate Has Expired", validity+" Neo4j would present an expired certificate and clients would refuse it. Issue a new certificate and set certificate_pem to it.")
+		diags.Append(diagCertificateHasExpired.attrOf(writing, certPath, validity+" Neo4j would present an expired certificate and clients would refuse it. Issue a new certificate and set certificate_pem to it."))
 	case pki.NotYetValid:
-		report(certPath, "Certificate Not Yet Valid", validity+" Clients would refuse it until then. Check the issuing clock, or wait.")
+		diags.Append(diagCertificateNotYetValid.attrOf(writing, certPath, validity+" Clients would refuse it until then. Check the issuing clock, or wait."))
 	case pki.ExpiresSoon:
-		diags.AddAttributeWarning(certPath, "Certificate Expires Soon",
-			fmt.Sprintf("%s That is %d days from now, fewer than min_days_remaining (%d). Issue a new certificate and apply it before then.", validity, pki.DaysRemaining(leaf, now), minDays))
+		diags.Append(diagCertificateExpiresSoon.attr(certPath,
+			fmt.Sprintf("%s That is %d days from now, fewer than min_days_remaining (%d). Issue a new certificate and apply it before then.", validity, pki.DaysRemaining(leaf, now), minDays)))
 	}
 	diags.Append(checkCertStrength(mat.chain, writing)...)
 	diags.Append(checkTrustedStrength(mat.trusted)...)
 	if p := pki.ChainOrderProblem(mat.chain); p != "" {
-		diags.AddAttributeWarning(certPath, "Certificate Chain Out Of Order",
-			"certificate_pem must hold the leaf first, then each issuer in turn, and "+p+". Neo4j sends the chain as written, and some clients refuse a chain out of order. Reorder the blocks.")
+		diags.Append(diagCertificateChainOutOfOrder.attr(certPath,
+			"certificate_pem must hold the leaf first, then each issuer in turn, and "+p+". Neo4j sends the chain as written, and some clients refuse a chain out of order. Reorder the blocks."))
 	}
 	signers := append(slices.Clone(mat.trusted), mat.chain...)
 	for i, crl := range mat.crls {
 		if pki.CRLSigner(crl, signers) == nil {
-			diags.AddAttributeWarning(path.Root("revocation_lists_pem"), "Revocation List Without A Trusted Signer",
+			diags.Append(diagRevocationListWithoutATrustedSigner.attr(path.Root("revocation_lists_pem"),
 				fmt.Sprintf("The CRL from %q (number %d of the list) is not signed by any certificate in trusted_certificates_pem or certificate_pem, so Neo4j cannot use it to check peers. "+
-					"Add its issuer's certificate to trusted_certificates_pem, or remove the CRL.", crl.Issuer.String(), i+1))
+					"Add its issuer's certificate to trusted_certificates_pem, or remove the CRL.", crl.Issuer.String(), i+1)))
 		}
 		if !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate) {
-			diags.AddAttributeWarning(path.Root("revocation_lists_pem"), "Revocation List Out Of Date",
-				fmt.Sprintf("The CRL from %q was due to be replaced on %s. Fetch the current CRL from its issuer.", crl.Issuer.String(), crl.NextUpdate.UTC().Format(time.RFC3339)))
+			diags.Append(diagRevocationListOutOfDate.attr(path.Root("revocation_lists_pem"),
+				fmt.Sprintf("The CRL from %q was due to be replaced on %s. Fetch the current CRL from its issuer.", crl.Issuer.String(), crl.NextUpdate.UTC().Format(time.RFC3339))))
 		}
 	}
 	return diags
@@ -119,32 +115,28 @@ func checkCertMaterial(mat *certMaterial, writing bool, minDays int64, now time.
 func checkCertStrength(chain []*x509.Certificate, writing bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	certPath := path.Root("certificate_pem")
-	report := diags.AddAttributeWarning
-	if writing {
-		report = diags.AddAttributeError
-	}
 	for _, w := range pki.ChainWeaknesses(chain) {
 		which := fmt.Sprintf("The certificate %q (certificate %d of certificate_pem)", w.Cert.Subject, w.Index+1)
 		switch w.Kind {
 		case pki.WeakKey:
-			report(certPath, "Weak Certificate Key",
+			diags.Append(diagWeakCertificateKey.attrOf(writing, certPath,
 				fmt.Sprintf("%s has %s. Keys that small can be broken with affordable effort, and clients at OpenSSL's default security level refuse them. %s, then set certificate_pem (and the private key) to the new pair.",
-					which, w.What, pki.FixKey))
+					which, w.What, pki.FixKey)))
 		case pki.WeakSignature:
-			report(certPath, "Weak Certificate Signature",
+			diags.Append(diagWeakCertificateSignature.attrOf(writing, certPath,
 				fmt.Sprintf("%s carries %s. Collisions in MD5 and SHA-1 are practical, so such a signature does not prove who issued the certificate; Java, OpenSSL and browsers refuse it. "+
 					"%s. (A self-signed root's own signature is not checked: a root is trusted for being in the trust store, not for its signature.)",
-					which, w.What, pki.FixSignature))
+					which, w.What, pki.FixSignature)))
 		case pki.CAAsLeaf:
-			report(certPath, "CA Certificate As Server Certificate",
+			diags.Append(diagCACertificateAsServerCertificate.attrOf(writing, certPath,
 				fmt.Sprintf("%s is %s, but it comes first in certificate_pem, where Neo4j presents it as its own server certificate. Clients refuse a CA certificate as an end-entity certificate, "+
-					"and its key can sign certificates for any name. %s.", which, w.What, pki.FixCAAsLeaf))
+					"and its key can sign certificates for any name. %s.", which, w.What, pki.FixCAAsLeaf)))
 		}
 	}
 	if len(chain) > 0 && !pki.HasServerAuthEKU(chain[0]) {
-		diags.AddAttributeWarning(certPath, "Certificate Lacks serverAuth",
+		diags.Append(diagCertificateLacksServerAuth.attr(certPath,
 			fmt.Sprintf("The certificate %q has an extended key usage without serverAuth (it is for TLS clients only), but Neo4j presents the policy's certificate as a server on every channel, "+
-				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth (and clientAuth too for the cluster channel).", chain[0].Subject))
+				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth (and clientAuth too for the cluster channel).", chain[0].Subject)))
 	}
 	return diags
 }
@@ -157,9 +149,9 @@ func checkTrustedStrength(trusted []*x509.Certificate) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, c := range trusted {
 		if w := pki.KeyWeakness(c.PublicKey); w != "" {
-			diags.AddAttributeWarning(path.Root("trusted_certificates_pem"), "Weak Trusted Certificate Key",
+			diags.Append(diagWeakTrustedCertificateKey.attr(path.Root("trusted_certificates_pem"),
 				fmt.Sprintf("The trusted certificate %q has %s. Anyone who breaks that key can issue certificates Neo4j accepts from peers. "+
-					"Have the CA moved to a stronger key (RSA 2048 or more, ECDSA P-256 or larger) and trust the new CA certificate instead.", c.Subject, w))
+					"Have the CA moved to a stronger key (RSA 2048 or more, ECDSA P-256 or larger) and trust the new CA certificate instead.", c.Subject, w)))
 		}
 	}
 	return diags
@@ -172,15 +164,15 @@ func parseCertKey(v string, at path.Path) (*pki.PrivateKey, diag.Diagnostics) {
 	key, err := pki.ParsePrivateKey([]byte(v))
 	switch {
 	case errors.Is(err, pki.ErrEncryptedKey):
-		diags.AddAttributeError(at, "Encrypted Private Key",
-			"The private key is encrypted, and the provider does not manage private_key_password yet. Give the key unencrypted (for example `openssl pkcs8 -topk8 -nocrypt`); it is written with mode 0400.")
+		diags.Append(diagEncryptedPrivateKey.attr(at,
+			"The private key is encrypted, and the provider does not manage private_key_password yet. Give the key unencrypted (for example `openssl pkcs8 -topk8 -nocrypt`); it is written with mode 0400."))
 		return nil, diags
 	case err != nil:
-		diags.AddAttributeError(at, "Invalid Private Key", fmt.Sprintf("The value of %s is not one unencrypted PEM private key: %s.", at, err))
+		diags.Append(diagInvalidPrivateKey.attr(at, fmt.Sprintf("The value of %s is not one unencrypted PEM private key: %s.", at, err)))
 		return nil, diags
 	case !pki.LoadableByNeo4j(key.Algorithm):
-		diags.AddAttributeError(at, "Unsupported Key Type",
-			fmt.Sprintf("The private key is %s. Neo4j's SSL framework loads RSA and EC keys only: generate an RSA or ECDSA key.", key))
+		diags.Append(diagUnsupportedKeyType.attr(at,
+			fmt.Sprintf("The private key is %s. Neo4j's SSL framework loads RSA and EC keys only: generate an RSA or ECDSA key.", key)))
 		return nil, diags
 	}
 	return key, diags
@@ -189,11 +181,11 @@ func parseCertKey(v string, at path.Path) (*pki.PrivateKey, diag.Diagnostics) {
 func checkCertKeyMatches(key *pki.PrivateKey, leaf *x509.Certificate, at path.Path) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if !key.Matches(leaf) {
-		diags.AddAttributeError(at, "Private Key Does Not Match The Certificate",
+		diags.Append(diagPrivateKeyDoesNotMatchTheCertificate.attr(at,
 			fmt.Sprintf("The %s in %s is not the key of the certificate %q (serial %s, %s key), so Neo4j would fail to start with this pair. "+
 				"Give the key the certificate was issued for, or a certificate issued for this key. With an ephemeral tls_private_key, which makes a new key on every run, "+
 				"issue the certificate from the same run (tls_cert_request with private_key_pem_wo and the same version) and bump private_key_wo_version together.",
-				key, at, leaf.Subject, leaf.SerialNumber, pki.DescribePublicKey(leaf)))
+				key, at, leaf.Subject, leaf.SerialNumber, pki.DescribePublicKey(leaf))))
 	}
 	return diags
 }
@@ -222,11 +214,11 @@ func certKeyMustBeWritten(state *policyCertificateResourceModel, plan policyCert
 	return !strings.HasPrefix(keyEntry, "-") || strings.Contains(keyEntry, " content:")
 }
 
-func addCertPEMError(diags *diag.Diagnostics, at path.Path, what, summary string, err error) {
+func addCertPEMError(diags *diag.Diagnostics, at path.Path, what string, k *diagnosticKind, err error) {
 	if err == nil {
 		return
 	}
-	diags.AddAttributeError(at, summary, fmt.Sprintf("%s does not parse: %s. Give PEM text as openssl and hashicorp/tls write it (-----BEGIN ...----- blocks).", upperFirst(what), err))
+	diags.Append(k.attr(at, fmt.Sprintf("%s does not parse: %s. Give PEM text as openssl and hashicorp/tls write it (-----BEGIN ...----- blocks).", upperFirst(what), err)))
 }
 
 func upperFirst(s string) string {
@@ -244,19 +236,19 @@ func validateKeyChoice(cfg policyCertificateResourceModel) diag.Diagnostics {
 	wo, pemKey, ver := !cfg.PrivateKeyWO.IsNull(), !cfg.PrivateKeyPEM.IsNull(), !cfg.PrivateKeyWOVersion.IsNull()
 	switch {
 	case wo && pemKey:
-		diags.AddAttributeError(path.Root("private_key_pem"), "Conflicting Private Key Attributes",
+		diags.Append(diagConflictingPrivateKeyAttributes.attr(path.Root("private_key_pem"),
 			"Both private_key_wo and private_key_pem are set. Set exactly one: private_key_wo (with private_key_wo_version) keeps the key out of the plan and the state, "+
-				"so remove private_key_pem.")
+				"so remove private_key_pem."))
 	case !wo && !pemKey:
-		diags.AddAttributeError(path.Root("private_key_wo"), "Missing Private Key",
+		diags.Append(diagMissingPrivateKey.attr(path.Root("private_key_wo"),
 			"Neither private_key_wo nor private_key_pem is set, and the certificate is useless to Neo4j without its key. Set private_key_wo and private_key_wo_version "+
-				"(never stored in plan or state; Terraform 1.11 or later), or private_key_pem (stored in the state).")
+				"(never stored in plan or state; Terraform 1.11 or later), or private_key_pem (stored in the state)."))
 	case wo && !ver:
-		diags.AddAttributeError(path.Root("private_key_wo_version"), "Missing private_key_wo_version",
-			"private_key_wo is write-only, so Terraform cannot see when it changes. Set private_key_wo_version (for example 1) and change it whenever the key changes.")
+		diags.Append(diagMissingPrivateKeyWoVersion.attr(path.Root("private_key_wo_version"),
+			"private_key_wo is write-only, so Terraform cannot see when it changes. Set private_key_wo_version (for example 1) and change it whenever the key changes."))
 	case !wo && ver:
-		diags.AddAttributeError(path.Root("private_key_wo_version"), "private_key_wo_version Without private_key_wo",
-			"private_key_wo_version versions the write-only key and means nothing with private_key_pem. Remove it, or give the key as private_key_wo instead.")
+		diags.Append(diagPrivateKeyWoVersionWithoutPrivateKeyWo.attr(path.Root("private_key_wo_version"),
+			"private_key_wo_version versions the write-only key and means nothing with private_key_pem. Remove it, or give the key as private_key_wo instead."))
 	}
 	return diags
 }

@@ -65,13 +65,13 @@ func checkCertLayout(s map[string]string, files []certFile) diag.Diagnostics {
 	for _, f := range files {
 		clean, err := host.CleanAbs(f.path)
 		if err != nil || clean != f.path || !host.Within(s["neo4j_home"], f.path) || f.path == s["neo4j_home"] {
-			diags.AddAttributeError(path.Root("policy"), "Invalid Policy Settings",
-				fmt.Sprintf("The policy places a file at %q, which is not a clean absolute path inside neo4j_home (%s). Set policy to a dbtls_ssl_policy's settings.", f.path, s["neo4j_home"]))
+			diags.Append(diagInvalidPolicySettings.attr(path.Root("policy"),
+				fmt.Sprintf("The policy places a file at %q, which is not a clean absolute path inside neo4j_home (%s). Set policy to a dbtls_ssl_policy's settings.", f.path, s["neo4j_home"])))
 			return diags
 		}
 		if seen[f.path] {
-			diags.AddAttributeError(path.Root("policy"), "Two Files At One Path",
-				fmt.Sprintf("Two of the files this resource writes would both be %s. Give the policy's private_key and public_certificate distinct names.", f.path))
+			diags.Append(diagTwoFilesAtOnePath.attr(path.Root("policy"),
+				fmt.Sprintf("Two of the files this resource writes would both be %s. Give the policy's private_key and public_certificate distinct names.", f.path)))
 			return diags
 		}
 		seen[f.path] = true
@@ -119,7 +119,7 @@ func observeCertFiles(ctx context.Context, h host.Host, paths []string, keyPath,
 		p, info := o.Path, o.Info
 		switch {
 		case o.Err != nil:
-			diags.AddError("Cannot Inspect Certificate File", fmt.Sprintf("Cannot inspect %s on %s: %s.", p, h.ID(), o.Err))
+			diags.Append(diagCannotInspectCertificateFile.plain(fmt.Sprintf("Cannot inspect %s on %s: %s.", p, h.ID(), o.Err)))
 			continue
 		case !info.Exists:
 			out[p] = "missing"
@@ -159,7 +159,7 @@ func preflightCertFiles(ctx context.Context, t *target, s map[string]string, fil
 	var diags diag.Diagnostics
 	for _, d := range policyDirs(s) {
 		if msg := checkDirChain(ctx, t.Host, s["neo4j_home"], d); msg != "" {
-			diags.AddAttributeError(path.Root("policy"), "Unsafe Path On The Host", msg)
+			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"), msg))
 			return diags
 		}
 	}
@@ -167,20 +167,20 @@ func preflightCertFiles(ctx context.Context, t *target, s map[string]string, fil
 		info, err := t.Host.Lstat(ctx, f.path)
 		switch {
 		case err != nil:
-			diags.AddAttributeError(path.Root("policy"), "Cannot Inspect Certificate File", hostErrDetail(t, err))
+			diags.Append(diagCannotInspectCertificateFile.attr(path.Root("policy"), hostErrDetail(t, err)))
 		case info.IsSymlink:
-			diags.AddAttributeError(path.Root("policy"), "Unsafe Path On The Host",
-				fmt.Sprintf("%s on %s is a symbolic link. The provider never writes through a symlink at a managed path, since it could lead anywhere. Remove the link.", f.path, t.Host.ID()))
+			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"),
+				fmt.Sprintf("%s on %s is a symbolic link. The provider never writes through a symlink at a managed path, since it could lead anywhere. Remove the link.", f.path, t.Host.ID())))
 		case info.IsDir:
-			diags.AddAttributeError(path.Root("policy"), "Unsafe Path On The Host",
-				fmt.Sprintf("%s on %s is a directory where this resource writes a file. Move it away.", f.path, t.Host.ID()))
+			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"),
+				fmt.Sprintf("%s on %s is a directory where this resource writes a file. Move it away.", f.path, t.Host.ID())))
 		}
 	}
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{User: owner}); err != nil {
-		diags.AddAttributeError(path.Root("owner"), "Unknown Owner", fmt.Sprintf("%s. Give a user that exists on the target, by name or numeric id.", err))
+		diags.Append(diagUnknownOwner.attr(path.Root("owner"), fmt.Sprintf("%s. Give a user that exists on the target, by name or numeric id.", err)))
 	}
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{Group: group}); err != nil {
-		diags.AddAttributeError(path.Root("group"), "Unknown Group", fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err))
+		diags.Append(diagUnknownGroup.attr(path.Root("group"), fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err)))
 	}
 	diags.Append(checkOwnerPermitted(ctx, t, owner, group)...)
 	return diags
@@ -191,7 +191,7 @@ func preflightCertFiles(ctx context.Context, t *target, s map[string]string, fil
 func (r *policyCertificateResource) prepare(ctx context.Context, plan policyCertificateResourceModel, writingCert bool) (*target, *certMaterial, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if r.data == nil {
-		diags.AddError("Provider Not Configured", "The dbtls provider was not configured before this resource was applied. This is a bug in the provider or Terraform.")
+		diags.Append(diagProviderNotConfigured.plain("The dbtls provider was not configured before this resource was applied. This is a bug in the provider or Terraform."))
 		return nil, nil, diags
 	}
 	s := stringMap(plan.Policy)
@@ -245,12 +245,12 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 		d, info := o.Path, o.Info
 		switch {
 		case o.Err != nil:
-			diags.AddError("Cannot Inspect Policy Directory", hostErrDetail(t, o.Err))
+			diags.Append(diagCannotInspectPolicyDirectory.plain(hostErrDetail(t, o.Err)))
 		case !info.Exists:
-			diags.AddAttributeError(path.Root("policy"), "Policy Directory Missing",
-				fmt.Sprintf("The policy's directory %s does not exist on %s. It is created by the dbtls_ssl_policy resource: apply it first (this resource depends on it when policy is set to its settings).", d, t.Host.ID()))
+			diags.Append(diagPolicyDirectoryMissing.attr(path.Root("policy"),
+				fmt.Sprintf("The policy's directory %s does not exist on %s. It is created by the dbtls_ssl_policy resource: apply it first (this resource depends on it when policy is set to its settings).", d, t.Host.ID())))
 		case info.IsSymlink || !info.IsDir:
-			diags.AddAttributeError(path.Root("policy"), "Unsafe Path On The Host", fmt.Sprintf("%s on %s is not a real directory.", d, t.Host.ID()))
+			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"), fmt.Sprintf("%s on %s is not a real directory.", d, t.Host.ID())))
 		}
 	}
 	if diags.HasError() {
@@ -259,13 +259,13 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 	owner := host.Owner{User: m.Owner.ValueString(), Group: m.Group.ValueString()}
 	uid, gid, err := t.Host.LookupOwner(ctx, owner)
 	if err != nil {
-		diags.AddAttributeError(path.Root("owner"), "Unknown Owner", fmt.Sprintf("%s. Give a user and group that exist on the target.", err))
+		diags.Append(diagUnknownOwner.attr(path.Root("owner"), fmt.Sprintf("%s. Give a user and group that exist on the target.", err)))
 		return priv, diags
 	}
 	var keyPEM []byte
 	if key != nil {
 		if keyPEM, err = key.PKCS8PEM(); err != nil {
-			diags.AddError("Cannot Encode Private Key", err.Error()+".")
+			diags.Append(diagCannotEncodePrivateKey.plain(err.Error() + "."))
 			return priv, diags
 		}
 		defer clear(keyPEM)
@@ -291,11 +291,11 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 	var re *deploy.ReadError
 	switch {
 	case errors.As(err, &re):
-		diags.AddError("Cannot Read Certificate File", hostErrDetail(t, re.Err))
+		diags.Append(diagCannotReadCertificateFile.plain(hostErrDetail(t, re.Err)))
 		return priv, diags
 	case err != nil:
-		diags.AddError("Cannot Write Certificate File",
-			fmt.Sprintf("%s Every file this apply had already changed was restored, so the policy's files are as they were; apply again once the cause is fixed.", hostErrDetail(t, errors.Unwrap(err))))
+		diags.Append(diagCannotWriteCertificateFile.plain(
+			fmt.Sprintf("%s Every file this apply had already changed was restored, so the policy's files are as they were; apply again once the cause is fixed.", hostErrDetail(t, errors.Unwrap(err)))))
 		return priv, diags
 	}
 
@@ -317,14 +317,14 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 		// that Neo4j stops trusting it.
 		priv.Adopted = slices.DeleteFunc(priv.Adopted, func(a string) bool { return a == p })
 		if err := t.Host.Remove(ctx, p); err != nil {
-			diags.AddWarning("File Left In Place", fmt.Sprintf("This resource wrote %s but no longer declares it, and cannot remove it: %s", p, hostErrDetail(t, err)))
+			diags.Append(diagFileLeftInPlace.plain(fmt.Sprintf("This resource wrote %s but no longer declares it, and cannot remove it: %s", p, hostErrDetail(t, err))))
 		}
 	}
 	slices.Sort(priv.Adopted)
 	if keyPEM != nil {
 		salt := make([]byte, 16)
 		if _, err := rand.Read(salt); err != nil {
-			diags.AddError("Cannot Record The Key's Digest", err.Error())
+			diags.Append(diagCannotRecordTheKeySDigest.plain(err.Error()))
 			return priv, diags
 		}
 		priv.KeySalt, priv.KeyDigest = hex.EncodeToString(salt), certKeyDigest(hex.EncodeToString(salt), keyPEM)
@@ -358,15 +358,15 @@ func checkForeignCertFiles(ctx context.Context, t *target, files []certFile, lea
 		f, info, what := files[ff.Index], ff.Info, what[ff.Index]
 		now := fmt.Sprintf("%s %s:%s", info.Mode.String(), info.UserName, info.GroupName)
 		if adopt {
-			diags.AddAttributeWarning(path.Root("adopt_existing"), "Existing File Replaced",
+			diags.Append(diagExistingFileReplaced.attr(path.Root("adopt_existing"),
 				fmt.Sprintf("%s on %s (%s) was not written by this resource and holds %s; it is replaced (adopt_existing = true). Destroy leaves the file, with the content this resource wrote.",
-					f.path, t.Host.ID(), now, what))
+					f.path, t.Host.ID(), now, what)))
 			continue
 		}
-		diags.AddAttributeError(path.Root("adopt_existing"), "Existing File Would Be Overwritten",
+		diags.Append(diagExistingFileWouldBeOverwritten.attr(path.Root("adopt_existing"),
 			fmt.Sprintf("%s on %s (%s) was not written by this resource and holds %s, which this resource would replace. It may be a hand-placed key or certificate that Neo4j "+
 				"or another tool still uses. Nothing was changed. Move the file away, import the certificate (terraform import) if this resource is to manage what is there, "+
-				"or set adopt_existing = true to replace it (destroy then leaves the file).", f.path, t.Host.ID(), now, what))
+				"or set adopt_existing = true to replace it (destroy then leaves the file).", f.path, t.Host.ID(), now, what)))
 	}
 	return diags
 }
@@ -389,15 +389,15 @@ func removeCertFiles(ctx context.Context, t *target, paths, adopted []string) di
 		switch {
 		case r.Err == nil:
 		case errors.Is(r.Err, deploy.ErrLeftDirectory):
-			diags.AddWarning("File Left In Place", fmt.Sprintf("%s on %s is now a directory, which this resource did not write; destroy leaves it.", r.Path, t.Host.ID()))
+			diags.Append(diagFileLeftInPlace.plain(fmt.Sprintf("%s on %s is now a directory, which this resource did not write; destroy leaves it.", r.Path, t.Host.ID())))
 		default:
-			diags.AddError("Cannot Remove Certificate File", hostErrDetail(t, r.Err))
+			diags.Append(diagCannotRemoveCertificateFile.plain(hostErrDetail(t, r.Err)))
 		}
 	}
 	if len(kept) > 0 {
-		diags.AddWarning("File Left In Place",
+		diags.Append(diagFileLeftInPlace.plain(
 			fmt.Sprintf("%s on %s were there before this resource managed them (imported, or present when it was created), so destroy leaves them, as written by the last apply. Remove them by hand if nothing needs them any more.",
-				strings.Join(kept, ", "), t.Host.ID()))
+				strings.Join(kept, ", "), t.Host.ID())))
 	}
 	return diags
 }
@@ -407,9 +407,9 @@ func checkCertHostKeyMatches(ctx context.Context, t *target, keyPath string, lea
 	var diags diag.Diagnostics
 	data, err := t.Host.ReadFile(ctx, keyPath)
 	if err != nil {
-		diags.AddAttributeError(path.Root("certificate_pem"), "Cannot Read The Key On The Host",
+		diags.Append(diagCannotReadTheKeyOnTheHost.attr(path.Root("certificate_pem"),
 			fmt.Sprintf("The certificate changes but the key is not written again, so the new certificate must match the key on the host, which cannot be read: %s "+
-				"Bump private_key_wo_version (or change private_key_pem) to write the key together with the certificate.", hostErrDetail(t, err)))
+				"Bump private_key_wo_version (or change private_key_pem) to write the key together with the certificate.", hostErrDetail(t, err))))
 		return diags
 	}
 	matches := pki.KeyPEMMatches(data, leaf)
@@ -417,10 +417,10 @@ func checkCertHostKeyMatches(ctx context.Context, t *target, keyPath string, lea
 	if matches {
 		return diags
 	}
-	diags.AddAttributeError(path.Root("certificate_pem"), "Certificate Does Not Match The Key On The Host",
+	diags.Append(diagCertificateDoesNotMatchTheKeyOnTheHost.attr(path.Root("certificate_pem"),
 		fmt.Sprintf("The new certificate %q (serial %s) is not issued for the key in %s on %s, and the key is not being written again (private_key_wo_version and private_key_pem are unchanged), "+
 			"so Neo4j would fail to start. If the key changed too, bump private_key_wo_version (or change private_key_pem) so both are written together.",
-			leaf.Subject, leaf.SerialNumber, keyPath, t.Host.ID()))
+			leaf.Subject, leaf.SerialNumber, keyPath, t.Host.ID())))
 	return diags
 }
 

@@ -25,7 +25,7 @@ func importCertNamed(ctx context.Context, t *target, dir, prefix, ext string, pa
 		if errors.Is(err, host.ErrNotExist) {
 			return nil, nil, diags
 		}
-		diags.AddError("Cannot Import Certificate", hostErrDetail(t, err))
+		diags.Append(diagCannotImportCertificate.plain(hostErrDetail(t, err)))
 		return nil, nil, diags
 	}
 	var values, paths []string
@@ -36,12 +36,12 @@ func importCertNamed(ctx context.Context, t *target, dir, prefix, ext string, pa
 		p := posix.Join(dir, n)
 		b, err := t.Host.ReadFile(ctx, p)
 		if err != nil {
-			diags.AddError("Cannot Import Certificate", hostErrDetail(t, err))
+			diags.Append(diagCannotImportCertificate.plain(hostErrDetail(t, err)))
 			continue
 		}
 		v, err := parse(b)
 		if err != nil {
-			diags.AddError("Cannot Import Certificate", fmt.Sprintf("%s on %s does not parse: %s.", p, t.Host.ID(), err))
+			diags.Append(diagCannotImportCertificate.plain(fmt.Sprintf("%s on %s does not parse: %s.", p, t.Host.ID(), err)))
 			continue
 		}
 		values = append(values, v)
@@ -81,18 +81,18 @@ func (d *providerData) importCertificate(ctx context.Context, id string) (*polic
 	certPath := s["public_certificate_path"]
 	data, err := t.Host.ReadFile(ctx, certPath)
 	if err != nil {
-		diags.AddError("Cannot Import Certificate", fmt.Sprintf("Cannot read the policy's public certificate: %s. Import a policy whose certificate exists, or let Terraform write it.", hostErrDetail(t, err)))
+		diags.Append(diagCannotImportCertificate.plain(fmt.Sprintf("Cannot read the policy's public certificate: %s. Import a policy whose certificate exists, or let Terraform write it.", hostErrDetail(t, err))))
 		return nil, nil, diags
 	}
 	chain, err := pki.ParseCertificateChain(data)
 	if err != nil {
-		diags.AddError("Cannot Import Certificate", fmt.Sprintf("%s on %s does not parse: %s.", certPath, t.Host.ID(), err))
+		diags.Append(diagCannotImportCertificate.plain(fmt.Sprintf("%s on %s does not parse: %s.", certPath, t.Host.ID(), err)))
 		return nil, nil, diags
 	}
 	m.CertificatePEM = types.StringValue(pki.EncodeChain(chain))
 	info, err := t.Host.Lstat(ctx, certPath)
 	if err != nil {
-		diags.AddError("Cannot Import Certificate", hostErrDetail(t, err))
+		diags.Append(diagCannotImportCertificate.plain(hostErrDetail(t, err)))
 		return nil, nil, diags
 	}
 	m.Owner, m.Group = types.StringValue(info.UserName), types.StringValue(info.GroupName)

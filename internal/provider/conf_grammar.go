@@ -28,7 +28,7 @@ func continuationDiagFor(t *target, attr path.Path, err error, again string) (di
 	if !errors.As(err, &ce) {
 		return nil, false
 	}
-	return diag.NewAttributeErrorDiagnostic(attr, "Line Continues Across A Managed Block",
+	return diagLineContinuesAcrossAManagedBlock.attr(attr,
 		fmt.Sprintf("Line %d of %s: %s. Neo4j reads neo4j.conf with java.util.Properties, where a line that ends in an odd number of backslashes "+
 			"continues onto the next line, even a comment line. Writing (or removing) the managed block there would change what Neo4j reads, so nothing was written. "+
 			"Remove the trailing backslash (or end the setting with an empty line after it), then %s again.", ce.Line, t.ConfigFile, ce.Msg, again)), true
@@ -51,9 +51,9 @@ func lineAsWritten(conf *neo4j.Conf, line int, key, value string) string {
 func confProblemWarnings(conf *neo4j.Conf, t *target) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, p := range conf.Problems() {
-		diags.AddWarning("neo4j.conf Line Neo4j Cannot Load",
+		diags.Append(diagNeo4jConfLineNeo4jCannotLoad.plain(
 			fmt.Sprintf("Line %d of %s: %s. Neo4j will not start with this file, whatever this resource writes. Fix the escape (\\u is followed by exactly four hex digits) or remove the line.",
-				p.Line, t.ConfigFile, p.Msg))
+				p.Line, t.ConfigFile, p.Msg)))
 	}
 	return diags
 }
@@ -83,10 +83,10 @@ func foreignPolicyWarnings(conf *neo4j.Conf, t *target, b *neo4j.Binding) diag.D
 			// private_key_password and the like: name the line, never its value.
 			shown, written = s.Key+"=(value not shown)", ""
 		}
-		diags.AddAttributeWarning(path.Root("policy"), "Foreign Setting Changes The Bound Policy",
+		diags.Append(diagForeignSettingChangesTheBoundPolicy.attr(path.Root("policy"),
 			fmt.Sprintf("Line %d of %s sets %q%s, outside the managed blocks. This binding does not write %s, so Neo4j applies that line to the policy bound to %s (%q), "+
 				"and the policy in effect is not the one declared. %s", s.Line, t.ConfigFile, shown, written,
-				suffix, b.Channel, b.Policy.Name, fix))
+				suffix, b.Channel, b.Policy.Name, fix)))
 	}
 	return diags
 }
@@ -98,9 +98,9 @@ func plainLinesDiags(lines []string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, l := range lines {
 		if err := neo4j.CheckPlainLine(l); err != nil {
-			diags.AddAttributeError(path.Root("policy"), "Policy Value Neo4j Would Read Differently",
+			diags.Append(diagPolicyValueNeo4jWouldReadDifferently.attr(path.Root("policy"),
 				fmt.Sprintf("%s. Neo4j reads neo4j.conf with java.util.Properties, where a backslash starts an escape (or, at the end, continues the line) and blanks around a value are not kept as written. "+
-					"Pass the settings attribute of a dbtls_ssl_policy unchanged, and declare the value there without backslashes or surrounding blanks.", err))
+					"Pass the settings attribute of a dbtls_ssl_policy unchanged, and declare the value there without backslashes or surrounding blanks.", err)))
 		}
 	}
 	return diags

@@ -155,10 +155,10 @@ func (r *policyCertificateResource) warnConfNamesRemoved(ctx context.Context, st
 	slices.Sort(named)
 	named = slices.Compact(named)
 	var diags diag.Diagnostics
-	diags.AddWarning("Destroy Leaves neo4j.conf Naming Removed Files",
+	diags.Append(diagDestroyLeavesNeo4jConfNamingRemovedFiles.plain(
 		fmt.Sprintf("Destroying this resource removes %s on %s, which it created. Once every dbtls resource is destroyed, %s still has lines that name them:\n  %s\n"+
 			"Neo4j would then fail to start. To stop managing the files without deleting them, replace the resource block with a removed block "+
 			"(`removed { from = <address> lifecycle { destroy = false } }`, Terraform 1.7 and later) and apply; or change or remove those lines before the destroy.",
-			strings.Join(named, ", "), t.Host.ID(), t.ConfigFile, strings.Join(lines, "\n  ")))
+			strings.Join(named, ", "), t.Host.ID(), t.ConfigFile, strings.Join(lines, "\n  "))))
 	return diags
 }

@@ -349,9 +349,9 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	if m.FailOnViolation.ValueBool() && len(report.Violations) > 0 {
-		resp.Diagnostics.AddError("Endpoint Violates Its Declaration",
+		resp.Diagnostics.Append(diagEndpointViolatesItsDeclaration.plain(
 			fmt.Sprintf("The endpoint does not meet what its URL, policy or expect block declares, and fail_on_violation "+
 				"is true. Fix the endpoint or the declaration, or set fail_on_violation = false to report the "+
-				"violations without failing.\n\n%s\n\nReport:\n%s", strings.Join(report.Violations, "\n"), report.Summary))
+				"violations without failing.\n\n%s\n\nReport:\n%s", strings.Join(report.Violations, "\n"), report.Summary)))
 	}
 }

@@ -89,10 +89,10 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 	} else {
 		t, err := probe.ParseURLForLibpq(m.URL.ValueString(), libpq)
 		if err != nil {
-			diags.AddAttributeError(path.Root("url"), "Invalid Endpoint URL",
+			diags.Append(diagInvalidEndpointURL.attr(path.Root("url"),
 				"The url cannot be probed: "+err.Error()+".\n\nWrite a PostgreSQL URI "+
 					"(postgresql://user@host:5432/db?sslmode=verify-full), a key=value connection string "+
-					"(host=db.internal user=app sslmode=verify-full), a Neo4j URI (neo4j+s://host:7687) or an https:// URL.")
+					"(host=db.internal user=app sslmode=verify-full), a Neo4j URI (neo4j+s://host:7687) or an https:// URL."))
 		}
 		o.Target = t
 	}
@@ -104,8 +104,8 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 		timeout = m.Timeout.ValueString()
 	}
 	if d, err := time.ParseDuration(timeout); err != nil || d <= 0 || d > maxEndpointTimeout {
-		diags.AddAttributeError(path.Root("timeout"), "Invalid Timeout",
-			fmt.Sprintf("timeout must be a positive Go duration of at most %s, such as \"5s\" or \"1m\"; got %q.", maxEndpointTimeout, timeout))
+		diags.Append(diagInvalidTimeout.attr(path.Root("timeout"),
+			fmt.Sprintf("timeout must be a positive Go duration of at most %s, such as \"5s\" or \"1m\"; got %q.", maxEndpointTimeout, timeout)))
 	} else {
 		o.Timeout = d
 	}
@@ -155,10 +155,10 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 		if err := o.Expect.ApplyPolicy(settings); err != nil {
 			var fe *probe.FieldError
 			if errors.As(err, &fe) {
-				diags.AddAttributeError(path.Root("policy").AtMapKey(fe.Field), "Invalid Policy Setting",
-					"The policy's "+fe.Field+" cannot be used as an expectation: "+fe.Msg+".")
+				diags.Append(diagInvalidPolicySetting.attr(path.Root("policy").AtMapKey(fe.Field),
+					"The policy's "+fe.Field+" cannot be used as an expectation: "+fe.Msg+"."))
 			} else {
-				diags.AddAttributeError(path.Root("policy"), "Invalid Policy", err.Error())
+				diags.Append(diagInvalidPolicy.attr(path.Root("policy"), err.Error()))
 			}
 		}
 	}
@@ -170,9 +170,9 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 		} else if err := o.Expect.ApplyExpect(in); err != nil {
 			var fe *probe.FieldError
 			if errors.As(err, &fe) {
-				diags.AddAttributeError(path.Root("expect").AtName(fe.Field), "Invalid Expectation", fe.Msg+".")
+				diags.Append(diagInvalidExpectation.attr(path.Root("expect").AtName(fe.Field), fe.Msg+"."))
 			} else {
-				diags.AddAttributeError(path.Root("expect"), "Invalid Expectation", err.Error())
+				diags.Append(diagInvalidExpectation.attr(path.Root("expect"), err.Error()))
 			}
 		}
 	}
@@ -238,10 +238,10 @@ func (e *endpointExpectModel) input(ctx context.Context, diags *diag.Diagnostics
 func addEndpointInputError(diags *diag.Diagnostics, err error) {
 	var ie *probe.InputError
 	if errors.As(err, &ie) {
-		diags.AddAttributeError(path.Root(ie.Field), "Invalid Endpoint Input", "The "+ie.Field+" cannot be used: "+ie.Msg+".")
+		diags.Append(diagInvalidEndpointInput.attr(path.Root(ie.Field), "The "+ie.Field+" cannot be used: "+ie.Msg+"."))
 		return
 	}
-	diags.AddError("Endpoint Probe Failed", "The probe could not run: "+err.Error())
+	diags.Append(diagEndpointProbeFailed.plain("The probe could not run: " + err.Error()))
 }
 
 func optionalBool(p *bool) types.Bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -204,7 +205,7 @@ func (d *neo4jAuditDataSource) ValidateConfig(ctx context.Context, req datasourc
 
 // ignoreCodes returns the known ignore codes, reporting unknown ones against the attribute.
 func (m *neo4jAuditModel) ignoreCodes(diags interface {
-	AddAttributeError(path.Path, string, string)
+	Append(...diag.Diagnostic)
 }) ([]string, bool) {
 	if m.Ignore.IsUnknown() {
 		return nil, false
@@ -221,9 +222,9 @@ func (m *neo4jAuditModel) ignoreCodes(diags interface {
 			continue
 		}
 		if !audit.KnownCode(s.ValueString()) {
-			diags.AddAttributeError(path.Root("ignore").AtListIndex(i), "Unknown Finding Code",
+			diags.Append(diagUnknownFindingCode.attr(path.Root("ignore").AtListIndex(i),
 				fmt.Sprintf("ignore lists %q, which is not a finding code of dbtls_neo4j_audit, so it would silently ignore nothing. Use one of: %s.",
-					s.ValueString(), strings.Join(audit.CodeNames(), ", ")))
+					s.ValueString(), strings.Join(audit.CodeNames(), ", "))))
 			continue
 		}
 		out = append(out, s.ValueString())
@@ -238,7 +239,7 @@ func (d *neo4jAuditDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		return
 	}
 	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The dbtls provider was not configured before this data source was read. This is a bug in the provider or Terraform: report it.")
+		resp.Diagnostics.Append(diagProviderNotConfigured.plain("The dbtls provider was not configured before this data source was read. This is a bug in the provider or Terraform: report it."))
 		return
 	}
 	ignore, _ := m.ignoreCodes(&resp.Diagnostics)
@@ -253,7 +254,7 @@ func (d *neo4jAuditDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	if !m.Neo4jVersion.IsNull() && m.Neo4jVersion.ValueString() != "" {
 		v, err := neo4j.ParseVersion(m.Neo4jVersion.ValueString())
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("neo4j_version"), "Unsupported Neo4j Version", err.Error())
+			resp.Diagnostics.Append(diagUnsupportedNeo4jVersion.attr(path.Root("neo4j_version"), err.Error()))
 			return
 		}
 		t.Version = v
@@ -279,7 +280,7 @@ func (d *neo4jAuditDataSource) Read(ctx context.Context, req datasource.ReadRequ
 				detail += " Give the user Terraform runs as (or the SSH user; sudo = true reads as root) read access, or point config_file at the file Neo4j reads (a symbolic link is not followed)."
 			}
 		}
-		resp.Diagnostics.AddAttributeError(path.Root("config_file"), "Cannot Audit Config File", detail+" Nothing was changed on the host.")
+		resp.Diagnostics.Append(diagCannotAuditConfigFile.attr(path.Root("config_file"), detail+" Nothing was changed on the host."))
 		return
 	}
 	findings := make([]auditFindingModel, 0, len(report.Findings))
@@ -310,8 +311,8 @@ func (d *neo4jAuditDataSource) Read(ctx context.Context, req datasource.ReadRequ
 				lines = append(lines, fmt.Sprintf("%s (item %s): %s Fix: %s", f.Code, f.ChecklistItem, f.Message, f.Fix))
 			}
 		}
-		resp.Diagnostics.AddError("Neo4j Host Fails The Security Checklist",
+		resp.Diagnostics.Append(diagNeo4jHostFailsTheSecurityChecklist.plain(
 			fmt.Sprintf("The audit of %s on %s has error findings, and fail_on_finding is true. Fix them, list accepted codes in ignore, "+
-				"or set fail_on_finding = false to report without failing.\n\n%s\n\n%s", t.ConfigFile, t.Host.ID(), strings.Join(lines, "\n"), report.Summary))
+				"or set fail_on_finding = false to report without failing.\n\n%s\n\n%s", t.ConfigFile, t.Host.ID(), strings.Join(lines, "\n"), report.Summary)))
 	}
 }

@@ -31,39 +31,84 @@ import (
 )
 
 // The Diagnostics guide (templates/guides/diagnostics.md.tmpl) lists every error and warning summary the
-// provider can emit. TestDiagnosticsDocumented keeps it honest: it finds every summary in the source of
-// this package and of internal/neo4j, and fails when one is missing from the table (or the table lists
-// one that is gone, or gives the wrong severity), and when a summary has no test that triggers it.
+// provider can emit, generated from the declarations of diagnostics.go. TestDiagnosticsDocumented keeps
+// them honest: it finds every summary the source of this package and of internal/neo4j emits (through a
+// declaration, or as a literal FieldError summary of internal/neo4j), and fails when one is not declared
+// (or a declaration is emitted nowhere, or with another severity), and when a declared summary has no
+// test that triggers it. TestDiagnosticsTableGenerated fails when the guide's table is stale.
 
 // diagnosticsDoc is the template that holds the table.
-const diagnosticsDoc = "../../templates/guides/diagnostics.md.tmpl"
+const diagnosticsDoc = "../../" + DiagnosticsTemplate
 
 // summarySources are the directories whose non-test Go files emit diagnostics.
 var summarySources = []string{".", "../neo4j"}
 
-// severity of a summary: an error, a warning, or (the same summary from several places) both.
-type severity uint8
+// kindMethods are diagnosticKind's constructors and the severity each gives (0: the kind's own).
+var kindMethods = map[string]severity{"attr": 0, "plain": 0, "attrOf": sevError | sevWarning, "funcArgError": sevError}
 
-const (
-	sevError severity = 1 << iota
-	sevWarning
-)
-
-func (s severity) String() string {
-	switch s {
-	case sevError:
-		return "Error"
-	case sevWarning:
-		return "Warning"
-	case sevError | sevWarning:
-		return "Error, warning"
+// kindIdent is the name a summary's declaration has in diagnostics.go: diag and its words in CamelCase.
+func kindIdent(summary string) string {
+	out := "diag"
+	for _, w := range regexp.MustCompile(`[^A-Za-z0-9]+`).Split(summary, -1) {
+		if w != "" {
+			out += strings.ToUpper(w[:1]) + w[1:]
+		}
 	}
-	return "?"
+	return out
 }
 
-// summaryCalls are the functions that take a summary: the argument index and the severity. report is
-// checkCertMaterial's AddAttributeWarning-or-AddAttributeError; fail and warn are ResolvePolicy's; the
-// function errors' messages start with "<Summary>: ".
+// declaredKinds parses diagnostics.go: the variable each declaration is assigned to -> its summary. The
+// summaries only internal/neo4j emits are declared as _.
+func declaredKinds(t *testing.T) map[string]string {
+	t.Helper()
+	blank := 0
+	f, err := parser.ParseFile(token.NewFileSet(), "diagnostics.go", nil, 0)
+	must(t, err)
+	out := map[string]string{}
+	for _, decl := range f.Decls {
+		g, ok := decl.(*ast.GenDecl)
+		if !ok || g.Tok != token.VAR {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if len(vs.Values) != 1 {
+				continue
+			}
+			call, ok := vs.Values[0].(*ast.CallExpr)
+			if !ok || len(call.Args) != 1 {
+				continue
+			}
+			if id, ok := call.Fun.(*ast.Ident); !ok || id.Name != "declare" {
+				continue
+			}
+			lit := call.Args[0].(*ast.CompositeLit)
+			for _, el := range lit.Elts {
+				kv := el.(*ast.KeyValueExpr)
+				if kv.Key.(*ast.Ident).Name == "Summary" {
+					v, err := strconv.Unquote(kv.Value.(*ast.BasicLit).Value)
+					must(t, err)
+					if vs.Names[0].Name == "_" {
+						blank++
+						continue
+					}
+					out[vs.Names[0].Name] = v
+					if want := kindIdent(v); vs.Names[0].Name != want {
+						t.Errorf("diagnostics.go declares %q as %s: name it %s", v, vs.Names[0].Name, want)
+					}
+				}
+			}
+		}
+	}
+	if len(out)+blank != len(diagnosticKinds) {
+		t.Fatalf("found %d declarations in diagnostics.go, but diagnosticKinds has %d: declare each as `diagX = declare(diagnosticKind{Summary: \"...\", ...})`", len(out)+blank, len(diagnosticKinds))
+	}
+	return out
+}
+
+// summaryCalls are the functions that take a summary: the argument index and the severity. fail and warn
+// are ResolvePolicy's; addCertPEMError takes a declared kind; the function errors' messages start with
+// "<Summary>: ". In this package every summary comes from a declaration: a literal one is an error.
 var summaryCalls = map[string]struct {
 	arg int
 	sev severity
@@ -77,7 +122,6 @@ var summaryCalls = map[string]struct {
 	"NewWarningDiagnostic":          {0, sevWarning, false},
 	"NewAttributeErrorDiagnostic":   {1, sevError, false},
 	"NewAttributeWarningDiagnostic": {1, sevWarning, false},
-	"report":                        {1, sevError | sevWarning, false},
 	"fail":                          {1, sevError, false},
 	"warn":                          {1, sevWarning, false},
 	"addCertPEMError":               {3, sevError, false},
@@ -87,10 +131,9 @@ var summaryCalls = map[string]struct {
 
 // dynamicSummaries are the places where a summary is not a string literal, keyed by the enclosing
 // function: what the summary can be there (nil: the value is forwarded from a literal found elsewhere,
-// such as a neo4j.FieldError's Summary or addCertPEMError's argument).
+// such as a neo4j.FieldError's Summary or addCertPEMError's kind).
 func dynamicSummaries() map[string][]string {
 	return map[string][]string{
-		"addCertPEMError":         nil,
 		"appendFieldErrors":       nil,
 		"ResolvePolicy":           nil, // fail and warn build FieldErrors from their summary argument
 		"CheckSettings":           nil, // as ResolvePolicy
@@ -107,12 +150,17 @@ func emittedSummaries(t *testing.T) (map[string]severity, map[string][]string) {
 		where[summary] = append(where[summary], pos)
 	}
 	dynamic := dynamicSummaries()
+	kinds := declaredKinds(t)
+	sevOf := map[string]severity{}
+	for _, k := range diagnosticKinds {
+		sevOf[k.Summary] = k.Severity
+	}
 	fset := token.NewFileSet()
 	for _, dir := range summarySources {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		must(t, err)
 		for _, file := range files {
-			if strings.HasSuffix(file, "_test.go") {
+			if strings.HasSuffix(file, "_test.go") || file == "diagnostics.go" {
 				continue
 			}
 			f, err := parser.ParseFile(fset, file, nil, 0)
@@ -136,7 +184,16 @@ func emittedSummaries(t *testing.T) (map[string]severity, map[string][]string) {
 								v, _, _ = strings.Cut(v, ": ")
 							}
 							add(v, s, pos(e))
+							if filepath.Dir(file) == "." {
+								t.Errorf("%s: the summary %q is a literal: build the diagnostic through its declaration in diagnostics.go (%s.attr, .plain, ...)", pos(e), v, kindIdent(v))
+							}
 							return
+						}
+						if id, ok := e.(*ast.Ident); ok {
+							if summary, declared := kinds[id.Name]; declared {
+								add(summary, s, pos(e))
+								return
+							}
 						}
 						exp, known := dynamic[fn.Name.Name]
 						if !known {
@@ -155,6 +212,22 @@ func emittedSummaries(t *testing.T) (map[string]severity, map[string][]string) {
 							name = f.Name
 						case *ast.SelectorExpr:
 							name = f.Sel.Name
+							if id, ok := f.X.(*ast.Ident); ok {
+								if summary, declared := kinds[id.Name]; declared {
+									s, known := kindMethods[name]
+									if !known {
+										t.Errorf("%s: %s.%s is not one of diagnosticKind's constructors", pos(x), id.Name, name)
+									}
+									if s == 0 {
+										// attr and plain give an error for a kind that is both
+										if s = sevOf[summary]; s == sevError|sevWarning {
+											s = sevError
+										}
+									}
+									add(summary, s, pos(x))
+									return true
+								}
+							}
 						}
 						c, ok := summaryCalls[name]
 						if ok && len(x.Args) > c.arg {
@@ -213,218 +286,38 @@ func isFieldError(e ast.Expr) bool {
 	return false
 }
 
-// documentedSummaries reads the table of the Diagnostics guide: summary -> severity column.
-func documentedSummaries(t *testing.T) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(diagnosticsDoc)
-	must(t, err)
-	row := regexp.MustCompile("^\\| `([^`]+)` \\| ([^|]+) \\|")
-	out := map[string]string{}
-	for _, l := range strings.Split(string(b), "\n") {
-		if m := row.FindStringSubmatch(l); m != nil {
-			if _, dup := out[m[1]]; dup {
-				t.Errorf("%s lists %q twice", diagnosticsDoc, m[1])
-			}
-			out[m[1]] = strings.TrimSpace(m[2])
-		}
-	}
-	return out
-}
-
-// diagnosticTests names, for every summary, the test of this package that triggers it (and mentions
-// the summary, so that it checks for it), or says why no test can: "unreachable: <reason>" for a
-// guard that no input reaches, "untested: <reason>" for one this test environment cannot provoke.
-var diagnosticTests = map[string]string{
-	// Provider and target.
-	"Unsupported Neo4j Version":              "TestAccProvider_UnsupportedVersion",
-	"Neo4j Version Newer Than The Catalogue": "TestDiagnosticsTargetFields",
-	"Invalid neo4j_home":                     "TestDiagnosticsTargetFields",
-	"Invalid Config File":                    "TestDiagnosticsTargetFields",
-	"Corrupt State":                          "TestDiagnosticsTargetFields",
-	"Cannot Reach Target":                    "TestAccSSH_HostKeyRefusals",
-	"SSH Host Missing":                       "TestDiagnosticsSSH",
-	"Invalid SSH Timeout":                    "TestDiagnosticsSSH",
-	"Invalid SSH Configuration":              "TestDiagnosticsSSH",
-	"No SSH Credentials":                     "TestDiagnosticsSSH",
-	"Policy Settings Without Connection":     "TestDiagnosticsSSH",
-	"SSH Target Differs From The Policy's":   "TestDiagnosticsSSH",
-
-	// Policy maps crossing boundaries, system directories, existing directories and files (issue 14).
-	"Existing Directory Would Be Taken Over":                "TestAccSSLPolicy_AdoptExisting",
-	"Existing File Would Be Overwritten":                    "TestAccPolicyCertificate_AdoptExisting",
-	"Existing File Replaced":                                "TestDiagnosticsTakeover",
-	"Existing Directory Taken Over":                         "TestDiagnosticsTakeover",
-	"Cannot Restore Adopted Directory":                      "TestDiagnosticsTakeover",
-	"neo4j_home Is A System Directory":                      "TestAccPolicy_SystemDirectoryHomeRefused",
-	"Policy Settings Were Edited":                           "TestAccPolicyMap_EditedSettingsRefused",
-	"Unknown Policy Setting":                                "TestAccPolicyMap_EditedSettingsRefused",
-	"Policy Lives On Another Host":                          "TestAccPolicyMap_EditedSettingsRefused",
-	"Policy Uses Another Config File":                       "TestAccPolicyMap_EditedSettingsRefused",
-	"Policy Lives In Another neo4j_home":                    "TestAccPolicyMap_OtherHomeNeedsExplicitOverride",
-	"Client Authentication Weaker Than The Scope's Default": "TestDiagnosticsPolicyMap",
-
-	"SFTP Server Lacks An Extension": "untested: OpenSSH's sftp-server, the only SFTP server here, offers every extension the provider uses; " +
-		"the warnings' texts are tested by internal/host's TestSSHCapabilities",
-	"Unexpected Provider Data": "unreachable: Terraform passes Configure only what the provider's Configure returned",
-	"Provider Not Configured":  "unreachable: Terraform configures the provider before any create, update or import",
-
-	// dbtls_ssl_policy, and the policy rules of internal/neo4j.
-	"neo4j_home Does Not Exist":                        "TestDiagnosticsPolicyHost",
-	"Cannot Inspect neo4j_home":                        "TestDiagnosticsPolicyHost",
-	"Unsafe Path On The Host":                          "TestAccSSLPolicy_Refusals",
-	"Unknown Owner":                                    "TestAccSSLPolicy_Refusals",
-	"Unknown Group":                                    "TestDiagnosticsPolicyHost",
-	"Owner Needs Root":                                 "TestOwnerNeedsRoot",
-	"Group Needs Root":                                 "TestOwnerNeedsRoot",
-	"Config File Not Found":                            "TestAccSSLPolicy_Refusals",
-	"Cannot Read Config File":                          "TestDiagnosticsPolicyHost",
-	"Managed Block Already Exists":                     "TestAccSSLPolicy_Refusals",
-	"Conflicting Setting In neo4j.conf":                "TestAccSSLPolicy_Refusals",
-	"Line Continues Across A Managed Block":            "TestDiagnosticsConfGrammar",
-	"neo4j.conf Line Neo4j Cannot Load":                "TestDiagnosticsConfGrammar",
-	"Cannot Create Policy Directory":                   "TestDiagnosticsPolicyHost",
-	"Cannot Write neo4j.conf":                          "TestDiagnosticsPolicyHost",
-	"Cannot Read neo4j.conf":                           "TestDiagnosticsPolicyHost",
-	"Cannot Inspect Directory":                         "TestDiagnosticsPolicyHost",
-	"Directory Left In Place":                          "TestAccGuide_MigratingNeo4jConf",
-	"Cannot Remove The Policy's Lines From neo4j.conf": "TestAccDiagnostics_DestroyRefusals",
-	"Invalid Import ID":                                "TestDiagnosticsImport",
-	"Cannot Import Policy":                             "TestDiagnosticsImport",
-	"Unreadable Private State":                         "TestDiagnosticsPrivateState",
-	"Cannot Save Private State":                        "unreachable: encoding/json cannot fail on the private state's struct of strings and booleans",
-	"Unexpected Resource Value":                        "TestModelValueErrors",
-	"Invalid Policy Name":                              "TestDiagnosticsPolicyRules",
-	"Reserved Policy Name":                             "TestDiagnosticsPolicyRules",
-	"Invalid Base Directory":                           "TestDiagnosticsPolicyRules",
-	"Base Directory Outside neo4j_home":                "TestDiagnosticsPolicyRules",
-	"Invalid File Name":                                "TestDiagnosticsPolicyRules",
-	"Path Escapes The Policy Directory":                "TestDiagnosticsPolicyRules",
-	"Key And Certificate Share A Path":                 "TestDiagnosticsPolicyRules",
-	"Invalid Directory":                                "TestDiagnosticsPolicyRules",
-	"Neo4j 3.5 Needs An Absolute Path":                 "TestDiagnosticsPolicyRules",
-	"Directory Outside neo4j_home":                     "TestDiagnosticsPolicyRules",
-	"Trusted And Revoked Share A Directory":            "TestDiagnosticsPolicyRules",
-	"File And Directory Share A Path":                  "TestDiagnosticsPolicyRules",
-	"Invalid Client Authentication":                    "TestDiagnosticsPolicyRules",
-	"No TLS Version":                                   "TestDiagnosticsPolicyRules",
-	"Unknown TLS Version":                              "TestDiagnosticsPolicyRules",
-	"Duplicated TLS Version":                           "TestDiagnosticsPolicyRules",
-	"TLSv1.3 Depends On The Java Runtime":              "TestDiagnosticsPolicyRules",
-	"TLSv1.2 And TLSv1.3 Without Ciphers":              "TestDiagnosticsPolicyRules",
-	"Cipher Not Supported By This Neo4j Version":       "TestDiagnosticsPolicyRules",
-	"Insecure CBC Cipher":                              "TestDiagnosticsPolicyRules",
-	"Policy Trusts Expired Certificates":               "TestDiagnosticsPolicyRules",
-	"Deprecated TLS Version":                           "TestDiagnosticsPolicyRules",
-	"No Cipher":                                        "TestDiagnosticsPolicyRules",
-	"Invalid Cipher Name":                              "TestDiagnosticsPolicyRules",
-	"Duplicated Cipher":                                "TestDiagnosticsPolicyRules",
-	"Policy Trusts Anyone":                             "TestDiagnosticsPolicyRules",
-	"Setting Not In This Neo4j Version":                "TestDiagnosticsPolicyRules",
-	"Self-Signed Key Generation":                       "TestDiagnosticsPolicyRules",
-
-	// dbtls_channel_binding, and the binding rules of internal/neo4j.
-	"Invalid Policy Settings":                        "TestAccChannelBinding_Refusals",
-	"Channel Already Bound":                          "TestAccChannelBinding_Refusals",
-	"Conflicting Managed Blocks":                     "TestDiagnosticsBindingConflicts",
-	"Cluster Certificate Lacks clientAuth":           "TestChannelEKUCheck",
-	"Cluster Certificate Lacks serverAuth":           "TestChannelEKUCheck",
-	"Certificate Lacks serverAuth":                   "TestChannelEKUCheck",
-	"Cannot Remove The Binding From neo4j.conf":      "TestAccDiagnostics_DestroyRefusals",
-	"Unknown Channel":                                "TestDiagnosticsBindingRules",
-	"Channel Not In This Neo4j Version":              "TestDiagnosticsBindingRules",
-	"Invalid TLS Level":                              "TestDiagnosticsBindingRules",
-	"Bolt TLS Disabled":                              "TestDiagnosticsBindingRules",
-	"tls_level Is For Bolt Only":                     "TestDiagnosticsBindingRules",
-	"Foreign Setting Changes The Bound Policy":       "TestDiagnosticsConfGrammar",
-	"Policy Value Neo4j Would Read Differently":      "TestDiagnosticsConfGrammar",
-	"Neo4j 3.5 Bolt And HTTPS Need client_auth NONE": "TestAccChannelBinding_35RequirePolicyOnBolt",
-
-	// dbtls_neo4j_audit.
-	"Unknown Finding Code":                    "TestAccNeo4jAudit_Refusals",
-	"Cannot Audit Config File":                "TestAccNeo4jAudit_Refusals",
-	"Neo4j Host Fails The Security Checklist": "TestAccNeo4jAudit_Refusals",
-	"http_connector Is For HTTPS Only":        "TestDiagnosticsHTTPConnector",
-	"Invalid HTTP Connector Mode":             "TestDiagnosticsHTTPConnector",
-
-	// dbtls_policy_certificate.
-	"Conflicting Private Key Attributes":             "TestDiagnosticsKeyChoice",
-	"Missing Private Key":                            "TestDiagnosticsKeyChoice",
-	"Missing private_key_wo_version":                 "TestDiagnosticsKeyChoice",
-	"private_key_wo_version Without private_key_wo":  "TestDiagnosticsKeyChoice",
-	"Invalid Certificate":                            "TestAccPolicyCertificate_Refusals",
-	"Invalid Trusted Certificate":                    "TestDiagnosticsCertificateMaterial",
-	"Invalid Certificate Revocation List":            "TestAccPolicyCertificate_Refusals",
-	"Invalid Private Key":                            "TestAccPolicyCertificate_Refusals",
-	"Encrypted Private Key":                          "TestAccPolicyCertificate_Refusals",
-	"Unsupported Key Type":                           "TestAccPolicyCertificate_Refusals",
-	"Private Key Does Not Match The Certificate":     "TestAccPolicyCertificate_Refusals",
-	"Certificate Has Expired":                        "TestCheckCertMaterial",
-	"Weak Certificate Key":                           "TestAccPolicyCertificate_WeakMaterial",
-	"Weak Certificate Signature":                     "TestAccPolicyCertificate_WeakMaterial",
-	"CA Certificate As Server Certificate":           "TestAccPolicyCertificate_WeakMaterial",
-	"Weak Trusted Certificate Key":                   "TestCheckCertStrength",
-	"Value Too Large":                                "TestAccPolicyCertificate_WeakMaterial",
-	"Certificate Not Yet Valid":                      "TestAccPolicyCertificate_Refusals",
-	"Certificate Expires Soon":                       "TestCheckCertMaterial",
-	"Certificate Chain Out Of Order":                 "TestCheckCertMaterial",
-	"Revocation List Without A Trusted Signer":       "TestCheckCertMaterial",
-	"Revocation List Out Of Date":                    "TestDiagnosticsCertificateMaterial",
-	"Cannot Read The Key On The Host":                "TestDiagnosticsCertificateMaterial",
-	"Certificate Does Not Match The Key On The Host": "TestAccGuide_RotatingCertificates",
-	"Two Files At One Path":                          "TestDiagnosticsCertificateMaterial",
-	"Cannot Inspect Certificate File":                "TestDiagnosticsCertificateHost",
-	"Cannot Inspect Policy Directory":                "TestDiagnosticsCertificateHost",
-	"Policy Directory Missing":                       "TestDiagnosticsCertificateHost",
-	"Cannot Read Certificate File":                   "TestDiagnosticsCertificateHost",
-	"Cannot Write Certificate File":                  "TestPolicyCertificateApplyRollsBack",
-	"Cannot Remove Certificate File":                 "TestAccDiagnostics_DestroyRefusals",
-	"File Left In Place":                             "TestAccDiagnostics_DestroyRefusals",
-	"Destroy Leaves neo4j.conf Naming Removed Files": "TestAccDestroyWarnsWhenConfNamesRemovedFiles",
-	"Cannot Import Certificate":                      "TestDiagnosticsImport",
-	"Cannot Encode Private Key":                      "unreachable: the key was parsed as RSA or EC just before, and every such key encodes as PKCS#8",
-	"Cannot Record The Key's Digest":                 "unreachable: crypto/rand.Read does not fail on the platforms the provider is built for",
-
-	// dbtls_endpoint and with_sslmode.
-	"Invalid Endpoint URL":              "TestAccEndpoint_InvalidInput",
-	"Invalid Timeout":                   "TestAccEndpoint_InvalidInput",
-	"Invalid Policy Setting":            "TestAccEndpoint_InvalidInput",
-	"Invalid Expectation":               "TestAccEndpoint_InvalidInput",
-	"Invalid Endpoint Input":            "TestAccEndpoint_InvalidInput",
-	"Endpoint Violates Its Declaration": "TestAccEndpoint_RequireAndFailOnViolation",
-	"Invalid Policy":                    "unreachable: internal/probe reports every bad policy setting as a FieldError (Invalid Policy Setting); this is its guard",
-	"Endpoint Probe Failed":             "unreachable: internal/probe fails only on bad input, as an InputError (Invalid Endpoint Input); this is its guard",
-	"Weak sslmode":                      "TestAccFunctionWithSSLMode",
-	"Unknown sslmode":                   "TestAccFunctionWithSSLMode",
-	"Invalid Connection String":         "TestAccFunctionWithSSLMode",
-}
-
 func TestDiagnosticsDocumented(t *testing.T) {
 	t.Parallel()
 	emitted, where := emittedSummaries(t)
-	documented := documentedSummaries(t)
 	if len(emitted) < 50 {
 		t.Fatalf("found only %d summaries in the source: the extraction is broken", len(emitted))
 	}
-	for s, sev := range emitted {
-		switch doc, ok := documented[s]; {
-		case !ok:
-			t.Errorf("%q (%s, %s) is not in the table of %s: add a row", s, sev, where[s][0], diagnosticsDoc)
-		case doc != sev.String():
-			t.Errorf("%s says %q is %q, but the code emits it as %q (%s)", diagnosticsDoc, s, doc, sev, where[s][0])
+	declared := map[string]*diagnosticKind{}
+	for _, k := range diagnosticKinds {
+		if _, dup := declared[k.Summary]; dup {
+			t.Errorf("diagnostics.go declares %q twice", k.Summary)
 		}
-		if diagnosticTests[s] == "" {
-			t.Errorf("%q (%s) has no entry in diagnosticTests: name the test that triggers it", s, where[s][0])
+		declared[k.Summary] = k
+		if k.When == "" || k.Fix == "" {
+			t.Errorf("the declaration of %q needs When and Fix: the guide's row says when it appears and what to do", k.Summary)
+		}
+		if k.Test == "" {
+			t.Errorf("the declaration of %q has no Test: name the test that triggers it", k.Summary)
 		}
 	}
-	for s := range documented {
-		if _, ok := emitted[s]; !ok {
-			t.Errorf("%s lists %q, which the provider no longer emits: remove the row", diagnosticsDoc, s)
+	for s, sev := range emitted {
+		switch k, ok := declared[s]; {
+		case !ok:
+			t.Errorf("%q (%s, %s) is not declared in diagnostics.go: declare it (that adds its row to %s)", s, sev, where[s][0], diagnosticsDoc)
+		case k.Severity != sev:
+			t.Errorf("diagnostics.go declares %q as %q, but the code emits it as %q (%s)", s, k.Severity, sev, where[s][0])
 		}
 	}
 	bodies := testFunctionSources(t)
-	for s, test := range diagnosticTests {
+	for _, k := range diagnosticKinds {
+		s, test := k.Summary, k.Test
 		if _, ok := emitted[s]; !ok {
-			t.Errorf("diagnosticTests has %q, which the provider no longer emits", s)
+			t.Errorf("diagnostics.go declares %q, which the provider no longer emits: remove the declaration", s)
 			continue
 		}
 		if strings.HasPrefix(test, "unreachable: ") || strings.HasPrefix(test, "untested: ") {
@@ -433,10 +326,22 @@ func TestDiagnosticsDocumented(t *testing.T) {
 		body, ok := bodies[test]
 		switch {
 		case !ok:
-			t.Errorf("diagnosticTests names %s for %q, but there is no such test in this package", test, s)
+			t.Errorf("the declaration of %q names %s, but there is no such test in this package", s, test)
 		case !strings.Contains(strings.ReplaceAll(body, `\`, ""), s):
 			t.Errorf("%s is named for %q, but never mentions it, so it cannot check for it", test, s)
 		}
+	}
+}
+
+// The guide's table is what diagnostics-docs writes from the declarations.
+func TestDiagnosticsTableGenerated(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(diagnosticsDoc)
+	must(t, err)
+	want, err := neo4j.ReplaceMarkedRegion(string(b), DiagnosticsSource, DiagnosticsRegion, DiagnosticsTableMarkdown())
+	must(t, err)
+	if want != string(b) {
+		t.Errorf("the table of %s is stale: run `make generate` (go generate ./internal/provider/) and commit it", diagnosticsDoc)
 	}
 }
 

@@ -48,15 +48,15 @@ func (f *withSSLModeFunction) Run(ctx context.Context, req function.RunRequest, 
 	if err := probe.CheckStrongSSLMode(mode); err != nil {
 		var p *probe.SSLModeProblem
 		if errors.As(err, &p) && p.Unknown {
-			resp.Error = function.NewArgumentFuncError(1, "Unknown sslmode: "+err.Error())
+			resp.Error = diagUnknownSslmode.funcArgError(1, err.Error())
 		} else {
-			resp.Error = function.NewArgumentFuncError(1, "Weak sslmode: "+err.Error())
+			resp.Error = diagWeakSslmode.funcArgError(1, err.Error())
 		}
 		return
 	}
 	out, err := probe.WithSSLMode(raw, mode)
 	if err != nil {
-		resp.Error = function.NewArgumentFuncError(0, "Invalid Connection String: "+err.Error())
+		resp.Error = diagInvalidConnectionString.funcArgError(0, err.Error())
 		return
 	}
 	resp.Error = function.ConcatFuncErrors(resp.Result.Set(ctx, out))

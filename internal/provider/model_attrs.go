@@ -37,7 +37,7 @@ func rawObject(v tftypes.Value) (map[string]tftypes.Value, diag.Diagnostics) {
 	}
 	var out map[string]tftypes.Value
 	if err := v.As(&out); err != nil {
-		diags.AddError("Unexpected Resource Value", "The resource's value is not an object, which is a bug in the provider or Terraform: "+err.Error())
+		diags.Append(diagUnexpectedResourceValue.plain("The resource's value is not an object, which is a bug in the provider or Terraform: " + err.Error()))
 	}
 	return out, diags
 }
@@ -56,8 +56,8 @@ func readModelAttrs(ctx context.Context, obj map[string]tftypes.Value, attrs []m
 			err = setModelField(a.field, v)
 		}
 		if err != nil {
-			diags.AddAttributeError(path.Root(a.name), "Unexpected Resource Value",
-				fmt.Sprintf("The value of %s cannot be read, which is a bug in the provider or Terraform: %s", a.name, err))
+			diags.Append(diagUnexpectedResourceValue.attr(path.Root(a.name),
+				fmt.Sprintf("The value of %s cannot be read, which is a bug in the provider or Terraform: %s", a.name, err)))
 		}
 	}
 	return diags

@@ -59,16 +59,16 @@ func checkOwnerPermittedAs(ctx context.Context, t *target, owner, group string, 
 	var diags diag.Diagnostics
 	if owner != "" {
 		if want, _, err := t.Host.LookupOwner(ctx, host.Owner{User: owner}); err == nil && want != uid {
-			diags.AddAttributeError(path.Root("owner"), "Owner Needs Root",
+			diags.Append(diagOwnerNeedsRoot.attr(path.Root("owner"),
 				fmt.Sprintf("owner = %q is uid %d, but %s: only root may give a file to another user, so the apply would fail with \"operation not permitted\". "+
-					"%s; or leave owner unset, and the files belong to the user who applies.", owner, want, who, fix))
+					"%s; or leave owner unset, and the files belong to the user who applies.", owner, want, who, fix)))
 		}
 	}
 	if group != "" && gids != nil {
 		if _, want, err := t.Host.LookupOwner(ctx, host.Owner{Group: group}); err == nil && !slices.Contains(gids, want) {
-			diags.AddAttributeError(path.Root("group"), "Group Needs Root",
+			diags.Append(diagGroupNeedsRoot.attr(path.Root("group"),
 				fmt.Sprintf("group = %q is gid %d, which %s is not a member of: only root may give a file to a group its user does not belong to, so the apply would fail with \"operation not permitted\". "+
-					"%s; give one of the user's groups; or leave group unset.", group, want, who, fix))
+					"%s; give one of the user's groups; or leave group unset.", group, want, who, fix)))
 		}
 	}
 	return diags

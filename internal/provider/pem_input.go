@@ -34,9 +34,9 @@ func (v pemSizeValidator) ValidateString(_ context.Context, req validator.String
 		return
 	}
 	if n := int64(len(req.ConfigValue.ValueString())); n > v.max {
-		resp.Diagnostics.AddAttributeError(req.Path, "Value Too Large",
+		resp.Diagnostics.Append(diagValueTooLarge.attr(req.Path,
 			fmt.Sprintf("The value of %s is %d bytes, over the cap of %s for this attribute. Certificates, keys, trust bundles and known_hosts files are a few kilobytes, "+
 				"so this is most likely the wrong file (or a file read by mistake, such as a device or a log). Give the PEM text itself, or split a bundle.",
-				req.Path, n, pki.HumanSize(v.max)))
+				req.Path, n, pki.HumanSize(v.max))))
 	}
 }

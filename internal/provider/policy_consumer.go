@@ -108,11 +108,11 @@ func (d *providerData) checkPolicyLocation(s map[string]string, own consumerTarg
 		if wantTarget == "" {
 			wantTarget = "no host (the provider's ssh block has none)"
 		}
-		diags.AddAttributeError(path.Root("policy").AtMapKey("target"), "Policy Lives On Another Host",
+		diags.Append(diagPolicyLivesOnAnotherHost.attr(path.Root("policy").AtMapKey("target"),
 			fmt.Sprintf("The policy's settings say it lives on %s, but this resource targets %s (%s). A settings map can come from another configuration or be "+
 				"edited on the way, so it never decides alone where this resource writes. If the policy is meant to be on %s, say so on this resource: "+
 				"an ssh block with its host (and port and user where they differ from the provider's), for example ssh { host = ... }; the credentials still come "+
-				"from the provider. Otherwise pass the settings of a policy on this resource's host.", mapTarget, wantTarget, mine, mapTarget))
+				"from the provider. Otherwise pass the settings of a policy on this resource's host.", mapTarget, wantTarget, mine, mapTarget)))
 	}
 
 	wantHome := d.defaults.Neo4jHome
@@ -125,10 +125,10 @@ func (d *providerData) checkPolicyLocation(s map[string]string, own consumerTarg
 		if !own.Neo4jHome.IsNull() {
 			mine = "its own neo4j_home"
 		}
-		diags.AddAttributeError(path.Root("policy").AtMapKey("neo4j_home"), "Policy Lives In Another neo4j_home",
+		diags.Append(diagPolicyLivesInAnotherNeo4jHome.attr(path.Root("policy").AtMapKey("neo4j_home"),
 			fmt.Sprintf("The policy's settings say its neo4j_home is %s, but this resource's is %s (%s). A settings map can come from another configuration or be "+
 				"edited on the way, so it never decides alone where this resource writes. If the policy is meant to be in %s, set neo4j_home = %q on this resource; "+
-				"otherwise pass the settings of a policy in %s.", s["neo4j_home"], wantHome, mine, s["neo4j_home"], s["neo4j_home"], wantHome))
+				"otherwise pass the settings of a policy in %s.", s["neo4j_home"], wantHome, mine, s["neo4j_home"], s["neo4j_home"], wantHome)))
 		return diags
 	}
 
@@ -145,9 +145,9 @@ func (d *providerData) checkPolicyLocation(s map[string]string, own consumerTarg
 	}
 	wantConf = posix.Clean(wantConf)
 	if got := s["config_file"]; got != "" && got != wantConf {
-		diags.AddAttributeError(path.Root("policy").AtMapKey("config_file"), "Policy Uses Another Config File",
+		diags.Append(diagPolicyUsesAnotherConfigFile.attr(path.Root("policy").AtMapKey("config_file"),
 			fmt.Sprintf("The policy's settings name %s as its neo4j.conf, but this resource's is %s. A settings map never decides alone which file a resource edits: "+
-				"if the policy really uses %s, set config_file = %q on this resource; otherwise pass the settings of the policy that uses %s.", got, wantConf, got, got, wantConf))
+				"if the policy really uses %s, set config_file = %q on this resource; otherwise pass the settings of the policy that uses %s.", got, wantConf, got, got, wantConf)))
 	}
 	return diags
 }

@@ -27,24 +27,24 @@ func (r *sslPolicyResource) preflight(ctx context.Context, t *target, p *neo4j.P
 	info, err := t.Host.Lstat(ctx, t.Neo4jHome)
 	switch {
 	case err != nil:
-		diags.AddError("Cannot Inspect neo4j_home", hostErrDetail(t, err))
+		diags.Append(diagCannotInspectNeo4jHome.plain(hostErrDetail(t, err)))
 		return diags
 	case !info.Exists:
-		diags.AddAttributeError(path.Root("neo4j_home"), "neo4j_home Does Not Exist",
-			fmt.Sprintf("The directory %s does not exist on %s. Set neo4j_home (on the provider or this resource) to the Neo4j installation's home directory.", t.Neo4jHome, t.Host.ID()))
+		diags.Append(diagNeo4jHomeDoesNotExist.attr(path.Root("neo4j_home"),
+			fmt.Sprintf("The directory %s does not exist on %s. Set neo4j_home (on the provider or this resource) to the Neo4j installation's home directory.", t.Neo4jHome, t.Host.ID())))
 		return diags
 	}
 	for _, dir := range p.Directories() {
 		if d := checkDirChain(ctx, t.Host, t.Neo4jHome, dir); d != "" {
-			diags.AddAttributeError(path.Root("base_directory"), "Unsafe Path On The Host", d)
+			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("base_directory"), d))
 			return diags
 		}
 	}
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{User: m.Owner.ValueString()}); err != nil {
-		diags.AddAttributeError(path.Root("owner"), "Unknown Owner", fmt.Sprintf("%s. Give a user that exists on the target, by name or numeric id.", err))
+		diags.Append(diagUnknownOwner.attr(path.Root("owner"), fmt.Sprintf("%s. Give a user that exists on the target, by name or numeric id.", err)))
 	}
 	if _, _, err := t.Host.LookupOwner(ctx, host.Owner{Group: m.Group.ValueString()}); err != nil {
-		diags.AddAttributeError(path.Root("group"), "Unknown Group", fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err))
+		diags.Append(diagUnknownGroup.attr(path.Root("group"), fmt.Sprintf("%s. Give a group that exists on the target, by name or numeric id.", err)))
 	}
 	diags.Append(checkOwnerPermitted(ctx, t, m.Owner.ValueString(), m.Group.ValueString())...)
 	lines := p.Lines()
@@ -54,10 +54,10 @@ func (r *sslPolicyResource) preflight(ctx context.Context, t *target, p *neo4j.P
 	conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 	switch {
 	case errors.Is(err, deploy.ErrConfMissing):
-		diags.AddAttributeError(path.Root("config_file"), "Config File Not Found", missingConfigDetail(t))
+		diags.Append(diagConfigFileNotFound.attr(path.Root("config_file"), missingConfigDetail(t)))
 		return diags
 	case err != nil:
-		diags.AddAttributeError(path.Root("config_file"), "Cannot Read Config File", hostErrDetail(t, err))
+		diags.Append(diagCannotReadConfigFile.attr(path.Root("config_file"), hostErrDetail(t, err)))
 		return diags
 	}
 	diags.Append(blockConflicts(conf, t, neo4j.PolicyBlockID(p.Name), lines, creating)...)
@@ -77,9 +77,9 @@ func blockConflicts(conf *neo4j.Conf, t *target, id string, lines []string, crea
 	var diags diag.Diagnostics
 	if creating {
 		if bs := conf.Block(id); len(bs) > 0 {
-			diags.AddError("Managed Block Already Exists",
+			diags.Append(diagManagedBlockAlreadyExists.plain(
 				fmt.Sprintf("%s already has a managed block %q at line %d, so another resource (or an earlier Terraform state) owns these lines. "+
-					"Import it (terraform import) instead of creating it again, or remove the block from the file.", t.ConfigFile, id, bs[0].StartLine))
+					"Import it (terraform import) instead of creating it again, or remove the block from the file.", t.ConfigFile, id, bs[0].StartLine)))
 			return diags
 		}
 	}
@@ -93,9 +93,9 @@ func blockConflicts(conf *neo4j.Conf, t *target, id string, lines []string, crea
 		if c.BlockID != "" {
 			where = fmt.Sprintf("in the managed block %q", c.BlockID)
 		}
-		diags.AddError("Conflicting Setting In neo4j.conf",
+		diags.Append(diagConflictingSettingInNeo4jConf.plain(
 			fmt.Sprintf("The key %q is set on line %d of %s%s, %s. This resource must write it too, and Neo4j 5 refuses to start with a duplicated key (earlier versions pick one silently). "+
-				"Remove that line from the file (or the resource that owns the other block), then plan again.", c.Key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value), where))
+				"Remove that line from the file (or the resource that owns the other block), then plan again.", c.Key, c.Line, t.ConfigFile, lineAsWritten(conf, c.Line, c.Key, c.Value), where)))
 	}
 	return diags
 }
@@ -118,7 +118,7 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 	tflog.Debug(ctx, "ensuring the policy's directories", map[string]any{"host": t.Host.ID(), "policy": p.Name, "directories": p.Directories()})
 	ch, err := tree.Ensure(ctx, neo4j.DirMode, owner, priv.Created, priv.Adopted)
 	if err != nil {
-		diags.AddError("Cannot Create Policy Directory", hostErrDetail(t, err))
+		diags.Append(diagCannotCreatePolicyDirectory.plain(hostErrDetail(t, err)))
 		return priv, diags
 	}
 	{
@@ -142,13 +142,13 @@ func (r *sslPolicyResource) apply(ctx context.Context, t *target, p *neo4j.Polic
 		case errors.Is(err, deploy.ErrConfMissing) && len(lines) == 0:
 			// Nothing to write and nothing to remove.
 		case errors.Is(err, deploy.ErrConfMissing):
-			diags.AddAttributeError(path.Root("config_file"), "Config File Not Found", missingConfigDetail(t))
+			diags.Append(diagConfigFileNotFound.attr(path.Root("config_file"), missingConfigDetail(t)))
 		default:
 			if d, ok := continuationDiag(t, path.Root("config_file"), err); ok {
 				diags.Append(d)
 				break
 			}
-			diags.AddError("Cannot Write neo4j.conf", hostErrDetail(t, err))
+			diags.Append(diagCannotWriteNeo4jConf.plain(hostErrDetail(t, err)))
 		}
 	}
 	if diags.HasError() {
@@ -185,16 +185,16 @@ func checkTakeover(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyR
 		dir := info.Path
 		now := fmt.Sprintf("%s %s:%s (uid %d, gid %d)", (fs.ModeDir | info.Mode).String(), info.UserName, info.GroupName, info.UID, info.GID)
 		if m.AdoptExisting.ValueBool() {
-			diags.AddAttributeWarning(path.Root("adopt_existing"), "Existing Directory Taken Over",
+			diags.Append(diagExistingDirectoryTakenOver.attr(path.Root("adopt_existing"),
 				fmt.Sprintf("%s on %s already exists as %s, and this policy changes it to %s (adopt_existing = true). Destroy restores its mode and owner and leaves the directory in place.",
-					dir, t.Host.ID(), now, want))
+					dir, t.Host.ID(), now, want)))
 			continue
 		}
-		diags.AddAttributeError(path.Root("base_directory"), "Existing Directory Would Be Taken Over",
+		diags.Append(diagExistingDirectoryWouldBeTakenOver.attr(path.Root("base_directory"),
 			fmt.Sprintf("%s on %s already exists as %s, and this policy would change it to %s. The provider does not take over a directory it did not create without being told: "+
 				"it may belong to something else (with base_directory = \"etc\" under neo4j_home = \"/\" it would be /etc). Nothing was changed. "+
 				"Set adopt_existing = true to take it over (destroy then restores its mode and owner), give the directory mode 0755 and the policy's owner and group by hand, "+
-				"or choose another base_directory (or trusted_dir, revoked_dir).", dir, t.Host.ID(), now, want))
+				"or choose another base_directory (or trusted_dir, revoked_dir).", dir, t.Host.ID(), now, want)))
 	}
 	return diags
 }
@@ -205,8 +205,8 @@ func checkTakeover(ctx context.Context, t *target, p *neo4j.Policy, m sslPolicyR
 func restoreAdopted(ctx context.Context, h host.Host, adopted map[string]adoptedDir) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, e := range deploy.RestoreAdopted(ctx, h, adopted) {
-		diags.AddWarning("Cannot Restore Adopted Directory",
-			fmt.Sprintf("%s on %s existed before this policy and should get back mode %04o and owner %d:%d, but: %s. Restore them by hand.", e.Dir, h.ID(), e.Was.Mode, e.Was.UID, e.Was.GID, e.Err))
+		diags.Append(diagCannotRestoreAdoptedDirectory.plain(
+			fmt.Sprintf("%s on %s existed before this policy and should get back mode %04o and owner %d:%d, but: %s. Restore them by hand.", e.Dir, h.ID(), e.Was.Mode, e.Was.UID, e.Was.GID, e.Err)))
 	}
 	return diags
 }
@@ -231,13 +231,13 @@ func removeDirectories(ctx context.Context, t *target, dirs []string, created []
 	for _, l := range t.dirTree(dirs).Remove(ctx, created) {
 		switch l.Reason {
 		case deploy.LeftPreexisting:
-			diags.AddWarning("Directory Left In Place",
-				fmt.Sprintf("%s on %s existed before this policy was created (or imported), so destroy leaves it. Remove it by hand if it is no longer needed.", l.Dir, id))
+			diags.Append(diagDirectoryLeftInPlace.plain(
+				fmt.Sprintf("%s on %s existed before this policy was created (or imported), so destroy leaves it. Remove it by hand if it is no longer needed.", l.Dir, id)))
 		case deploy.LeftNotEmpty:
-			diags.AddWarning("Directory Left In Place",
-				fmt.Sprintf("%s on %s still holds files this resource did not write (%s), so destroy leaves it and them.", l.Dir, id, strings.Join(l.Names, ", ")))
+			diags.Append(diagDirectoryLeftInPlace.plain(
+				fmt.Sprintf("%s on %s still holds files this resource did not write (%s), so destroy leaves it and them.", l.Dir, id, strings.Join(l.Names, ", "))))
 		default:
-			diags.AddWarning("Directory Left In Place", fmt.Sprintf("Cannot remove %s on %s: %s.", l.Dir, id, l.Err))
+			diags.Append(diagDirectoryLeftInPlace.plain(fmt.Sprintf("Cannot remove %s on %s: %s.", l.Dir, id, l.Err)))
 		}
 	}
 	return diags
@@ -262,7 +262,7 @@ func (r *sslPolicyResource) readRendered(ctx context.Context, t *target, name st
 	case errors.Is(err, deploy.ErrConfMissing):
 		return "", diags
 	case err != nil:
-		diags.AddError("Cannot Read neo4j.conf", hostErrDetail(t, err))
+		diags.Append(diagCannotReadNeo4jConf.plain(hostErrDetail(t, err)))
 		return "", diags
 	}
 	var lines []string
@@ -280,7 +280,7 @@ func readDirectories(ctx context.Context, h host.Host, dirs []string, owner, gro
 		d, info := o.Path, o.Info
 		switch {
 		case o.Err != nil:
-			diags.AddError("Cannot Inspect Directory", fmt.Sprintf("Cannot inspect %s on %s: %s.", d, h.ID(), o.Err))
+			diags.Append(diagCannotInspectDirectory.plain(fmt.Sprintf("Cannot inspect %s on %s: %s.", d, h.ID(), o.Err)))
 			continue
 		case !info.Exists:
 			out[d] = "missing"

@@ -52,12 +52,12 @@ func (d *providerData) importPolicy(ctx context.Context, state *sslPolicyResourc
 	}
 	pol, problems := neo4j.ResolvePolicy(t.Version, t.Neo4jHome, in)
 	if pol == nil {
-		diags.AddError("Cannot Import Policy", fmt.Sprintf("The policy %q found on %s does not resolve: %s", name, t.Host.ID(), fieldErrorsText(problems)))
+		diags.Append(diagCannotImportPolicy.plain(fmt.Sprintf("The policy %q found on %s does not resolve: %s", name, t.Host.ID(), fieldErrorsText(problems))))
 		return diags
 	}
 	info, err := t.Host.Lstat(ctx, pol.BasePath)
 	if err != nil || !info.Exists {
-		diags.AddError("Cannot Import Policy", fmt.Sprintf("The policy's base directory %s does not exist on %s. Import a policy whose directory exists, or let Terraform create it.", pol.BasePath, t.Host.ID()))
+		diags.Append(diagCannotImportPolicy.plain(fmt.Sprintf("The policy's base directory %s does not exist on %s. Import a policy whose directory exists, or let Terraform create it.", pol.BasePath, t.Host.ID())))
 		return diags
 	}
 	state.Owner = types.StringValue(info.UserName)

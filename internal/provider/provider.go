@@ -157,7 +157,7 @@ func configuredData(v any, diags *diag.Diagnostics) *providerData {
 	}
 	data, ok := v.(*providerData)
 	if !ok {
-		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", v))
+		diags.Append(diagUnexpectedProviderData.plain(fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", v)))
 		return nil
 	}
 	return data

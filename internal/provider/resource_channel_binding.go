@@ -166,10 +166,10 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	conf, _, err := r.data.confs.Load(ctx, t.Host, t.ConfigFile)
 	switch {
 	case errors.Is(err, deploy.ErrConfMissing):
-		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
+		resp.Diagnostics.Append(diagConfigFileNotFound.attr(path.Root("policy"), missingConfigDetail(t)))
 		return
 	case err != nil:
-		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Cannot Read Config File", hostErrDetail(t, err))
+		resp.Diagnostics.Append(diagCannotReadConfigFile.attr(path.Root("policy"), hostErrDetail(t, err)))
 		return
 	}
 	resp.Diagnostics.Append(plainLinesDiags(b.Lines())...)
@@ -183,7 +183,7 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if d, ok := continuationDiag(t, path.Root("policy"), err); ok {
 		resp.Diagnostics.Append(d)
 	} else if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Cannot Write neo4j.conf", hostErrDetail(t, err))
+		resp.Diagnostics.Append(diagCannotWriteNeo4jConf.attr(path.Root("policy"), hostErrDetail(t, err)))
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -241,14 +241,14 @@ func (r *channelBindingResource) write(ctx context.Context, planIn tfsdkGetter, 
 		return
 	case err == nil:
 	case errors.Is(err, deploy.ErrConfMissing):
-		diags.AddAttributeError(path.Root("policy"), "Config File Not Found", missingConfigDetail(t))
+		diags.Append(diagConfigFileNotFound.attr(path.Root("policy"), missingConfigDetail(t)))
 		return
 	default:
 		if d, ok := continuationDiag(t, path.Root("policy"), err); ok {
 			diags.Append(d)
 			return
 		}
-		diags.AddError("Cannot Write neo4j.conf", hostErrDetail(t, err))
+		diags.Append(diagCannotWriteNeo4jConf.plain(hostErrDetail(t, err)))
 		return
 	}
 	setPlannedBinding(&plan, b, t)
@@ -278,7 +278,7 @@ func (r *channelBindingResource) Read(ctx context.Context, req resource.ReadRequ
 	switch {
 	case errors.Is(err, deploy.ErrConfMissing):
 	case err != nil:
-		resp.Diagnostics.AddError("Cannot Read neo4j.conf", hostErrDetail(t, err))
+		resp.Diagnostics.Append(diagCannotReadNeo4jConf.plain(hostErrDetail(t, err)))
 		return
 	default:
 		for _, b := range conf.Block(id) {
@@ -344,7 +344,7 @@ func (r *channelBindingResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	if err != nil && !errors.Is(err, deploy.ErrConfMissing) {
-		resp.Diagnostics.AddError("Cannot Remove The Binding From neo4j.conf", hostErrDetail(t, err))
+		resp.Diagnostics.Append(diagCannotRemoveTheBindingFromNeo4jConf.plain(hostErrDetail(t, err)))
 	}
 }
 
@@ -354,7 +354,7 @@ func (r *channelBindingResource) Delete(ctx context.Context, req resource.Delete
 func (r *channelBindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	channel, file, _ := strings.Cut(req.ID, ",")
 	if !containsString(neo4j.Channels, channel) {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("The import ID is \"<channel>\" or \"<channel>,<config_file>\" with channel one of %s, but it is %q.", strings.Join(neo4j.Channels, ", "), req.ID))
+		resp.Diagnostics.Append(diagInvalidImportID.plain(fmt.Sprintf("The import ID is \"<channel>\" or \"<channel>,<config_file>\" with channel one of %s, but it is %q.", strings.Join(neo4j.Channels, ", "), req.ID)))
 		return
 	}
 	if file == "" && r.data != nil {

@@ -216,10 +216,10 @@ func (r *policyCertificateResource) ValidateConfig(ctx context.Context, req reso
 			}
 			if l.name == "trusted_certificates_pem" {
 				_, err := pki.ParseCertificateChain([]byte(s.ValueString()))
-				addCertPEMError(&resp.Diagnostics, path.Root(l.name), "a value of "+l.name, "Invalid Trusted Certificate", err)
+				addCertPEMError(&resp.Diagnostics, path.Root(l.name), "a value of "+l.name, diagInvalidTrustedCertificate, err)
 			} else {
 				_, err := pki.ParseCRLBundle([]byte(s.ValueString()))
-				addCertPEMError(&resp.Diagnostics, path.Root(l.name), "a value of "+l.name, "Invalid Certificate Revocation List", err)
+				addCertPEMError(&resp.Diagnostics, path.Root(l.name), "a value of "+l.name, diagInvalidCertificateRevocationList, err)
 			}
 		}
 	}
@@ -509,7 +509,7 @@ func (r *policyCertificateResource) Delete(ctx context.Context, req resource.Del
 // entry reads content:unverified until then).
 func (r *policyCertificateResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if r.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The dbtls provider must be configured to import. This is a bug in the provider or Terraform.")
+		resp.Diagnostics.Append(diagProviderNotConfigured.plain("The dbtls provider must be configured to import. This is a bug in the provider or Terraform."))
 		return
 	}
 	m, adopted, diags := r.data.importCertificate(ctx, req.ID)

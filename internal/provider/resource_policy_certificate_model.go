@@ -116,8 +116,8 @@ func checkCertPolicySettings(s map[string]string) diag.Diagnostics {
 		}
 	}
 	if len(missing) > 0 {
-		diags.AddAttributeError(path.Root("policy"), "Invalid Policy Settings",
-			fmt.Sprintf("policy lacks %s. Set it to the settings of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", ")))
+		diags.Append(diagInvalidPolicySettings.attr(path.Root("policy"),
+			fmt.Sprintf("policy lacks %s. Set it to the settings of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))))
 	}
 	return diags
 }
@@ -199,7 +199,7 @@ func getCertPrivate(ctx context.Context, p interface {
 	raw, diags := p.GetKey(ctx, certPrivateStateKey)
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
-			diags.AddWarning("Unreadable Private State", "The resource's private state could not be read, so the key on the host will be treated as unverified and written again: "+err.Error())
+			diags.Append(diagUnreadablePrivateState.plain("The resource's private state could not be read, so the key on the host will be treated as unverified and written again: " + err.Error()))
 		}
 	}
 	return out, diags
@@ -211,7 +211,7 @@ func setCertPrivate(ctx context.Context, p interface {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		var diags diag.Diagnostics
-		diags.AddError("Cannot Save Private State", err.Error())
+		diags.Append(diagCannotSavePrivateState.plain(err.Error()))
 		return diags
 	}
 	return p.SetKey(ctx, certPrivateStateKey, raw)

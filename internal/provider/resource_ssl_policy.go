@@ -417,7 +417,7 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 	case errors.Is(err, deploy.ErrConfMissing):
 		tflog.Debug(ctx, "config file missing at destroy; no block to remove", map[string]any{"config_file": t.ConfigFile})
 	case err != nil:
-		resp.Diagnostics.AddError("Cannot Remove The Policy's Lines From neo4j.conf", hostErrDetail(t, err))
+		resp.Diagnostics.Append(diagCannotRemoveThePolicySLinesFromNeo4jConf.plain(hostErrDetail(t, err)))
 		return
 	}
 	resp.Diagnostics.Append(removeDirectories(ctx, t, policyDirs(settings), priv.Created)...)
@@ -435,7 +435,7 @@ func (r *sslPolicyResource) ImportState(ctx context.Context, req resource.Import
 		hostPart, after, ok := strings.Cut(rest, "/")
 		m, err := importSSHTarget(hostPart)
 		if !ok || err != nil {
-			resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("An import ID naming a host is \"ssh://[user@]host[:port]/<name>[,<base_directory>]\", such as \"ssh://deploy@graph-1.internal:22/client_policy\", but it is %q.", req.ID))
+			resp.Diagnostics.Append(diagInvalidImportID.plain(fmt.Sprintf("An import ID naming a host is \"ssh://[user@]host[:port]/<name>[,<base_directory>]\", such as \"ssh://deploy@graph-1.internal:22/client_policy\", but it is %q.", req.ID)))
 			return
 		}
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("ssh"), m)...)
@@ -443,7 +443,7 @@ func (r *sslPolicyResource) ImportState(ctx context.Context, req resource.Import
 	}
 	name, base, _ := strings.Cut(id, ",")
 	if err := neo4j.ValidatePolicyName(name); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("The import ID is \"<name>\" or \"<name>,<base_directory>\" (for example \"client_policy\"), but %s.", err))
+		resp.Diagnostics.Append(diagInvalidImportID.plain(fmt.Sprintf("The import ID is \"<name>\" or \"<name>,<base_directory>\" (for example \"client_policy\"), but %s.", err)))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
@@ -458,7 +458,7 @@ func (r *sslPolicyResource) ImportState(ctx context.Context, req resource.Import
 func (r *sslPolicyResource) resolvePlanned(ctx context.Context, plan sslPolicyResourceModel) (*target, *neo4j.Policy, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if r.data == nil {
-		diags.AddError("Provider Not Configured", "The dbtls provider was not configured before this resource was applied. This is a bug in the provider or Terraform.")
+		diags.Append(diagProviderNotConfigured.plain("The dbtls provider was not configured before this resource was applied. This is a bug in the provider or Terraform."))
 		return nil, nil, diags
 	}
 	t, d := r.data.resolveTarget(ctx, plan.Neo4jHome, plan.ConfigFile, plan.SSH)

@@ -195,7 +195,7 @@ func getPrivate(ctx context.Context, p interface {
 	raw, diags := p.GetKey(ctx, privateKey)
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
-			diags.AddWarning("Unreadable Private State", "The resource's private state could not be read; destroy will treat every directory as pre-existing: "+err.Error())
+			diags.Append(diagUnreadablePrivateState.plain("The resource's private state could not be read; destroy will treat every directory as pre-existing: " + err.Error()))
 		}
 	}
 	return out, diags
@@ -207,7 +207,7 @@ func setPrivate(ctx context.Context, p interface {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		var diags diag.Diagnostics
-		diags.AddError("Cannot Save Private State", err.Error())
+		diags.Append(diagCannotSavePrivateState.plain(err.Error()))
 		return diags
 	}
 	return p.SetKey(ctx, privateKey, raw)

@@ -187,7 +187,7 @@ func sshConfigFrom(m *sshModel, base *host.SSHConfig, at path.Path) (*host.SSHCo
 	// resources complete with their own host; it is checked once a host is known.
 	if cfg.Host != "" {
 		if err := cfg.Validate(); err != nil {
-			diags.AddAttributeError(at, "Invalid SSH Configuration", err.Error()+".")
+			diags.Append(diagInvalidSSHConfiguration.attr(at, err.Error()+"."))
 		}
 	}
 	return &cfg, diags
@@ -217,7 +217,7 @@ func overlaySSH(cfg *host.SSHConfig, m *sshModel, at path.Path) diag.Diagnostics
 	if !m.Timeout.IsNull() && !m.Timeout.IsUnknown() {
 		d, err := time.ParseDuration(m.Timeout.ValueString())
 		if err != nil || d <= 0 {
-			diags.AddAttributeError(at.AtName("timeout"), "Invalid SSH Timeout", fmt.Sprintf("timeout %q is not a positive duration such as \"30s\" or \"2m\".", m.Timeout.ValueString()))
+			diags.Append(diagInvalidSSHTimeout.attr(at.AtName("timeout"), fmt.Sprintf("timeout %q is not a positive duration such as \"30s\" or \"2m\".", m.Timeout.ValueString())))
 		}
 		cfg.Timeout = d
 	}

@@ -77,8 +77,8 @@ func (d *providerData) resolveTarget(ctx context.Context, home, configFile types
 	}
 	spec.SSH = sshCfg
 	if sshCfg != nil && sshCfg.Host == "" {
-		diags.AddAttributeError(path.Root("ssh"), "SSH Host Missing",
-			"The provider's ssh block has no host, and this resource does not set one. Set host in the resource's ssh block (ssh { host = ... }) or in the provider's.")
+		diags.Append(diagSSHHostMissing.attr(path.Root("ssh"),
+			"The provider's ssh block has no host, and this resource does not set one. Set host in the resource's ssh block (ssh { host = ... }) or in the provider's."))
 		return nil, diags
 	}
 	if !home.IsNull() && home.ValueString() != "" {
@@ -95,12 +95,12 @@ func (d *providerData) resolveTarget(ctx context.Context, home, configFile types
 	}
 	v, err := neo4j.ParseVersion(spec.Version)
 	if err != nil {
-		diags.AddAttributeError(path.Root("neo4j_version"), "Unsupported Neo4j Version", err.Error())
+		diags.Append(diagUnsupportedNeo4jVersion.attr(path.Root("neo4j_version"), err.Error()))
 		return nil, diags
 	}
 	h, err := d.hosts.get(ctx, spec.SSH)
 	if err != nil {
-		diags.AddAttributeError(path.Root("ssh"), "Cannot Reach Target", sshErrDetail(err))
+		diags.Append(diagCannotReachTarget.attr(path.Root("ssh"), sshErrDetail(err)))
 		return nil, diags
 	}
 	diags.Append(d.hosts.capabilityWarnings(ctx, h)...)
@@ -114,7 +114,7 @@ func (d *providerData) targetFromSettings(ctx context.Context, s map[string]stri
 	var diags diag.Diagnostics
 	v, err := neo4j.ParseVersion(s["neo4j_version"])
 	if err != nil {
-		diags.AddError("Corrupt State", fmt.Sprintf("The state's settings have no valid neo4j_version (%s). Remove the resource from state and import it again.", err))
+		diags.Append(diagCorruptState.plain(fmt.Sprintf("The state's settings have no valid neo4j_version (%s). Remove the resource from state and import it again.", err)))
 		return nil, diags
 	}
 	sshCfg, sd := d.sshFromSettings(s, own)
@@ -124,7 +124,7 @@ func (d *providerData) targetFromSettings(ctx context.Context, s map[string]stri
 	}
 	h, err := d.hosts.get(ctx, sshCfg)
 	if err != nil {
-		diags.AddAttributeError(path.Root("ssh"), "Cannot Reach Target", sshErrDetail(err))
+		diags.Append(diagCannotReachTarget.attr(path.Root("ssh"), sshErrDetail(err)))
 		return nil, diags
 	}
 	return newTarget(v, s["neo4j_home"], s["config_file"], h, sshCfg), diags
@@ -135,21 +135,21 @@ func (d *providerData) targetFromSettings(ctx context.Context, s map[string]stri
 func validateTargetFields(version, home, configFile types.String, base path.Path, diags *diag.Diagnostics) {
 	if !version.IsNull() && !version.IsUnknown() {
 		if _, err := neo4j.ParseVersion(version.ValueString()); err != nil {
-			diags.AddAttributeError(base.AtName("neo4j_version"), "Unsupported Neo4j Version", err.Error())
+			diags.Append(diagUnsupportedNeo4jVersion.attr(base.AtName("neo4j_version"), err.Error()))
 		}
 	}
 	if badPath(home) {
-		diags.AddAttributeError(base.AtName("neo4j_home"), "Invalid neo4j_home",
-			fmt.Sprintf("neo4j_home must be an absolute path without \"..\" elements, such as \"/var/lib/neo4j\", but it is %q.", home.ValueString()))
+		diags.Append(diagInvalidNeo4jHome.attr(base.AtName("neo4j_home"),
+			fmt.Sprintf("neo4j_home must be an absolute path without \"..\" elements, such as \"/var/lib/neo4j\", but it is %q.", home.ValueString())))
 	}
 	if !badPath(home) && !home.IsNull() && !home.IsUnknown() {
 		if msg := neo4j.CheckHome(home.ValueString()); msg != "" {
-			diags.AddAttributeError(base.AtName("neo4j_home"), "neo4j_home Is A System Directory", msg)
+			diags.Append(diagNeo4jHomeIsASystemDirectory.attr(base.AtName("neo4j_home"), msg))
 		}
 	}
 	if badPath(configFile) {
-		diags.AddAttributeError(base.AtName("config_file"), "Invalid Config File",
-			fmt.Sprintf("config_file must be an absolute path without \"..\" elements, such as \"/etc/neo4j/neo4j.conf\", but it is %q.", configFile.ValueString()))
+		diags.Append(diagInvalidConfigFile.attr(base.AtName("config_file"),
+			fmt.Sprintf("config_file must be an absolute path without \"..\" elements, such as \"/etc/neo4j/neo4j.conf\", but it is %q.", configFile.ValueString())))
 	}
 }
 
@@ -160,7 +160,7 @@ func newerVersionWarning(version types.String, diags *diag.Diagnostics) {
 		return
 	}
 	if v, err := neo4j.ParseVersion(version.ValueString()); err == nil && v.Newer {
-		diags.AddAttributeWarning(path.Root("neo4j_version"), "Neo4j Version Newer Than The Catalogue", v.NewerVersionWarning())
+		diags.Append(diagNeo4jVersionNewerThanTheCatalogue.attr(path.Root("neo4j_version"), v.NewerVersionWarning()))
 	}
 }
 
@@ -206,7 +206,7 @@ func (p *hostPool) capabilityWarnings(ctx context.Context, h host.Host) diag.Dia
 		return diags
 	}
 	for _, w := range caps.Warnings() {
-		diags.AddWarning("SFTP Server Lacks An Extension", fmt.Sprintf("On %s (%s): %s.", h.ID(), caps.ServerVersion, w))
+		diags.Append(diagSFTPServerLacksAnExtension.plain(fmt.Sprintf("On %s (%s): %s.", h.ID(), caps.ServerVersion, w)))
 	}
 	return diags
 }
@@ -303,23 +303,23 @@ func (d *providerData) sshFromSettings(s map[string]string, own *sshModel) (*hos
 		cfg, d := sshConfigFrom(own, d.defaults.SSH, path.Root("ssh"))
 		diags.Append(d...)
 		if cfg != nil && cfg.ID() != tgt {
-			diags.AddAttributeError(path.Root("ssh"), "SSH Target Differs From The Policy's",
+			diags.Append(diagSSHTargetDiffersFromThePolicyS.attr(path.Root("ssh"),
 				fmt.Sprintf("This resource's ssh block connects to %s, but its policy lives on %s. Files of a policy are written where the policy is: "+
-					"point the ssh block at the same host, or leave only the credentials in it.", cfg.ID(), tgt))
+					"point the ssh block at the same host, or leave only the credentials in it.", cfg.ID(), tgt)))
 		}
 		return cfg, diags
 	}
 	var pub publicSSH
 	if err := json.Unmarshal([]byte(s["ssh"]), &pub); err != nil || pub.Host == "" {
-		diags.AddAttributeError(path.Root("policy"), "Policy Settings Without Connection",
-			fmt.Sprintf("The policy lives on %s, but its settings do not say how to reach it. Pass the settings attribute of a dbtls_ssl_policy.", tgt))
+		diags.Append(diagPolicySettingsWithoutConnection.attr(path.Root("policy"),
+			fmt.Sprintf("The policy lives on %s, but its settings do not say how to reach it. Pass the settings attribute of a dbtls_ssl_policy.", tgt)))
 		return nil, diags
 	}
 	cfg := pub.withCredentials(d.defaults.SSH)
 	if cfg.PrivateKey == "" && !cfg.Agent {
-		diags.AddAttributeError(path.Root("ssh"), "No SSH Credentials",
+		diags.Append(diagNoSSHCredentials.attr(path.Root("ssh"),
 			fmt.Sprintf("The policy lives on %s, and neither this resource's ssh block nor the provider's gives a private_key or agent = true to log in with. "+
-				"Add an ssh block with the credentials to the provider (or to this resource).", tgt))
+				"Add an ssh block with the credentials to the provider (or to this resource).", tgt)))
 		return nil, diags
 	}
 	return &cfg, diags
