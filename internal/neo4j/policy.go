@@ -464,7 +464,8 @@ const DirMode = 0o755
 // every suffix the version has, as the policy resolved it (tls_versions and ciphers as comma-separated
 // lists), where an empty value means "Neo4j's default for the scope the policy is bound to"
 // (client_auth on 4.x and later when unset); ciphers and trust_expired are present only when set. Plus
-// "name", "neo4j_version", "neo4j_home" and the absolute paths (`<suffix>_path`).
+// the policy's name, version, neo4j_home and the absolute paths. The keys are the codec's
+// (settings_contract.go); the map has no location keys.
 func (p *Policy) Settings() map[string]string {
 	return SettingsOf(p).Encode()
 }

@@ -195,8 +195,8 @@ func TestSettingsOlderMaps(t *testing.T) {
 	old := map[string]string{
 		"name": "bolt", "neo4j_version": "4.4", "neo4j_home": "/var/lib/neo4j",
 		"base_directory": "certificates/bolt", "private_key": "private.key", "public_certificate": "public.crt",
-		"trusted_dir": "trusted", "revoked_dir": "revoked", "client_auth": "REQUIRE", "tls_versions": "TLSv1.2", "trust_all": "false",
-		"verify_hostname": "false",
+		"trusted_dir": "trusted", "revoked_dir": "revoked", "client_auth": "REQUIRE", "tls_versions": "TLSv1.2",
+		"trust_all": "false", "verify_hostname": "false",
 		"base_directory_path": "/var/lib/neo4j/certificates/bolt", "private_key_path": "/var/lib/neo4j/certificates/bolt/private.key",
 		"public_certificate_path": "/var/lib/neo4j/certificates/bolt/public.crt", "trusted_dir_path": "/var/lib/neo4j/certificates/bolt/trusted",
 		"revoked_dir_path": "/var/lib/neo4j/certificates/bolt/revoked",
