@@ -343,7 +343,7 @@ func (s PolicySettings) SSH() *PublicSSH {
 	return s.Location.SSH
 }
 
-// Owner and Group are who owns the policy's files, "" when the map does not say.
+// Owner is the owner of the policy's files, "" when the map does not say.
 func (s PolicySettings) Owner() string {
 	if s.Location == nil {
 		return ""
@@ -351,7 +351,7 @@ func (s PolicySettings) Owner() string {
 	return s.Location.Owner
 }
 
-// Group: see Owner.
+// Group is the group of the policy's files, "" when the map does not say.
 func (s PolicySettings) Group() string {
 	if s.Location == nil {
 		return ""
