@@ -197,28 +197,28 @@ func (b *Binding) ConflictKeys() map[string]string {
 func PolicyFromSettings(s map[string]string) (*Policy, error) {
 	// client_auth may be empty (Neo4j's default for the scope); maps written by earlier releases carry
 	// a value for every suffix and are read as declared.
-	for _, k := range []string{"name", "neo4j_version", "neo4j_home", "base_directory", "private_key", "public_certificate", "trusted_dir", "revoked_dir", "tls_versions", "trust_all", "verify_hostname"} {
-		if s[k] == "" {
-			return nil, fmt.Errorf("the policy has no %q; pass the settings attribute of a dbtls_ssl_policy", k)
-		}
+	ps, _ := DecodePolicySettings(s)
+	if missing := ps.Missing(RequiredKeys); len(missing) > 0 {
+		return nil, fmt.Errorf("the policy has no %q; pass the settings attribute of a dbtls_ssl_policy", missing[0])
 	}
-	v, err := ParseVersion(s["neo4j_version"])
+	v, err := ParseVersion(ps.Neo4jVersion)
 	if err != nil {
 		return nil, fmt.Errorf("the policy's neo4j_version is not valid: %w", err)
 	}
+	x := ps.Suffixes
 	p := &Policy{
-		Name: s["name"], Version: v, Home: s["neo4j_home"],
-		BaseDirectory: s["base_directory"], PrivateKey: s["private_key"], PublicCertificate: s["public_certificate"],
-		TrustedDir: s["trusted_dir"], RevokedDir: s["revoked_dir"], ClientAuth: s["client_auth"],
-		TLSVersions: splitComma(s["tls_versions"]), TrustAll: s["trust_all"] == "true", VerifyHostname: s["verify_hostname"] == "true",
-		AllowKeyGeneration: s["allow_key_generation"] == "true",
-		BasePath:           s["base_directory_path"], PrivateKeyPath: s["private_key_path"], PublicCertificatePath: s["public_certificate_path"],
-		TrustedPath: s["trusted_dir_path"], RevokedPath: s["revoked_dir_path"],
+		Name: ps.Name, Version: v, Home: ps.Neo4jHome,
+		BaseDirectory: x[SuffixBaseDirectory], PrivateKey: x[SuffixPrivateKey], PublicCertificate: x[SuffixPublicCertificate],
+		TrustedDir: x[SuffixTrustedDir], RevokedDir: x[SuffixRevokedDir], ClientAuth: x[SuffixClientAuth],
+		TLSVersions: splitComma(x[SuffixTLSVersions]), TrustAll: x[SuffixTrustAll] == "true", VerifyHostname: x[SuffixVerifyHostname] == "true",
+		AllowKeyGeneration: x[SuffixAllowKeyGeneration] == "true",
+		BasePath:           ps.BaseDirectoryPath, PrivateKeyPath: ps.PrivateKeyPath, PublicCertificatePath: ps.PublicCertificatePath,
+		TrustedPath: ps.TrustedDirPath, RevokedPath: ps.RevokedDirPath,
 	}
-	if c, ok := s["ciphers"]; ok && c != "" {
+	if c := x[SuffixCiphers]; c != "" {
 		p.Ciphers = splitComma(c)
 	}
-	if te := s["trust_expired"]; te != "" {
+	if te := x[SuffixTrustExpired]; te != "" {
 		p.TrustExpired = new(te == "true")
 	}
 	return p, nil

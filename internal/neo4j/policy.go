@@ -464,29 +464,10 @@ const DirMode = 0o755
 // every suffix the version has, as the policy resolved it (tls_versions and ciphers as comma-separated
 // lists), where an empty value means "Neo4j's default for the scope the policy is bound to"
 // (client_auth on 4.x and later when unset); ciphers and trust_expired are present only when set. Plus
-// "name", "neo4j_version", "neo4j_home" and the absolute paths (`<suffix>_path`).
+// the policy's name, version, neo4j_home and the absolute paths. The keys are the codec's
+// (settings_contract.go); the map has no location keys.
 func (p *Policy) Settings() map[string]string {
-	m := map[string]string{
-		"name":          p.Name,
-		"neo4j_version": p.Version.String(),
-		"neo4j_home":    p.Home,
-	}
-	for _, s := range AllSuffixes {
-		if !s.Exists(p.Version) {
-			continue
-		}
-		val := p.value(s)
-		if val == "" && (s == SuffixCiphers || s == SuffixTrustExpired) {
-			continue
-		}
-		m[string(s)] = val
-	}
-	m["base_directory_path"] = p.BasePath
-	m["private_key_path"] = p.PrivateKeyPath
-	m["public_certificate_path"] = p.PublicCertificatePath
-	m["trusted_dir_path"] = p.TrustedPath
-	m["revoked_dir_path"] = p.RevokedPath
-	return m
+	return SettingsOf(p).Encode()
 }
 
 func deref(s *string, def string) string {

@@ -44,10 +44,6 @@ func CheckHome(home string) string {
 		posix.Clean(home), posix.Join(posix.Clean(home), "etc"), "etc")
 }
 
-// derivedSettingKeys are the settings-map keys ResolvePolicy derives from the declared suffixes: a map
-// whose value differs from the derivation was edited after dbtls_ssl_policy produced it.
-var derivedSettingKeys = []string{"base_directory_path", "private_key_path", "public_certificate_path", "trusted_dir_path", "revoked_dir_path"}
-
 // CheckSettings rebuilds a policy from the settings map a dbtls_ssl_policy exposes and checks it the way
 // dbtls_policy_certificate, dbtls_channel_binding and dbtls_endpoint must, since such a map crosses
 // module and state boundaries (module outputs, terraform_remote_state, merge) and may have been edited
@@ -61,28 +57,23 @@ func CheckSettings(s map[string]string) (*Policy, []*FieldError) {
 	fail := func(field, summary, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Summary: summary, Detail: fmt.Sprintf(format, args...)})
 	}
-	var missing []string
-	for _, k := range []string{"name", "neo4j_version", "neo4j_home", "base_directory", "private_key", "public_certificate", "trusted_dir", "revoked_dir", "tls_versions", "trust_all", "verify_hostname"} {
-		if s[k] == "" {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
+	ps, _ := DecodePolicySettings(s)
+	if missing := ps.Missing(RequiredKeys); len(missing) > 0 {
 		fail("", "Invalid Policy Settings", "The policy map has no %s, so it is not the settings of a dbtls_ssl_policy. Pass the settings attribute of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))
 		return nil, errs
 	}
-	v, err := ParseVersion(s["neo4j_version"])
+	v, err := ParseVersion(ps.Neo4jVersion)
 	if err != nil {
-		fail("neo4j_version", "Invalid Policy Settings", "The policy's neo4j_version is not valid: %s.", err)
+		fail(KeyNeo4jVersion, "Invalid Policy Settings", "The policy's neo4j_version is not valid: %s.", err)
 		return nil, errs
 	}
-	home := s["neo4j_home"]
+	home := ps.Neo4jHome
 	if !posix.IsAbs(home) || posix.Clean(home) != home || !isASCIIPrintable(home) {
-		fail("neo4j_home", "Invalid Policy Settings", "The policy's neo4j_home %q is not a clean absolute path. Set policy to the settings of a dbtls_ssl_policy.", home)
+		fail(KeyNeo4jHome, "Invalid Policy Settings", "The policy's neo4j_home %q is not a clean absolute path. Set policy to the settings of a dbtls_ssl_policy.", home)
 		return nil, errs
 	}
 	if msg := CheckHome(home); msg != "" {
-		fail("neo4j_home", "neo4j_home Is A System Directory", "%s", msg)
+		fail(KeyNeo4jHome, "neo4j_home Is A System Directory", "%s", msg)
 		return nil, errs
 	}
 	in, probs := inputFromSettings(s, v)
@@ -96,7 +87,7 @@ func CheckSettings(s map[string]string) (*Policy, []*FieldError) {
 	}
 	// Every derived value must be what the declared ones resolve to.
 	want := p.Settings()
-	keys := append(slices.Clone(derivedSettingKeys), "base_directory", "private_key", "public_certificate", "trusted_dir", "revoked_dir")
+	keys := append(slices.Clone(DerivedKeys), KeyBaseDirectory, KeyPrivateKey, KeyPublicCertificate, KeyTrustedDir, KeyRevokedDir)
 	for _, k := range keys {
 		if s[k] != want[k] {
 			fail(k, "Policy Settings Were Edited",
@@ -108,7 +99,7 @@ func CheckSettings(s map[string]string) (*Policy, []*FieldError) {
 	// Keys the version does not have, other than the provider's own.
 	var unknown []string
 	for k := range s {
-		if _, ok := want[k]; ok || slices.Contains(consumerOnlyKeys, k) {
+		if _, ok := want[k]; ok || slices.Contains(LocationKeys, k) {
 			continue
 		}
 		unknown = append(unknown, k)
@@ -125,16 +116,12 @@ func CheckSettings(s map[string]string) (*Policy, []*FieldError) {
 	return p, errs
 }
 
-// consumerOnlyKeys are the settings-map keys the provider adds beside the policy's own (where the
-// policy lives and who owns its files); the consuming resource checks them against its own target.
-var consumerOnlyKeys = []string{"config_file", "target", "ssh", "owner", "group"}
-
 // inputFromSettings turns a settings map back into a declaration: every suffix it carries is taken as
 // declared; client_auth empty (Neo4j's default for the scope) and ciphers or trust_expired absent stay
 // unset.
 func inputFromSettings(s map[string]string, v Version) (PolicyInput, []*FieldError) {
 	var errs []*FieldError
-	in := PolicyInput{Name: s["name"]}
+	in := PolicyInput{Name: s[KeyName]}
 	str := func(k string) *string {
 		val, ok := s[k]
 		if !ok {
@@ -155,25 +142,25 @@ func inputFromSettings(s map[string]string, v Version) (PolicyInput, []*FieldErr
 		b := val == "true"
 		return &b
 	}
-	in.BaseDirectory = str("base_directory")
-	in.PrivateKey = str("private_key")
-	in.PublicCertificate = str("public_certificate")
-	in.TrustedDir = str("trusted_dir")
-	in.RevokedDir = str("revoked_dir")
-	if ca := s["client_auth"]; ca != "" {
+	in.BaseDirectory = str(KeyBaseDirectory)
+	in.PrivateKey = str(KeyPrivateKey)
+	in.PublicCertificate = str(KeyPublicCertificate)
+	in.TrustedDir = str(KeyTrustedDir)
+	in.RevokedDir = str(KeyRevokedDir)
+	if ca := s[KeyClientAuth]; ca != "" {
 		in.ClientAuth = &ca
 	}
-	in.TLSVersions = strings.Split(s["tls_versions"], ",")
-	if c, ok := s["ciphers"]; ok {
+	in.TLSVersions = strings.Split(s[KeyTLSVersions], ",")
+	if c, ok := s[KeyCiphers]; ok {
 		in.Ciphers = []string{}
 		if c != "" {
 			in.Ciphers = strings.Split(c, ",")
 		}
 	}
-	in.TrustAll = boolean("trust_all")
-	in.VerifyHostname = boolean("verify_hostname")
-	in.TrustExpired = boolean("trust_expired")
-	in.AllowKeyGeneration = boolean("allow_key_generation")
+	in.TrustAll = boolean(KeyTrustAll)
+	in.VerifyHostname = boolean(KeyVerifyHostname)
+	in.TrustExpired = boolean(KeyTrustExpired)
+	in.AllowKeyGeneration = boolean(KeyAllowKeyGeneration)
 	return in, errs
 }
 
@@ -183,10 +170,10 @@ func inputFromSettings(s map[string]string, v Version) (PolicyInput, []*FieldErr
 // CheckSettings.
 func CheckSettingValues(s map[string]string) []*FieldError {
 	v := MustParseVersion(DefaultVersion)
-	if s["neo4j_version"] != "" {
-		pv, err := ParseVersion(s["neo4j_version"])
+	if s[KeyNeo4jVersion] != "" {
+		pv, err := ParseVersion(s[KeyNeo4jVersion])
 		if err != nil {
-			return []*FieldError{{Field: "neo4j_version", Summary: "Invalid Policy Settings", Detail: fmt.Sprintf("The policy's neo4j_version is not valid: %s.", err)}}
+			return []*FieldError{{Field: KeyNeo4jVersion, Summary: "Invalid Policy Settings", Detail: fmt.Sprintf("The policy's neo4j_version is not valid: %s.", err)}}
 		}
 		v = pv
 	}
@@ -196,10 +183,10 @@ func CheckSettingValues(s map[string]string) []*FieldError {
 	}
 	in.Name = "policy"
 	in.BaseDirectory, in.PrivateKey, in.PublicCertificate, in.TrustedDir, in.RevokedDir = nil, nil, nil, nil, nil
-	if _, ok := s["tls_versions"]; !ok {
+	if _, ok := s[KeyTLSVersions]; !ok {
 		in.TLSVersions = nil
 	}
-	if !SuffixAllowKeyGeneration.Exists(v) && s["allow_key_generation"] == "" {
+	if !SuffixAllowKeyGeneration.Exists(v) && s[KeyAllowKeyGeneration] == "" {
 		in.AllowKeyGeneration = nil
 	}
 	_, probs := ResolvePolicy(v, "/nonexistent/neo4j", in)
@@ -210,18 +197,4 @@ func CheckSettingValues(s map[string]string) []*FieldError {
 		}
 	}
 	return out
-}
-
-// IsWholePolicy reports whether a map claims to be a dbtls_ssl_policy's settings (it carries
-// neo4j_home or a derived path), rather than a partial set of expectations.
-func IsWholePolicy(s map[string]string) bool {
-	if _, ok := s["neo4j_home"]; ok {
-		return true
-	}
-	for _, k := range derivedSettingKeys {
-		if _, ok := s[k]; ok {
-			return true
-		}
-	}
-	return false
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 )
 
@@ -117,29 +118,29 @@ func ParseClientAuth(s string) (ClientAuth, error) {
 // (comma-separated), client_auth, and trust_all / verify_hostname, which say how a peer using the same
 // policy verifies this endpoint's certificate. Path keys and unknown keys are ignored.
 func (e *Expectations) ApplyPolicy(settings map[string]string) error {
-	e.PolicyName = settings["name"]
-	if v, ok := settings["tls_versions"]; ok && strings.TrimSpace(v) != "" {
+	e.PolicyName = settings[neo4j.KeyName]
+	if v, ok := settings[neo4j.KeyTLSVersions]; ok && strings.TrimSpace(v) != "" {
 		vs, err := ParseTLSVersionList(strings.Split(v, ","))
 		if err != nil {
-			return &FieldError{Field: "tls_versions", Msg: err.Error()}
+			return &FieldError{Field: neo4j.KeyTLSVersions, Msg: err.Error()}
 		}
 		e.TLSVersions = vs
 	}
-	if v, ok := settings["ciphers"]; ok && strings.TrimSpace(v) != "" {
+	if v, ok := settings[neo4j.KeyCiphers]; ok && strings.TrimSpace(v) != "" {
 		cs, err := ParseCipherList(strings.Split(v, ","))
 		if err != nil {
-			return &FieldError{Field: "ciphers", Msg: err.Error()}
+			return &FieldError{Field: neo4j.KeyCiphers, Msg: err.Error()}
 		}
 		e.Ciphers = cs
 	}
-	if v, ok := settings["client_auth"]; ok && strings.TrimSpace(v) != "" {
+	if v, ok := settings[neo4j.KeyClientAuth]; ok && strings.TrimSpace(v) != "" {
 		ca, err := ParseClientAuth(v)
 		if err != nil {
-			return &FieldError{Field: "client_auth", Msg: err.Error()}
+			return &FieldError{Field: neo4j.KeyClientAuth, Msg: err.Error()}
 		}
 		e.ClientAuth = ca
 	}
-	for _, key := range []string{"trust_all", "verify_hostname"} {
+	for _, key := range []string{neo4j.KeyTrustAll, neo4j.KeyVerifyHostname} {
 		v, ok := settings[key]
 		if !ok || strings.TrimSpace(v) == "" {
 			continue
@@ -148,7 +149,7 @@ func (e *Expectations) ApplyPolicy(settings map[string]string) error {
 		if err != nil {
 			return &FieldError{Field: key, Msg: fmt.Sprintf("%q is not true or false", v)}
 		}
-		if key == "trust_all" {
+		if key == neo4j.KeyTrustAll {
 			e.ChainMustVerify = !b
 		} else {
 			e.HostnameMustMatch = b
@@ -174,21 +175,21 @@ func (e *Expectations) ApplyExpect(in ExpectInput) error {
 	if in.TLSVersionsSet {
 		vs, err := ParseTLSVersionList(in.TLSVersions)
 		if err != nil {
-			return &FieldError{Field: "tls_versions", Msg: err.Error()}
+			return &FieldError{Field: neo4j.KeyTLSVersions, Msg: err.Error()}
 		}
 		e.TLSVersions = vs
 	}
 	if in.CiphersSet {
 		cs, err := ParseCipherList(in.Ciphers)
 		if err != nil {
-			return &FieldError{Field: "ciphers", Msg: err.Error()}
+			return &FieldError{Field: neo4j.KeyCiphers, Msg: err.Error()}
 		}
 		e.Ciphers = cs
 	}
 	if in.ClientAuth != "" {
 		ca, err := ParseClientAuth(in.ClientAuth)
 		if err != nil {
-			return &FieldError{Field: "client_auth", Msg: err.Error()}
+			return &FieldError{Field: neo4j.KeyClientAuth, Msg: err.Error()}
 		}
 		e.ClientAuth = ca
 	}

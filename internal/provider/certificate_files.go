@@ -33,19 +33,24 @@ type certFile struct {
 
 // certLayout lists the files for the material, in write order.
 func certLayout(s map[string]string, mat *certMaterial) []certFile {
+	return certLayoutOf(decodeSettings(s), mat)
+}
+
+// certLayoutOf is certLayout for decoded settings.
+func certLayoutOf(s neo4j.PolicySettings, mat *certMaterial) []certFile {
 	var out []certFile
 	for _, c := range mat.trusted {
-		out = append(out, certFile{path: neo4j.TrustedCertFile(s["trusted_dir_path"], c.Raw),
+		out = append(out, certFile{path: neo4j.TrustedCertFile(s.TrustedDirPath, c.Raw),
 			data: []byte(pki.EncodeChain([]*x509.Certificate{c})), mode: certFileMode, role: certRoleTrusted})
 	}
 	for _, c := range mat.crls {
-		out = append(out, certFile{path: neo4j.RevokedCRLFile(s["revoked_dir_path"], c.Raw),
+		out = append(out, certFile{path: neo4j.RevokedCRLFile(s.RevokedDirPath, c.Raw),
 			data: []byte(pki.EncodeRevocationList(c)), mode: certFileMode, role: certRoleCRL})
 	}
 	chain := []byte(pki.EncodeChain(mat.chain))
 	out = append(out,
-		certFile{path: s["private_key_path"], mode: keyFileMode, role: certRoleKey},
-		certFile{path: s["public_certificate_path"], data: chain, mode: certFileMode, role: certRoleCert})
+		certFile{path: s.PrivateKeyPath, mode: keyFileMode, role: certRoleKey},
+		certFile{path: s.PublicCertificatePath, data: chain, mode: certFileMode, role: certRoleCert})
 	if p := certTrustedCopyPath(s); p != "" {
 		out = append(out, certFile{path: p, data: chain, mode: certFileMode, role: certRoleTrustedCopy})
 	}
@@ -53,20 +58,25 @@ func certLayout(s map[string]string, mat *certMaterial) []certFile {
 }
 
 // certTrustedCopyPath is where the public certificate is duplicated (neo4j.TrustedCopyPath).
-func certTrustedCopyPath(s map[string]string) string {
-	return neo4j.TrustedCopyPath(s["trusted_dir_path"], s["public_certificate_path"])
+func certTrustedCopyPath(s neo4j.PolicySettings) string {
+	return neo4j.TrustedCopyPath(s.TrustedDirPath, s.PublicCertificatePath)
 }
 
 // checkCertLayout refuses paths that are not clean absolute paths inside NEO4J_HOME, and two files at
 // one path.
 func checkCertLayout(s map[string]string, files []certFile) diag.Diagnostics {
+	return checkCertLayoutOf(decodeSettings(s), files)
+}
+
+// checkCertLayoutOf is checkCertLayout for decoded settings.
+func checkCertLayoutOf(s neo4j.PolicySettings, files []certFile) diag.Diagnostics {
 	var diags diag.Diagnostics
 	seen := map[string]bool{}
 	for _, f := range files {
 		clean, err := host.CleanAbs(f.path)
-		if err != nil || clean != f.path || !host.Within(s["neo4j_home"], f.path) || f.path == s["neo4j_home"] {
+		if err != nil || clean != f.path || !host.Within(s.Neo4jHome, f.path) || f.path == s.Neo4jHome {
 			diags.Append(diagInvalidPolicySettings.attr(path.Root("policy"),
-				fmt.Sprintf("The policy places a file at %q, which is not a clean absolute path inside neo4j_home (%s). Set policy to a dbtls_ssl_policy's settings.", f.path, s["neo4j_home"])))
+				fmt.Sprintf("The policy places a file at %q, which is not a clean absolute path inside neo4j_home (%s). Set policy to a dbtls_ssl_policy's settings.", f.path, s.Neo4jHome)))
 			return diags
 		}
 		if seen[f.path] {
@@ -155,10 +165,10 @@ func observeCertFiles(ctx context.Context, h host.Host, paths []string, keyPath,
 // preflightCertFiles checks the host before anything is written: no managed file or policy directory is a
 // symlink or of the wrong type, and the owner and group exist. A missing policy directory is fine while
 // planning (the policy may be created in the same apply).
-func preflightCertFiles(ctx context.Context, t *target, s map[string]string, files []certFile, owner, group string) diag.Diagnostics {
+func preflightCertFiles(ctx context.Context, t *target, s neo4j.PolicySettings, files []certFile, owner, group string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	for _, d := range policyDirs(s) {
-		if msg := checkDirChain(ctx, t.Host, s["neo4j_home"], d); msg != "" {
+	for _, d := range s.Directories() {
+		if msg := checkDirChain(ctx, t.Host, s.Neo4jHome, d); msg != "" {
 			diags.Append(diagUnsafePathOnTheHost.attr(path.Root("policy"), msg))
 			return diags
 		}
@@ -194,17 +204,18 @@ func (r *policyCertificateResource) prepare(ctx context.Context, plan policyCert
 		diags.Append(diagProviderNotConfigured.plain("The dbtls provider was not configured before this resource was applied. This is a bug in the provider or Terraform."))
 		return nil, nil, diags
 	}
-	s := stringMap(plan.Policy)
+	raw := stringMap(plan.Policy)
+	s := decodeSettings(raw)
 	diags.Append(checkCertPolicySettings(s)...)
 	if diags.HasError() {
 		return nil, nil, diags
 	}
-	_, d := r.data.checkConsumedPolicy(s, certOwnTarget(plan))
+	_, d := r.data.checkConsumedPolicy(raw, certOwnTarget(plan))
 	diags.Append(d...)
 	if diags.HasError() {
 		return nil, nil, diags
 	}
-	t, d := r.data.targetFromSettings(ctx, s, plan.SSH)
+	t, d := r.data.targetOf(ctx, s, plan.SSH)
 	diags.Append(d...)
 	mat, d := parseCertMaterial(ctx, plan)
 	diags.Append(d...)
@@ -216,7 +227,7 @@ func (r *policyCertificateResource) prepare(ctx context.Context, plan policyCert
 			diags.Append(d)
 		}
 	}
-	diags.Append(checkCertLayout(s, certLayout(s, mat))...)
+	diags.Append(checkCertLayoutOf(s, certLayoutOf(s, mat))...)
 	return t, mat, diags
 }
 
@@ -240,8 +251,8 @@ func (r *policyCertificateResource) prepare(ctx context.Context, plan policyCert
 func (r *policyCertificateResource) apply(ctx context.Context, t *target, m policyCertificateResourceModel, mat *certMaterial, key *pki.PrivateKey,
 	prev []string, priv certificatePrivate) (certificatePrivate, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	s := stringMap(m.Policy)
-	for _, o := range t.dirTree(policyDirs(s)).Observe(ctx) {
+	s := settingsOf(m.Policy)
+	for _, o := range t.dirTree(s.Directories()).Observe(ctx) {
 		d, info := o.Path, o.Info
 		switch {
 		case o.Err != nil:
@@ -273,7 +284,7 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 
 	// Everything that can fail without touching the host is done; now read what is there, after
 	// removing what a write killed earlier left (a temp file may be a full copy of a key), and write.
-	files := certLayout(s, mat)
+	files := certLayoutOf(s, mat)
 	set := deploy.FileSet{Host: t.Host, Log: tfLogger{}}
 	for _, f := range files {
 		data := f.data
@@ -430,19 +441,19 @@ func checkCertHostKeyMatches(ctx context.Context, t *target, keyPath string, lea
 func (r *policyCertificateResource) planChecks(ctx context.Context, cfg, plan policyCertificateResourceModel, state *policyCertificateResourceModel,
 	mat *certMaterial, files []certFile, replacing, certChanged bool) diag.Diagnostics {
 	var diags diag.Diagnostics
-	s := stringMap(plan.Policy)
+	s := settingsOf(plan.Policy)
 	// The key: checked against the certificate when it will be written; otherwise a new certificate
 	// must match the key already on the host.
 	keyEntry := ""
 	if state != nil {
-		keyEntry = stringMap(state.Files)[s["private_key_path"]]
+		keyEntry = stringMap(state.Files)[s.PrivateKeyPath]
 	}
 	writeKey := replacing || certKeyMustBeWritten(state, plan, keyEntry)
 	somethingToWrite := state == nil || replacing || !state.Files.Equal(plan.Files)
 	if !somethingToWrite && !certChanged && !writeKey {
 		return diags
 	}
-	t, d := r.data.targetFromSettings(ctx, s, cfg.SSH)
+	t, d := r.data.targetOf(ctx, s, cfg.SSH)
 	diags.Append(d...)
 	if diags.HasError() {
 		return diags
@@ -457,7 +468,7 @@ func (r *policyCertificateResource) planChecks(ctx context.Context, cfg, plan po
 			}
 		}
 	} else if certChanged {
-		diags.Append(checkCertHostKeyMatches(ctx, t, s["private_key_path"], mat.chain[0])...)
+		diags.Append(checkCertHostKeyMatches(ctx, t, s.PrivateKeyPath, mat.chain[0])...)
 	}
 	if diags.HasError() {
 		return diags

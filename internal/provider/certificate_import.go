@@ -63,8 +63,8 @@ func (d *providerData) importCertificate(ctx context.Context, id string) (*polic
 	if diags.HasError() {
 		return nil, nil, diags
 	}
-	s := stringMap(pm.Settings)
-	t, dd := d.targetFromSettings(ctx, s, nil)
+	s := settingsOf(pm.Settings)
+	t, dd := d.targetOf(ctx, s, nil)
 	diags.Append(dd...)
 	if diags.HasError() {
 		return nil, nil, diags
@@ -78,7 +78,7 @@ func (d *providerData) importCertificate(ctx context.Context, id string) (*polic
 		MinDaysRemaining:    types.Int64Value(defaultMinDaysRemaining),
 		AdoptExisting:       types.BoolValue(false),
 	}
-	certPath := s["public_certificate_path"]
+	certPath := s.PublicCertificatePath
 	data, err := t.Host.ReadFile(ctx, certPath)
 	if err != nil {
 		diags.Append(diagCannotImportCertificate.plain(fmt.Sprintf("Cannot read the policy's public certificate: %s. Import a policy whose certificate exists, or let Terraform write it.", hostErrDetail(t, err))))
@@ -97,13 +97,13 @@ func (d *providerData) importCertificate(ctx context.Context, id string) (*polic
 	}
 	m.Owner, m.Group = types.StringValue(info.UserName), types.StringValue(info.GroupName)
 
-	paths := []string{s["private_key_path"], certPath}
+	paths := []string{s.PrivateKeyPath, certPath}
 	if copyPath := certTrustedCopyPath(s); copyPath != "" {
 		if ci, err := t.Host.Lstat(ctx, copyPath); err == nil && ci.Exists {
 			paths = append(paths, copyPath)
 		}
 	}
-	trusted, tPaths, dd := importCertNamed(ctx, t, s["trusted_dir_path"], neo4j.TrustedFilePrefix, neo4j.TrustedFileExt, func(b []byte) (string, error) {
+	trusted, tPaths, dd := importCertNamed(ctx, t, s.TrustedDirPath, neo4j.TrustedFilePrefix, neo4j.TrustedFileExt, func(b []byte) (string, error) {
 		c, err := pki.ParseCertificateChain(b)
 		if err != nil {
 			return "", err
@@ -111,7 +111,7 @@ func (d *providerData) importCertificate(ctx context.Context, id string) (*polic
 		return pki.EncodeChain(c), nil
 	})
 	diags.Append(dd...)
-	crls, cPaths, dd := importCertNamed(ctx, t, s["revoked_dir_path"], neo4j.RevokedFilePrefix, neo4j.RevokedFileExt, func(b []byte) (string, error) {
+	crls, cPaths, dd := importCertNamed(ctx, t, s.RevokedDirPath, neo4j.RevokedFilePrefix, neo4j.RevokedFileExt, func(b []byte) (string, error) {
 		l, err := pki.ParseCRLBundle(b)
 		if err != nil {
 			return "", err
@@ -130,7 +130,7 @@ func (d *providerData) importCertificate(ctx context.Context, id string) (*polic
 	m.TrustedCertificatesPEM = certSetOrNull(ctx, trusted, &diags)
 	m.RevocationListsPEM = certSetOrNull(ctx, crls, &diags)
 	diags.Append(setCertificateFacts(ctx, &m, chain[0])...)
-	m.Files, dd = observeCertFiles(ctx, t.Host, paths, s["private_key_path"], m.Owner.ValueString(), m.Group.ValueString(), certificatePrivate{})
+	m.Files, dd = observeCertFiles(ctx, t.Host, paths, s.PrivateKeyPath, m.Owner.ValueString(), m.Group.ValueString(), certificatePrivate{})
 	diags.Append(dd...)
 	if diags.HasError() {
 		return nil, nil, diags

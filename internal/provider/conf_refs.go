@@ -79,7 +79,7 @@ func policyFilesNamed(home, scope string, refs []confRef, files []string) []stri
 		k, v, _ := strings.Cut(r.text, "=")
 		values[strings.TrimPrefix(k, "dbms.ssl.policy."+scope+".")] = v
 	}
-	base, ok := values["base_directory"]
+	base, ok := values[string(neo4j.SuffixBaseDirectory)]
 	if !ok {
 		if values["enabled"] != "true" {
 			return nil
@@ -94,7 +94,7 @@ func policyFilesNamed(home, scope string, refs []confRef, files []string) []stri
 	}
 	baseDir := resolve(home, base)
 	var named []string
-	for _, suffix := range []struct{ key, def string }{{"private_key", "private.key"}, {"public_certificate", "public.crt"}} {
+	for _, suffix := range []struct{ key, def string }{{string(neo4j.SuffixPrivateKey), "private.key"}, {string(neo4j.SuffixPublicCertificate), "public.crt"}} {
 		v, ok := values[suffix.key]
 		if !ok {
 			v = suffix.def
@@ -119,7 +119,7 @@ func (r *policyCertificateResource) warnConfNamesRemoved(ctx context.Context, st
 	if len(removed) == 0 {
 		return nil
 	}
-	t, d := r.data.targetFromSettings(ctx, stringMap(state.Policy), state.SSH)
+	t, d := r.data.targetOf(ctx, settingsOf(state.Policy), state.SSH)
 	if d.HasError() {
 		return nil
 	}

@@ -53,7 +53,7 @@ func (d *providerData) checkConsumedPolicy(s map[string]string, own consumerTarg
 	if p == nil {
 		return nil, diags
 	}
-	diags.Append(d.checkPolicyLocation(s, own)...)
+	diags.Append(d.checkPolicyLocation(decodeSettings(s), own)...)
 	if diags.HasError() {
 		return nil, diags
 	}
@@ -79,7 +79,7 @@ func appendPolicyMapProblems(diags *diag.Diagnostics, problems []*neo4j.FieldErr
 // another config file than this resource's own target. The resource's own ssh block, neo4j_home and
 // config_file are how a configuration says explicitly that a policy lives elsewhere than the provider's
 // defaults; a map alone never moves where a resource writes.
-func (d *providerData) checkPolicyLocation(s map[string]string, own consumerTarget) diag.Diagnostics {
+func (d *providerData) checkPolicyLocation(s neo4j.PolicySettings, own consumerTarget) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if !own.known() {
 		return diags
@@ -89,16 +89,16 @@ func (d *providerData) checkPolicyLocation(s map[string]string, own consumerTarg
 	if diags.HasError() {
 		return diags
 	}
-	wantTarget := "local"
+	wantTarget := neo4j.TargetLocal
 	if sshCfg != nil {
 		wantTarget = ""
 		if sshCfg.Host != "" {
 			wantTarget = sshCfg.ID()
 		}
 	}
-	mapTarget := s["target"]
+	mapTarget := s.Target()
 	if mapTarget == "" {
-		mapTarget = "local"
+		mapTarget = neo4j.TargetLocal
 	}
 	if mapTarget != wantTarget {
 		mine := "the provider's target"
@@ -108,7 +108,7 @@ func (d *providerData) checkPolicyLocation(s map[string]string, own consumerTarg
 		if wantTarget == "" {
 			wantTarget = "no host (the provider's ssh block has none)"
 		}
-		diags.Append(diagPolicyLivesOnAnotherHost.attr(path.Root("policy").AtMapKey("target"),
+		diags.Append(diagPolicyLivesOnAnotherHost.attr(path.Root("policy").AtMapKey(neo4j.KeyTarget),
 			fmt.Sprintf("The policy's settings say it lives on %s, but this resource targets %s (%s). A settings map can come from another configuration or be "+
 				"edited on the way, so it never decides alone where this resource writes. If the policy is meant to be on %s, say so on this resource: "+
 				"an ssh block with its host (and port and user where they differ from the provider's), for example ssh { host = ... }; the credentials still come "+
@@ -120,15 +120,15 @@ func (d *providerData) checkPolicyLocation(s map[string]string, own consumerTarg
 		wantHome = own.Neo4jHome.ValueString()
 	}
 	wantHome = posix.Clean(wantHome)
-	if s["neo4j_home"] != wantHome {
+	if s.Neo4jHome != wantHome {
 		mine := "the provider's neo4j_home"
 		if !own.Neo4jHome.IsNull() {
 			mine = "its own neo4j_home"
 		}
-		diags.Append(diagPolicyLivesInAnotherNeo4jHome.attr(path.Root("policy").AtMapKey("neo4j_home"),
+		diags.Append(diagPolicyLivesInAnotherNeo4jHome.attr(path.Root("policy").AtMapKey(neo4j.KeyNeo4jHome),
 			fmt.Sprintf("The policy's settings say its neo4j_home is %s, but this resource's is %s (%s). A settings map can come from another configuration or be "+
 				"edited on the way, so it never decides alone where this resource writes. If the policy is meant to be in %s, set neo4j_home = %q on this resource; "+
-				"otherwise pass the settings of a policy in %s.", s["neo4j_home"], wantHome, mine, s["neo4j_home"], s["neo4j_home"], wantHome)))
+				"otherwise pass the settings of a policy in %s.", s.Neo4jHome, wantHome, mine, s.Neo4jHome, s.Neo4jHome, wantHome)))
 		return diags
 	}
 
@@ -144,10 +144,23 @@ func (d *providerData) checkPolicyLocation(s map[string]string, own consumerTarg
 		wantConf = defaultConfigFile(wantHome)
 	}
 	wantConf = posix.Clean(wantConf)
-	if got := s["config_file"]; got != "" && got != wantConf {
-		diags.Append(diagPolicyUsesAnotherConfigFile.attr(path.Root("policy").AtMapKey("config_file"),
+	if got := s.ConfigFile(); got != "" && got != wantConf {
+		diags.Append(diagPolicyUsesAnotherConfigFile.attr(path.Root("policy").AtMapKey(neo4j.KeyConfigFile),
 			fmt.Sprintf("The policy's settings name %s as its neo4j.conf, but this resource's is %s. A settings map never decides alone which file a resource edits: "+
 				"if the policy really uses %s, set config_file = %q on this resource; otherwise pass the settings of the policy that uses %s.", got, wantConf, got, got, wantConf)))
 	}
 	return diags
+}
+
+// decodeSettings decodes a settings map a resource holds (its own, or the policy it consumes). What
+// the map lacks is not reported here: neo4j.CheckSettings, checkCertPolicySettings and sshOf report
+// it where it matters.
+func decodeSettings(m map[string]string) neo4j.PolicySettings {
+	s, _ := neo4j.DecodePolicySettings(m)
+	return s
+}
+
+// settingsOf decodes a settings attribute (see decodeSettings).
+func settingsOf(m types.Map) neo4j.PolicySettings {
+	return decodeSettings(stringMap(m))
 }

@@ -213,12 +213,12 @@ func restoreAdopted(ctx context.Context, h host.Host, adopted map[string]adopted
 
 // recordAdopted adds the existing managed directories of an imported policy to adopted, as they are now.
 func recordAdopted(ctx context.Context, d *providerData, state sslPolicyResourceModel, adopted map[string]adoptedDir) map[string]adoptedDir {
-	settings := stringMap(state.Settings)
-	t, diags := d.targetFromSettings(ctx, settings, state.SSH)
+	settings := settingsOf(state.Settings)
+	t, diags := d.targetOf(ctx, settings, state.SSH)
 	if diags.HasError() {
 		return adopted
 	}
-	return t.dirTree(policyDirs(settings)).Record(ctx, adopted)
+	return t.dirTree(settings.Directories()).Record(ctx, adopted)
 }
 
 // removeDirectories removes the policy's directories (deepest first) and the parents this resource
@@ -241,16 +241,6 @@ func removeDirectories(ctx context.Context, t *target, dirs []string, created []
 		}
 	}
 	return diags
-}
-
-func policyDirs(s map[string]string) []string {
-	var out []string
-	for _, k := range []string{"base_directory_path", "trusted_dir_path", "revoked_dir_path"} {
-		if s[k] != "" {
-			out = append(out, s[k])
-		}
-	}
-	return out
 }
 
 // readRendered returns the lines of the policy's managed block as the file has them now: "" when the

@@ -378,7 +378,7 @@ func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, 
 	if p == nil {
 		return nil, nil, diags
 	}
-	t, d := r.data.targetFromSettings(ctx, settings, own.SSH)
+	t, d := r.data.targetOf(ctx, decodeSettings(settings), own.SSH)
 	diags.Append(d...)
 	if diags.HasError() {
 		return nil, nil, diags
@@ -396,7 +396,6 @@ func (r *channelBindingResource) resolve(ctx context.Context, policy types.Map, 
 
 // stateTarget finds the file a binding in state wrote to.
 func (r *channelBindingResource) stateTarget(ctx context.Context, state channelBindingResourceModel) (*target, diag.Diagnostics) {
-	settings := stringMap(state.Policy)
 	if state.Policy.IsNull() {
 		t, diags := r.data.resolveTarget(ctx, types.StringNull(), types.StringNull(), state.SSH)
 		if t != nil && !state.ConfigFile.IsNull() {
@@ -404,5 +403,5 @@ func (r *channelBindingResource) stateTarget(ctx context.Context, state channelB
 		}
 		return t, diags
 	}
-	return r.data.targetFromSettings(ctx, settings, state.SSH)
+	return r.data.targetOf(ctx, settingsOf(state.Policy), state.SSH)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 )
 
@@ -289,30 +290,27 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 		}
 		return
 	}
-	s := stringMap(plan.Policy)
+	raw := stringMap(plan.Policy)
+	s := decodeSettings(raw)
 	resp.Diagnostics.Append(checkCertPolicySettings(s)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, diags = r.data.checkConsumedPolicy(s, certOwnTarget(cfg))
+	_, diags = r.data.checkConsumedPolicy(raw, certOwnTarget(cfg))
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan.ID = types.StringValue(certificateID(s))
 	if cfg.Owner.IsNull() {
-		plan.Owner = certNullIfEmpty(s["owner"])
+		plan.Owner = certNullIfEmpty(s.Owner())
 	}
 	if cfg.Group.IsNull() {
-		plan.Group = certNullIfEmpty(s["group"])
+		plan.Group = certNullIfEmpty(s.Group())
 	}
 	if state != nil {
-		old := stringMap(state.Policy)
-		for _, k := range certPolicyLocationKeys {
-			if old[k] != s[k] {
-				resp.RequiresReplace = append(resp.RequiresReplace, path.Root("policy"))
-				break
-			}
+		if len(s.ChangedKeys(settingsOf(state.Policy), neo4j.CertificateMoveKeys, false)) > 0 {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("policy"))
 		}
 	}
 	replacing := len(resp.RequiresReplace) > 0
@@ -330,8 +328,8 @@ func (r *policyCertificateResource) ModifyPlan(ctx context.Context, req resource
 		return
 	}
 	resp.Diagnostics.Append(setCertificateFacts(ctx, &plan, mat.chain[0])...)
-	files := certLayout(s, mat)
-	if d := checkCertLayout(s, files); d != nil {
+	files := certLayoutOf(s, mat)
+	if d := checkCertLayoutOf(s, files); d != nil {
 		resp.Diagnostics.Append(d...)
 		return
 	}
@@ -371,7 +369,7 @@ func (r *policyCertificateResource) Create(ctx context.Context, req resource.Cre
 		return
 	}
 	// Again on the host as it is now: a file placed there since the plan is not replaced silently.
-	for _, d := range checkForeignCertFiles(ctx, t, certLayout(stringMap(plan.Policy), mat), mat.chain[0], plan.AdoptExisting.ValueBool()) {
+	for _, d := range checkForeignCertFiles(ctx, t, certLayoutOf(settingsOf(plan.Policy), mat), mat.chain[0], plan.AdoptExisting.ValueBool()) {
 		if d.Severity() == diag.SeverityError {
 			resp.Diagnostics.Append(d)
 		}
@@ -399,8 +397,8 @@ func (r *policyCertificateResource) Read(ctx context.Context, req resource.ReadR
 	state := was
 	priv, diags := getCertPrivate(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	s := stringMap(state.Policy)
-	t, diags := r.data.targetFromSettings(ctx, s, state.SSH)
+	s := settingsOf(state.Policy)
+	t, diags := r.data.targetOf(ctx, s, state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -409,7 +407,7 @@ func (r *policyCertificateResource) Read(ctx context.Context, req resource.ReadR
 	for p := range state.Files.Elements() {
 		paths = append(paths, p)
 	}
-	files, diags := observeCertFiles(ctx, t.Host, paths, s["private_key_path"], state.Owner.ValueString(), state.Group.ValueString(), priv)
+	files, diags := observeCertFiles(ctx, t.Host, paths, s.PrivateKeyPath, state.Owner.ValueString(), state.Group.ValueString(), priv)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -439,8 +437,7 @@ func (r *policyCertificateResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s := stringMap(plan.Policy)
-	keyPath := s["private_key_path"]
+	keyPath := settingsOf(plan.Policy).PrivateKeyPath
 
 	// Decide on the key from the host as it is now, not as it was at plan time.
 	now, diags := observeCertFiles(ctx, t.Host, []string{keyPath}, keyPath, plan.Owner.ValueString(), plan.Group.ValueString(), priv)
@@ -488,7 +485,7 @@ func (r *policyCertificateResource) Delete(ctx context.Context, req resource.Del
 	}
 	priv, diags := getCertPrivate(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	t, diags := r.data.targetFromSettings(ctx, stringMap(state.Policy), state.SSH)
+	t, diags := r.data.targetOf(ctx, settingsOf(state.Policy), state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

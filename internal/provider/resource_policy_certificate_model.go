@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 	"github.com/dbtls/terraform-provider-dbtls/internal/pki"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -107,15 +108,9 @@ func certOwnTarget(m policyCertificateResourceModel) consumerTarget {
 	return consumerTarget{SSH: m.SSH, Neo4jHome: m.Neo4jHome, ConfigFile: m.ConfigFile}
 }
 
-func checkCertPolicySettings(s map[string]string) diag.Diagnostics {
+func checkCertPolicySettings(s neo4j.PolicySettings) diag.Diagnostics {
 	var diags diag.Diagnostics
-	var missing []string
-	for _, k := range certPolicySettingKeys {
-		if s[k] == "" {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
+	if missing := s.Missing(neo4j.CertificateKeys); len(missing) > 0 {
 		diags.Append(diagInvalidPolicySettings.attr(path.Root("policy"),
 			fmt.Sprintf("policy lacks %s. Set it to the settings of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))))
 	}
@@ -124,11 +119,12 @@ func checkCertPolicySettings(s map[string]string) diag.Diagnostics {
 
 // certificateID is the policy's import ID: "<name>", or "<name>,<base_directory>" when the base
 // directory is not the default.
-func certificateID(s map[string]string) string {
-	if s["base_directory"] == "certificates/"+s["name"] {
-		return s["name"]
+func certificateID(s neo4j.PolicySettings) string {
+	base, _ := s.Suffix(neo4j.SuffixBaseDirectory)
+	if base == "certificates/"+s.Name {
+		return s.Name
 	}
-	return s["name"] + "," + s["base_directory"]
+	return s.Name + "," + base
 }
 
 func setCertificateFacts(ctx context.Context, m *policyCertificateResourceModel, leaf *x509.Certificate) diag.Diagnostics {
@@ -253,11 +249,3 @@ const (
 	certRoleCert
 	certRoleTrustedCopy
 )
-
-// certPolicySettingKeys are the settings a certificate needs from its policy.
-var certPolicySettingKeys = []string{"name", "neo4j_version", "neo4j_home", "target", "base_directory", "base_directory_path",
-	"private_key_path", "public_certificate_path", "trusted_dir_path", "revoked_dir_path"}
-
-// certPolicyLocationKeys are the settings that place the files: a change moves them, so it replaces.
-var certPolicyLocationKeys = []string{"target", "neo4j_home", "base_directory_path", "private_key_path", "public_certificate_path",
-	"trusted_dir_path", "revoked_dir_path"}

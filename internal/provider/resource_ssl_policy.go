@@ -253,13 +253,8 @@ func (r *sslPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		}
 		state = &s
 		// A policy that moves (another directory, config file or host) is a new policy.
-		old := state.Settings.Elements()
-		newSettings := plan.Settings.Elements()
-		for _, k := range []string{"base_directory_path", "trusted_dir_path", "revoked_dir_path", "config_file", "target"} {
-			if o, ok := old[k]; ok && !o.Equal(newSettings[k]) {
-				resp.RequiresReplace = append(resp.RequiresReplace, path.Root("settings"))
-				break
-			}
+		if len(settingsOf(plan.Settings).ChangedKeys(settingsOf(state.Settings), neo4j.PolicyMoveKeys, true)) > 0 {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("settings"))
 		}
 	}
 	resp.Diagnostics.Append(setChangedAttrs(ctx, &resp.Plan, planned.attrs(), plan.attrs())...)
@@ -328,16 +323,16 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 		resp.Diagnostics.Append(setPrivate(ctx, resp.Private, priv)...)
 	}
 
-	settings := stringMap(state.Settings)
-	t, diags := r.data.targetFromSettings(ctx, settings, state.SSH)
+	settings := settingsOf(state.Settings)
+	t, diags := r.data.targetOf(ctx, settings, state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	dirs, diags := readDirectories(ctx, t.Host, policyDirs(settings), state.Owner.ValueString(), state.Group.ValueString())
+	dirs, diags := readDirectories(ctx, t.Host, settings.Directories(), state.Owner.ValueString(), state.Group.ValueString())
 	resp.Diagnostics.Append(diags...)
-	rendered, diags := r.readRendered(ctx, t, settings["name"])
+	rendered, diags := r.readRendered(ctx, t, settings.Name)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -394,13 +389,13 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 	}
 	priv, diags := getPrivate(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	settings := stringMap(state.Settings)
-	t, diags := r.data.targetFromSettings(ctx, settings, state.SSH)
+	settings := settingsOf(state.Settings)
+	t, diags := r.data.targetOf(ctx, settings, state.SSH)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	name := settings["name"]
+	name := settings.Name
 
 	// The block first: a conf that names directories which are gone would stop Neo4j, the reverse not.
 	err := r.data.editConf(ctx, t, lockHolder("destroying dbtls_ssl_policy "+name), func(c *neo4j.Conf) ([]byte, error) {
@@ -420,7 +415,7 @@ func (r *sslPolicyResource) Delete(ctx context.Context, req resource.DeleteReque
 		resp.Diagnostics.Append(diagCannotRemoveThePolicySLinesFromNeo4jConf.plain(hostErrDetail(t, err)))
 		return
 	}
-	resp.Diagnostics.Append(removeDirectories(ctx, t, policyDirs(settings), priv.Created)...)
+	resp.Diagnostics.Append(removeDirectories(ctx, t, settings.Directories(), priv.Created)...)
 	resp.Diagnostics.Append(restoreAdopted(ctx, t.Host, priv.Adopted)...)
 }
 

@@ -166,15 +166,10 @@ func setPlannedPolicy(ctx context.Context, m *sslPolicyResourceModel, p *neo4j.P
 	m.TLSVersions, d = types.ListValueFrom(ctx, types.StringType, p.TLSVersions)
 	diags.Append(d...)
 
-	settings := p.Settings()
-	settings["config_file"] = t.ConfigFile
-	settings["target"] = t.Host.ID()
-	if t.SSH != nil {
-		settings["ssh"] = encodePublicSSH(t.SSH)
-	}
-	settings["owner"] = m.Owner.ValueString()
-	settings["group"] = m.Group.ValueString()
-	m.Settings, d = types.MapValueFrom(ctx, types.StringType, settings)
+	settings := neo4j.SettingsOf(p)
+	settings.Location = &neo4j.PolicyLocation{ConfigFile: t.ConfigFile, Target: t.Host.ID(), SSH: publicOf(t.SSH),
+		Owner: m.Owner.ValueString(), Group: m.Group.ValueString()}
+	m.Settings, d = types.MapValueFrom(ctx, types.StringType, settings.Encode())
 	diags.Append(d...)
 	m.Rendered = types.StringValue(joinLines(p.Lines()))
 

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 )
 
 // sshModel is the `ssh` block of the provider and of every resource; its `bastion` block has the same
@@ -238,26 +238,14 @@ func setStr(dst *string, v types.String) {
 	}
 }
 
-// publicSSH is the part of an SSH target that is not secret: what a policy's settings carry so that
-// the certificates and bindings that consume them reach the same host, with credentials from their
-// own ssh block or the provider's.
-type publicSSH struct {
-	Host       string     `json:"host"`
-	Port       int        `json:"port,omitempty"`
-	User       string     `json:"user"`
-	KnownHosts string     `json:"known_hosts,omitempty"`
-	HostKey    string     `json:"host_key,omitempty"`
-	Sudo       bool       `json:"sudo,omitempty"`
-	Timeout    string     `json:"timeout,omitempty"`
-	AllowSHA1  bool       `json:"allow_sha1_host_key_signatures,omitempty"`
-	Bastion    *publicSSH `json:"bastion,omitempty"`
-}
-
-func publicOf(c *host.SSHConfig) *publicSSH {
+// publicOf is the public part of an SSH target, as a policy's settings carry it (neo4j.PublicSSH) so
+// that the certificates and bindings that consume them reach the same host, with credentials from
+// their own ssh block or the provider's.
+func publicOf(c *host.SSHConfig) *neo4j.PublicSSH {
 	if c == nil {
 		return nil
 	}
-	p := &publicSSH{Host: c.Host, Port: c.Port, User: c.User, KnownHosts: c.KnownHosts, HostKey: c.HostKey, Sudo: c.Sudo, AllowSHA1: c.AllowSHA1HostKeySignatures}
+	p := &neo4j.PublicSSH{Host: c.Host, Port: c.Port, User: c.User, KnownHosts: c.KnownHosts, HostKey: c.HostKey, Sudo: c.Sudo, AllowSHA1: c.AllowSHA1HostKeySignatures}
 	if c.Timeout > 0 {
 		p.Timeout = c.Timeout.String()
 	}
@@ -265,17 +253,9 @@ func publicOf(c *host.SSHConfig) *publicSSH {
 	return p
 }
 
-func encodePublicSSH(c *host.SSHConfig) string {
-	if c == nil {
-		return ""
-	}
-	b, _ := json.Marshal(publicOf(c))
-	return string(b)
-}
-
 // withCredentials rebuilds a connection from its public part and the credentials of creds (a
 // resource's or the provider's ssh configuration).
-func (p *publicSSH) withCredentials(creds *host.SSHConfig) host.SSHConfig {
+func withCredentials(p *neo4j.PublicSSH, creds *host.SSHConfig) host.SSHConfig {
 	c := host.SSHConfig{Host: p.Host, Port: p.Port, User: p.User, KnownHosts: p.KnownHosts, HostKey: p.HostKey, Sudo: p.Sudo, AllowSHA1HostKeySignatures: p.AllowSHA1}
 	if d, err := time.ParseDuration(p.Timeout); err == nil {
 		c.Timeout = d
@@ -291,7 +271,7 @@ func (p *publicSSH) withCredentials(creds *host.SSHConfig) host.SSHConfig {
 				bcreds = creds
 			}
 		}
-		b := p.Bastion.withCredentials(bcreds)
+		b := withCredentials(p.Bastion, bcreds)
 		c.Bastion = &b
 	}
 	return c

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -111,13 +110,18 @@ func (d *providerData) resolveTarget(ctx context.Context, home, configFile types
 // policy's own, or the policy settings a certificate or binding consumed), so Read and Delete act where
 // Create wrote even when the provider's defaults have changed since.
 func (d *providerData) targetFromSettings(ctx context.Context, s map[string]string, own *sshModel) (*target, diag.Diagnostics) {
+	return d.targetOf(ctx, decodeSettings(s), own)
+}
+
+// targetOf is targetFromSettings for decoded settings.
+func (d *providerData) targetOf(ctx context.Context, s neo4j.PolicySettings, own *sshModel) (*target, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	v, err := neo4j.ParseVersion(s["neo4j_version"])
+	v, err := neo4j.ParseVersion(s.Neo4jVersion)
 	if err != nil {
 		diags.Append(diagCorruptState.plain(fmt.Sprintf("The state's settings have no valid neo4j_version (%s). Remove the resource from state and import it again.", err)))
 		return nil, diags
 	}
-	sshCfg, sd := d.sshFromSettings(s, own)
+	sshCfg, sd := d.sshOf(s, own)
 	diags.Append(sd...)
 	if diags.HasError() {
 		return nil, diags
@@ -127,7 +131,7 @@ func (d *providerData) targetFromSettings(ctx context.Context, s map[string]stri
 		diags.Append(diagCannotReachTarget.attr(path.Root("ssh"), sshErrDetail(err)))
 		return nil, diags
 	}
-	return newTarget(v, s["neo4j_home"], s["config_file"], h, sshCfg), diags
+	return newTarget(v, s.Neo4jHome, s.ConfigFile(), h, sshCfg), diags
 }
 
 // validateTargetFields checks neo4j_version, neo4j_home and config_file wherever they are given
@@ -289,9 +293,14 @@ func joinLines(lines []string) string { return strings.Join(lines, "\n") }
 // not secret (host, port, user, known_hosts, sudo, bastion); the credentials come from the consuming
 // resource's own ssh block when it has one, else from the provider's.
 func (d *providerData) sshFromSettings(s map[string]string, own *sshModel) (*host.SSHConfig, diag.Diagnostics) {
+	return d.sshOf(decodeSettings(s), own)
+}
+
+// sshOf is sshFromSettings for decoded settings.
+func (d *providerData) sshOf(s neo4j.PolicySettings, own *sshModel) (*host.SSHConfig, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	tgt := s["target"]
-	if tgt == "" || tgt == "local" {
+	tgt := s.Target()
+	if tgt == "" || tgt == neo4j.TargetLocal {
 		return nil, diags
 	}
 	// The provider's own connection when the policy is on the provider's host: its known_hosts and
@@ -309,13 +318,14 @@ func (d *providerData) sshFromSettings(s map[string]string, own *sshModel) (*hos
 		}
 		return cfg, diags
 	}
-	var pub publicSSH
-	if err := json.Unmarshal([]byte(s["ssh"]), &pub); err != nil || pub.Host == "" {
+	// An ssh entry that is missing or not a target's JSON decodes to nil.
+	pub := s.SSH()
+	if pub == nil || pub.Host == "" {
 		diags.Append(diagPolicySettingsWithoutConnection.attr(path.Root("policy"),
 			fmt.Sprintf("The policy lives on %s, but its settings do not say how to reach it. Pass the settings attribute of a dbtls_ssl_policy.", tgt)))
 		return nil, diags
 	}
-	cfg := pub.withCredentials(d.defaults.SSH)
+	cfg := withCredentials(pub, d.defaults.SSH)
 	if cfg.PrivateKey == "" && !cfg.Agent {
 		diags.Append(diagNoSSHCredentials.attr(path.Root("ssh"),
 			fmt.Sprintf("The policy lives on %s, and neither this resource's ssh block nor the provider's gives a private_key or agent = true to log in with. "+
