@@ -210,12 +210,13 @@ type Observed struct {
 	Err  error
 }
 
-// Observe reports each managed directory as the host has it now, in the tree's order.
+// Observe reports each managed directory as the host has it now, in the tree's order. The lstats go
+// out together (host.LstatAll): over SSH one round trip for the whole tree, not one per directory.
 func (t DirTree) Observe(ctx context.Context) []Observed {
-	out := make([]Observed, 0, len(t.Dirs))
-	for _, d := range t.Dirs {
-		info, err := t.Host.Lstat(ctx, d)
-		out = append(out, Observed{Path: d, Info: info, Err: err})
+	infos, errs := host.LstatAll(ctx, t.Host, t.Dirs)
+	out := make([]Observed, len(t.Dirs))
+	for i, d := range t.Dirs {
+		out[i] = Observed{Path: d, Info: infos[i], Err: errs[i]}
 	}
 	return out
 }

@@ -166,22 +166,34 @@ type ObservedFile struct {
 }
 
 // Observe reports each path as the host has it now. The content of each regular file is handed to
-// sum and cleared right after: Observe keeps no file's bytes, a key's included.
+// sum and cleared right after: Observe keeps no file's bytes, a key's included. The requests go out
+// in two waves, the lstat of every path together, then the read of every regular file together
+// (host.LstatAll, host.ReadFiles): over SSH the round trips of one path, not of each in turn.
 func Observe(ctx context.Context, h host.Host, paths []string, sum func(path string, data []byte) string) []ObservedFile {
-	out := make([]ObservedFile, 0, len(paths))
-	for _, p := range paths {
-		o := ObservedFile{Path: p}
-		o.Info, o.Err = h.Lstat(ctx, p)
-		if o.Err == nil && o.Info.Exists && !o.Info.IsSymlink && !o.Info.IsDir {
-			data, err := h.ReadFile(ctx, p)
-			if err != nil {
-				o.ReadErr = err
-			} else {
-				o.Sum = sum(p, data)
-			}
-			clear(data)
+	out := make([]ObservedFile, len(paths))
+	infos, errs := host.LstatAll(ctx, h, paths)
+	var (
+		regular []string
+		at      []int
+	)
+	for i, p := range paths {
+		out[i] = ObservedFile{Path: p, Info: infos[i], Err: errs[i]}
+		if o := out[i]; o.Err == nil && o.Info.Exists && !o.Info.IsSymlink && !o.Info.IsDir {
+			regular = append(regular, p)
+			at = append(at, i)
 		}
-		out = append(out, o)
+	}
+	if len(regular) == 0 {
+		return out
+	}
+	data, rerrs := host.ReadFiles(ctx, h, regular)
+	for j, i := range at {
+		if rerrs[j] != nil {
+			out[i].ReadErr = rerrs[j]
+		} else {
+			out[i].Sum = sum(paths[i], data[j])
+		}
+		clear(data[j])
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"time"
 )
@@ -130,4 +131,56 @@ func (g *logged) LookupOwner(ctx context.Context, o Owner) (int, int, error) {
 	uid, gid, err := g.h.LookupOwner(ctx, o)
 	g.log(ctx, "host owner lookup", "", start, err, map[string]any{"user": o.User, "group": o.Group, "uid": uid, "gid": gid})
 	return uid, gid, err
+}
+
+var _ BatchHost = (*logged)(nil)
+
+// batchFields counts a batch's answers for its log line: the paths, how many failed and how many
+// were missing (a missing path is an answer, not a failure).
+func batchFields(n int, errs []error, more map[string]any) map[string]any {
+	failed, missing := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrNotExist):
+			missing++
+		default:
+			failed++
+		}
+	}
+	f := map[string]any{"paths": n, "failed": failed, "missing": missing}
+	for k, v := range more {
+		f[k] = v
+	}
+	return f
+}
+
+// LstatAll forwards the batch to the wrapped host (which answers it together when it can, see
+// BatchHost) and logs one line for it.
+func (g *logged) LstatAll(ctx context.Context, paths []string) ([]Info, []error) {
+	start := time.Now()
+	infos, errs := LstatAll(ctx, g.h, paths)
+	g.log(ctx, "host lstat batch", "", start, nil, batchFields(len(paths), errs, nil))
+	return infos, errs
+}
+
+// ReadFiles forwards the batch to the wrapped host and logs one line for it, with the bytes read in
+// all (never the content).
+func (g *logged) ReadFiles(ctx context.Context, paths []string) ([][]byte, []error) {
+	start := time.Now()
+	data, errs := ReadFiles(ctx, g.h, paths)
+	total := 0
+	for _, d := range data {
+		total += len(d)
+	}
+	g.log(ctx, "host read file batch", "", start, nil, batchFields(len(paths), errs, map[string]any{"bytes": total}))
+	return data, errs
+}
+
+// ReadFileInfo forwards to the wrapped host and logs one line, as ReadFile does.
+func (g *logged) ReadFileInfo(ctx context.Context, path string) (Info, []byte, error) {
+	start := time.Now()
+	info, data, err := ReadFileInfo(ctx, g.h, path)
+	g.log(ctx, "host read file with lstat", path, start, err, map[string]any{"exists": info.Exists, "bytes": len(data)})
+	return info, data, err
 }

@@ -22,6 +22,11 @@ type sshBeneath struct {
 
 var _ Host = sshBeneath{}
 
+// Beneath confines changes only; reads behave exactly as on the SSH host, so the batched reads of
+// *SSHHost (Lstat and ReadFile of each path, sent together) are promoted unchanged and check each
+// path as the single calls do.
+var _ BatchHost = sshBeneath{}
+
 func (h *SSHHost) beneath(root string) Host { return sshBeneath{SSHHost: h, root: root} }
 
 func (b sshBeneath) WriteFile(ctx context.Context, p string, data []byte, mode fs.FileMode, owner Owner) error {
