@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -193,5 +194,124 @@ func TestSSHReadFileRequests(t *testing.T) {
 		if got := w.sent.Load() - before; got != tc.want {
 			t.Errorf("reading %s sent %d SFTP requests, want %d", tc.p, got, tc.want)
 		}
+	}
+}
+
+// TestBatchThroughBeneathAndLogged: the view the provider uses, Logged(Beneath(h, root)), still
+// offers the batch (so the SSH host's requests go out together instead of one path at a time), it
+// answers every path as the single calls through the same view do, a path through a symlink out of
+// the root is answered as Lstat and ReadFile answer it while a write through it is still refused,
+// and the log has one line per batch.
+func TestBatchThroughBeneathAndLogged(t *testing.T) {
+	t.Parallel()
+	forEachHost(t, func(t *testing.T, im hostImpl, h Host) {
+		ctx := context.Background()
+		paths, content := batchFixture(t)
+		root := filepath.Dir(paths[0])
+		outside := t.TempDir()
+		writeRaw(t, filepath.Join(outside, "secret"), "outside\n", 0o600)
+		if err := os.Symlink(outside, filepath.Join(root, "escape")); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, filepath.Join(root, "escape"), filepath.Join(root, "escape", "secret"))
+		log := &logLines{}
+		v := Logged(Beneath(h, root), log)
+		if _, ok := v.(BatchHost); !ok {
+			t.Fatalf("%s: Logged(Beneath(h)) does not offer BatchHost", im.name)
+		}
+		if _, ok := Beneath(h, root).(BatchHost); ok != (im.name == "ssh") {
+			t.Errorf("%s: Beneath(h) offers BatchHost = %v", im.name, ok)
+		}
+		infos, lerrs := LstatAll(ctx, v, paths)
+		data, rerrs := ReadFiles(ctx, v, paths)
+		lines := log.text()
+		if n := strings.Count(lines, "host lstat batch"); n != 1 || !strings.Contains(lines, fmt.Sprintf("paths:%d", len(paths))) {
+			t.Errorf("want one lstat batch line for %d paths:\n%s", len(paths), lines)
+		}
+		if n := strings.Count(lines, "host read file batch"); n != 1 || strings.Count(lines, "\n") != 1 {
+			t.Errorf("want one read batch line and nothing per path:\n%s", lines)
+		}
+		if strings.Contains(lines, "outside") || strings.Contains(lines, "dbms.ssl") {
+			t.Errorf("the log carries file content:\n%s", lines)
+		}
+		for i, p := range paths {
+			wantInfo, wantLerr := v.Lstat(ctx, p)
+			if infos[i] != wantInfo || errString(lerrs[i]) != errString(wantLerr) {
+				t.Errorf("LstatAll[%s] = %+v, %v\nLstat      = %+v, %v", p, infos[i], lerrs[i], wantInfo, wantLerr)
+			}
+			wantData, wantRerr := v.ReadFile(ctx, p)
+			if !bytes.Equal(data[i], wantData) || (data[i] == nil) != (wantData == nil) || errString(rerrs[i]) != errString(wantRerr) {
+				t.Errorf("ReadFiles[%s] = %d bytes, %v; ReadFile = %d bytes, %v", p, len(data[i]), rerrs[i], len(wantData), wantRerr)
+			}
+			if want, ok := content[p]; ok && !bytes.Equal(data[i], want) {
+				t.Errorf("ReadFiles[%s] = %d bytes, want the %d written", p, len(data[i]), len(want))
+			}
+			info, got, err := ReadFileInfo(ctx, v, p)
+			if (info != wantInfo && wantLerr == nil) || !bytes.Equal(got, wantData) || errString(err) != errString(wantRerr) {
+				t.Errorf("ReadFileInfo(%s) = %+v, %d bytes, %v; want %+v, %d bytes, %v", p, info, len(got), err, wantInfo, len(wantData), wantRerr)
+			}
+		}
+		// The escape is a symlink to Lstat and a refusal to ReadFile, and still no way to write outside.
+		if !infos[len(paths)-2].IsSymlink || !errors.Is(rerrs[len(paths)-2], ErrSymlink) {
+			t.Errorf("escape link: %+v, %v", infos[len(paths)-2], rerrs[len(paths)-2])
+		}
+		err := v.WriteFile(ctx, filepath.Join(root, "escape", "planted"), []byte("x"), 0o600, Owner{})
+		if be := (*BeneathError)(nil); !errors.As(err, &be) || !errors.Is(err, ErrSymlink) {
+			t.Errorf("write through the escape = %v, want a *BeneathError wrapping ErrSymlink", err)
+		}
+		if _, err := os.Lstat(filepath.Join(outside, "planted")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the refused write left %s/planted: %v", outside, err)
+		}
+	})
+}
+
+// TestSSHBatchThroughViewRequests: through Logged(Beneath(h, root)) a batch sends exactly the
+// requests of the single calls (one lstat per path; a read's requests per file), only together.
+func TestSSHBatchThroughViewRequests(t *testing.T) {
+	t.Parallel()
+	h := privateSSHHost(t)
+	ctx := context.Background()
+	paths, content := batchFixture(t)
+	root := filepath.Dir(paths[0])
+	if _, err := h.Lstat(ctx, root); err != nil { // connection and owner names out of the way
+		t.Fatal(err)
+	}
+	c := connOf(t, h)
+	w := c.s.writer
+	c.closing.Wait()
+	v := Logged(Beneath(h, root), &logLines{})
+	count := func(f func()) int64 {
+		before := w.sent.Load()
+		f()
+		c.closing.Wait()
+		return w.sent.Load() - before
+	}
+	single := count(func() {
+		for _, p := range paths {
+			_, _ = v.Lstat(ctx, p)
+		}
+	})
+	batch := count(func() { _, _ = LstatAll(ctx, v, paths) })
+	absolute := int64(0) // a relative path is refused before anything is sent
+	for _, p := range paths {
+		if filepath.IsAbs(p) {
+			absolute++
+		}
+	}
+	if single != absolute || batch != single {
+		t.Errorf("lstat of %d absolute paths: %d requests one by one, %d in a batch; want %d both ways", absolute, single, batch, absolute)
+	}
+	var files []string
+	for p := range content {
+		files = append(files, p)
+	}
+	single = count(func() {
+		for _, p := range files {
+			_, _ = v.ReadFile(ctx, p)
+		}
+	})
+	batch = count(func() { _, _ = ReadFiles(ctx, v, files) })
+	if batch != single || single < 6*int64(len(files)) {
+		t.Errorf("reading %d files: %d requests one by one, %d in a batch", len(files), single, batch)
 	}
 }
