@@ -38,10 +38,10 @@ func (b *Binding) SetHTTPConnector(mode string) *FieldError {
 	switch {
 	case mode == "":
 	case b.Channel != "https":
-		return &FieldError{Field: "http_connector", Summary: "http_connector Is For HTTPS Only",
+		return &FieldError{Field: "http_connector", Summary: SummaryHttpConnectorIsForHTTPSOnly,
 			Detail: fmt.Sprintf("http_connector turns off (or binds to loopback) the plaintext HTTP connector that HTTPS replaces, but this binding is for the %s channel. Remove http_connector, or set it on the https binding.", b.Channel)}
 	case !slices.Contains(HTTPConnectorModes, mode):
-		return &FieldError{Field: "http_connector", Summary: "Invalid HTTP Connector Mode",
+		return &FieldError{Field: "http_connector", Summary: SummaryInvalidHTTPConnectorMode,
 			Detail: fmt.Sprintf("http_connector %q is not one of %s.", mode, strings.Join(HTTPConnectorModes, ", "))}
 	}
 	b.HTTPConnector = mode
@@ -66,11 +66,11 @@ func ResolveBinding(p *Policy, channel string, tlsLevel *string) (*Binding, []*F
 	var errs []*FieldError
 	v := p.Version
 	if !slices.Contains(Channels, channel) {
-		errs = append(errs, &FieldError{Field: "channel", Summary: "Unknown Channel", Detail: fmt.Sprintf("channel %q is not one of %s.", channel, strings.Join(Channels, ", "))})
+		errs = append(errs, &FieldError{Field: "channel", Summary: SummaryUnknownChannel, Detail: fmt.Sprintf("channel %q is not one of %s.", channel, strings.Join(Channels, ", "))})
 		return nil, errs
 	}
 	if !Exists(BindingSetting(channel), v) {
-		errs = append(errs, &FieldError{Field: "channel", Summary: "Channel Not In This Neo4j Version",
+		errs = append(errs, &FieldError{Field: "channel", Summary: SummaryChannelNotInThisNeo4jVersion,
 			Detail: fmt.Sprintf("The %s channel exists only in Neo4j %s, but the policy targets Neo4j %s. Remove this binding, or bind %s.", channel, rangeText(BindingSetting(channel)), v, strings.Join(ChannelsOf(v), ", "))})
 		return nil, errs
 	}
@@ -81,15 +81,15 @@ func ResolveBinding(p *Policy, channel string, tlsLevel *string) (*Binding, []*F
 			b.TLSLevel = *tlsLevel
 		}
 		if !slices.Contains(TLSLevels, b.TLSLevel) {
-			errs = append(errs, &FieldError{Field: "tls_level", Summary: "Invalid TLS Level", Detail: fmt.Sprintf("tls_level %q is not one of %s.", b.TLSLevel, strings.Join(TLSLevels, ", "))})
+			errs = append(errs, &FieldError{Field: "tls_level", Summary: SummaryInvalidTLSLevel, Detail: fmt.Sprintf("tls_level %q is not one of %s.", b.TLSLevel, strings.Join(TLSLevels, ", "))})
 			return nil, errs
 		}
 		if b.TLSLevel == "DISABLED" {
-			errs = append(errs, &FieldError{Field: "tls_level", Summary: "Bolt TLS Disabled", Warning: true,
+			errs = append(errs, &FieldError{Field: "tls_level", Summary: SummaryBoltTLSDisabled,
 				Detail: "tls_level = \"DISABLED\" makes the Bolt connector ignore the bound policy and accept only plaintext. Use REQUIRED (or OPTIONAL while clients migrate)."})
 		}
 	} else if tlsLevel != nil {
-		errs = append(errs, &FieldError{Field: "tls_level", Summary: "tls_level Is For Bolt Only",
+		errs = append(errs, &FieldError{Field: "tls_level", Summary: SummaryTlsLevelIsForBoltOnly,
 			Detail: fmt.Sprintf("tls_level sets the Bolt connector's TLS level, but this binding is for the %s channel. Remove tls_level.", channel)})
 		return nil, errs
 	}
@@ -121,7 +121,7 @@ func weakerClientAuth(p *Policy, channel string) *FieldError {
 	if !ok || def != "REQUIRE" || p.ClientAuth == "REQUIRE" {
 		return nil
 	}
-	return &FieldError{Field: "policy", Summary: "Client Authentication Weaker Than The Scope's Default", Warning: true,
+	return &FieldError{Field: "policy", Summary: SummaryClientAuthenticationWeakerThanTheScopeSDefault,
 		Detail: fmt.Sprintf("The policy %q has client_auth = %q, and this binding applies it to the %s scope, where Neo4j %s requires a client certificate by default (REQUIRE). "+
 			"Peers on this channel would then be accepted without proving who they are. Bind a policy with client_auth = \"REQUIRE\" (or leave client_auth unset), "+
 			"unless peers are authenticated another way.", p.Name, p.ClientAuth, channel, p.Version)}
@@ -139,7 +139,7 @@ func checkClientAuthRule(p *Policy, channel string, rule ClientAuthRule) *FieldE
 	def, _ := DefaultOf(SettingID(SuffixClientAuth), v, channel)
 	what := fmt.Sprintf("has client_auth = %q (as set, or Neo4j %s's default %q when unset)", ca, v, def)
 	if ca != rule.Require {
-		return &FieldError{Field: "policy", Summary: "Neo4j 3.5 Bolt And HTTPS Need client_auth NONE",
+		return &FieldError{Field: "policy", Summary: SummaryNeo4j35BoltAndHTTPSNeedClientAuthNONE,
 			Detail: fmt.Sprintf("The policy %q %s, but the Neo4j 3.5 Operations Manual (SSL framework, \"The legacy SSL system\") states that the Bolt and HTTPS servers "+
 				"do not support client authentication, so a policy they use must set client_auth=NONE explicitly; otherwise Neo4j does not start. "+
 				"Set client_auth = \"NONE\" on that dbtls_ssl_policy, or bind a separate policy with client_auth = \"NONE\" to %s.", p.Name, what, channel)}

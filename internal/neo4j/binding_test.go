@@ -74,7 +74,7 @@ func TestBindingRefusals(t *testing.T) {
 		}
 	}
 	p, _ := ResolvePolicy(MustParseVersion("5.26"), "/n", PolicyInput{Name: "x"})
-	if b, probs := ResolveBinding(p, "bolt", ptr("DISABLED")); b == nil || len(probs) != 1 || !probs[0].Warning {
+	if b, probs := ResolveBinding(p, "bolt", ptr("DISABLED")); b == nil || len(probs) != 1 || !probs[0].Warning() {
 		t.Errorf("DISABLED must warn, not refuse: %v %+v", b, probs)
 	}
 	if _, err := PolicyFromSettings(map[string]string{"name": "x"}); err == nil {

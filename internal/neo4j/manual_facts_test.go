@@ -201,7 +201,7 @@ func TestManualVerifyHostnameDefault(t *testing.T) {
 func TestManualTLSVersions(t *testing.T) {
 	for _, version := range []string{"3.5", "4.4", "5.23"} {
 		p, probs := ResolvePolicy(MustParseVersion(version), "/n", PolicyInput{Name: "p", TLSVersions: []string{"TLSv1.2", "TLSv1.3"}})
-		if p == nil || len(probs) != 1 || !probs[0].Warning || probs[0].Field != "tls_versions" {
+		if p == nil || len(probs) != 1 || !probs[0].Warning() || probs[0].Field != "tls_versions" {
 			t.Errorf("%s TLSv1.2,TLSv1.3: policy %v, problems %+v; want it accepted with one warning", version, p != nil, probs)
 		}
 	}
@@ -218,7 +218,7 @@ func TestManualTLSVersions(t *testing.T) {
 	// From 5.24, both versions without ciphers: the manual asks for explicit ciphers (5.24.1,
 	// ssl-framework.adoc, the tls_versions row): a warning on ciphers.
 	_, probs := ResolvePolicy(MustParseVersion("5.24"), "/n", PolicyInput{Name: "p"})
-	if len(probs) != 1 || probs[0].Field != "ciphers" || !probs[0].Warning {
+	if len(probs) != 1 || probs[0].Field != "ciphers" || !probs[0].Warning() {
 		t.Errorf("5.24 default tls_versions without ciphers: %+v, want one warning on ciphers", probs)
 	}
 	if _, probs := ResolvePolicy(MustParseVersion("5.24"), "/n", PolicyInput{Name: "p", Ciphers: []string{"TLS_AES_256_GCM_SHA384"}}); len(probs) != 0 {
@@ -241,7 +241,7 @@ func TestManualCBCSuites(t *testing.T) {
 			t.Errorf("5.26 refused %s", c)
 		}
 		p, probs = ResolvePolicy(MustParseVersion("2025.10"), "/n", PolicyInput{Name: "p", Ciphers: []string{c}})
-		if p == nil || len(probs) != 1 || !probs[0].Warning {
+		if p == nil || len(probs) != 1 || !probs[0].Warning() {
 			t.Errorf("2025.10 %s: %+v, want accepted with a warning", c, probs)
 		}
 	}

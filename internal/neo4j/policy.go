@@ -101,11 +101,13 @@ type Policy struct {
 
 // FieldError is a problem with one declared attribute, phrased for a plan-time diagnostic.
 type FieldError struct {
-	Field   string // the attribute, e.g. "tls_versions"
-	Summary string // Title Case
-	Detail  string // what happened, why, what to do
-	Warning bool   // a warning, not an error
+	Field   string   // the attribute, e.g. "tls_versions"
+	Summary *Summary // declared in summaries.go, with the severity
+	Detail  string   // what happened, why, what to do
 }
+
+// Warning reports whether the problem is a warning (its summary's severity), not an error.
+func (e *FieldError) Warning() bool { return e.Summary.Warning() }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Detail }
 
@@ -124,22 +126,20 @@ func ValidatePolicyName(name string) error {
 // error.
 func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldError) {
 	var errs []*FieldError
-	fail := func(field, summary, format string, args ...any) {
+	fail := func(field string, summary *Summary, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Summary: summary, Detail: fmt.Sprintf(format, args...)})
 	}
-	warn := func(field, summary, format string, args ...any) {
-		errs = append(errs, &FieldError{Field: field, Summary: summary, Detail: fmt.Sprintf(format, args...), Warning: true})
-	}
+	warn := fail // the summary gives the severity; warn names it at the call
 
 	if err := ValidatePolicyName(in.Name); err != nil {
-		fail("name", "Invalid Policy Name", "%s.", err)
+		fail("name", SummaryInvalidPolicyName, "%s.", err)
 	}
 	if in.Name != "" && in.Name == ReservedPolicyName(v) {
-		fail("name", "Reserved Policy Name", `On Neo4j 3.5 the name "legacy" is the built-in legacy SSL policy (certificates/neo4j.key, neo4j.cert), which this provider does not manage. Choose another name.`)
+		fail("name", SummaryReservedPolicyName, `On Neo4j 3.5 the name "legacy" is the built-in legacy SSL policy (certificates/neo4j.key, neo4j.cert), which this provider does not manage. Choose another name.`)
 	}
 
 	if msg := CheckHome(home); msg != "" {
-		fail("neo4j_home", "neo4j_home Is A System Directory", "%s", msg)
+		fail("neo4j_home", SummaryNeo4jHomeIsASystemDirectory, "%s", msg)
 		return nil, errs
 	}
 
@@ -157,11 +157,11 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 
 	// base_directory: relative to NEO4J_HOME, or absolute inside it.
 	if msg := checkValue(p.BaseDirectory); msg != "" {
-		fail("base_directory", "Invalid Base Directory", "base_directory %s.", msg)
+		fail("base_directory", SummaryInvalidBaseDirectory, "base_directory %s.", msg)
 	} else if abs, msg := resolveUnder(home, home, p.BaseDirectory); msg != "" {
-		fail("base_directory", "Base Directory Outside neo4j_home", "base_directory %q %s. Use a path relative to neo4j_home (%s), such as \"certificates/%s\", or point neo4j_home at the installation that holds it.", p.BaseDirectory, msg, home, in.Name)
+		fail("base_directory", SummaryBaseDirectoryOutsideNeo4jHome, "base_directory %q %s. Use a path relative to neo4j_home (%s), such as \"certificates/%s\", or point neo4j_home at the installation that holds it.", p.BaseDirectory, msg, home, in.Name)
 	} else if abs == home {
-		fail("base_directory", "Invalid Base Directory", "base_directory %q is neo4j_home itself; a policy needs a directory of its own, such as \"certificates/%s\".", p.BaseDirectory, in.Name)
+		fail("base_directory", SummaryInvalidBaseDirectory, "base_directory %q is neo4j_home itself; a policy needs a directory of its own, such as \"certificates/%s\".", p.BaseDirectory, in.Name)
 	} else {
 		p.BasePath = abs
 	}
@@ -180,12 +180,12 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 		{"public_certificate", in.PublicCertificate, "public.crt", &p.PublicCertificate, &p.PublicCertificatePath, SuffixPublicCertificate}} {
 		val := *f.val
 		if msg := checkValue(val); msg != "" {
-			fail(f.field, "Invalid File Name", "%s %s.", f.field, msg)
+			fail(f.field, SummaryInvalidFileName, "%s %s.", f.field, msg)
 			continue
 		}
 		absOnly := rowType(f.suffix, v) == TypeAbsPath
 		if absOnly && f.in != nil && !posix.IsAbs(val) {
-			fail(f.field, "Neo4j 3.5 Needs An Absolute Path", "On Neo4j 3.5 a configured %s must be an absolute path (Neo4j 3.x reads it with the same absolute-path parser as trusted_dir and revoked_dir, and refuses to start otherwise), but %q is relative. Give the absolute path, e.g. %q, or leave %s unset for <base_directory>/%s.", f.field, val, posix.Join(p.BasePath, val), f.field, f.def)
+			fail(f.field, SummaryNeo4j35NeedsAnAbsolutePath, "On Neo4j 3.5 a configured %s must be an absolute path (Neo4j 3.x reads it with the same absolute-path parser as trusted_dir and revoked_dir, and refuses to start otherwise), but %q is relative. Give the absolute path, e.g. %q, or leave %s unset for <base_directory>/%s.", f.field, val, posix.Join(p.BasePath, val), f.field, f.def)
 			continue
 		}
 		if p.BasePath == "" {
@@ -196,7 +196,7 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 			if msg == "" {
 				msg = "names the base directory itself"
 			}
-			fail(f.field, "Path Escapes The Policy Directory", "%s %q %s; the provider writes key material only inside the policy's base_directory. Give a file name relative to base_directory, such as %q, or an absolute path inside it.", f.field, val, msg, posix.Base(val))
+			fail(f.field, SummaryPathEscapesThePolicyDirectory, "%s %q %s; the provider writes key material only inside the policy's base_directory. Give a file name relative to base_directory, such as %q, or an absolute path inside it.", f.field, val, msg, posix.Base(val))
 			continue
 		}
 		*f.abs = abs
@@ -205,7 +205,7 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 		}
 	}
 	if p.PrivateKeyPath != "" && p.PrivateKeyPath == p.PublicCertificatePath {
-		fail("public_certificate", "Key And Certificate Share A Path", "private_key and public_certificate both name %q; they must be two files.", p.PrivateKeyPath)
+		fail("public_certificate", SummaryKeyAndCertificateShareAPath, "private_key and public_certificate both name %q; they must be two files.", p.PrivateKeyPath)
 	}
 
 	// trusted_dir, revoked_dir.
@@ -219,12 +219,12 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 	}{{"trusted_dir", in.TrustedDir, "trusted", &p.TrustedDir, &p.TrustedPath, SuffixTrustedDir}, {"revoked_dir", in.RevokedDir, "revoked", &p.RevokedDir, &p.RevokedPath, SuffixRevokedDir}} {
 		val := deref(d.in, d.def)
 		if msg := checkValue(val); msg != "" {
-			fail(d.field, "Invalid Directory", "%s %s.", d.field, msg)
+			fail(d.field, SummaryInvalidDirectory, "%s %s.", d.field, msg)
 			continue
 		}
 		absOnly := rowType(d.suffix, v) == TypeAbsPath
 		if absOnly && d.in != nil && !posix.IsAbs(val) {
-			fail(d.field, "Neo4j 3.5 Needs An Absolute Path", "On Neo4j 3.5 a configured %s must be an absolute path (the 3.5 manual: \"If configured, this must be an absolute path\"), but %q is relative. Give the absolute path, e.g. %q, or leave %s unset for <base_directory>/%s.", d.field, val, posix.Join(p.BasePath, val), d.field, d.def)
+			fail(d.field, SummaryNeo4j35NeedsAnAbsolutePath, "On Neo4j 3.5 a configured %s must be an absolute path (the 3.5 manual: \"If configured, this must be an absolute path\"), but %q is relative. Give the absolute path, e.g. %q, or leave %s unset for <base_directory>/%s.", d.field, val, posix.Join(p.BasePath, val), d.field, d.def)
 			continue
 		}
 		if p.BasePath == "" {
@@ -232,11 +232,11 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 		}
 		abs, msg := resolveUnder(home, p.BasePath, val)
 		if msg != "" {
-			fail(d.field, "Directory Outside neo4j_home", "%s %q %s. Use a path relative to base_directory, such as %q.", d.field, val, msg, d.def)
+			fail(d.field, SummaryDirectoryOutsideNeo4jHome, "%s %q %s. Use a path relative to base_directory, such as %q.", d.field, val, msg, d.def)
 			continue
 		}
 		if abs == p.BasePath || abs == home {
-			fail(d.field, "Invalid Directory", "%s %q resolves to %s, which is not a directory of its own. Use a subdirectory, such as %q.", d.field, val, abs, d.def)
+			fail(d.field, SummaryInvalidDirectory, "%s %q resolves to %s, which is not a directory of its own. Use a subdirectory, such as %q.", d.field, val, abs, d.def)
 			continue
 		}
 		*d.abs = abs
@@ -248,17 +248,17 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 		}
 	}
 	if p.TrustedPath != "" && p.TrustedPath == p.RevokedPath {
-		fail("revoked_dir", "Trusted And Revoked Share A Directory", "trusted_dir and revoked_dir both resolve to %s; Neo4j reads certificates from one and CRLs from the other. Give them separate directories.", p.TrustedPath)
+		fail("revoked_dir", SummaryTrustedAndRevokedShareADirectory, "trusted_dir and revoked_dir both resolve to %s; Neo4j reads certificates from one and CRLs from the other. Give them separate directories.", p.TrustedPath)
 	}
 	for _, f := range []string{p.PrivateKeyPath, p.PublicCertificatePath} {
 		if f != "" && (f == p.TrustedPath || f == p.RevokedPath) {
-			fail("private_key", "File And Directory Share A Path", "%s is both a file and a directory of this policy.", f)
+			fail("private_key", SummaryFileAndDirectoryShareAPath, "%s is both a file and a directory of this policy.", f)
 		}
 	}
 
 	// client_auth.
 	if p.ClientAuth != "" && !slices.Contains(ClientAuthValues, p.ClientAuth) {
-		fail("client_auth", "Invalid Client Authentication", "client_auth %q is not one of %s.", p.ClientAuth, strings.Join(ClientAuthValues, ", "))
+		fail("client_auth", SummaryInvalidClientAuthentication, "client_auth %q is not one of %s.", p.ClientAuth, strings.Join(ClientAuthValues, ", "))
 	}
 
 	// tls_versions.
@@ -267,40 +267,40 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 	} else {
 		p.TLSVersions = slices.Clone(in.TLSVersions)
 		if len(p.TLSVersions) == 0 {
-			fail("tls_versions", "No TLS Version", "tls_versions is empty, so no connection could be made. List at least one of %s, or leave it unset for Neo4j %s's default (%s).", strings.Join(TLSVersionValues, ", "), v, strings.Join(DefaultTLSVersions(v), ","))
+			fail("tls_versions", SummaryNoTLSVersion, "tls_versions is empty, so no connection could be made. List at least one of %s, or leave it unset for Neo4j %s's default (%s).", strings.Join(TLSVersionValues, ", "), v, strings.Join(DefaultTLSVersions(v), ","))
 		}
 		seen := map[string]bool{}
 		for _, t := range p.TLSVersions {
 			switch {
 			case !slices.Contains(TLSVersionValues, t):
-				fail("tls_versions", "Unknown TLS Version", "tls_versions has %q, which is not a protocol Neo4j knows. Use %s (the names are case-sensitive).", t, strings.Join(TLSVersionValues, ", "))
+				fail("tls_versions", SummaryUnknownTLSVersion, "tls_versions has %q, which is not a protocol Neo4j knows. Use %s (the names are case-sensitive).", t, strings.Join(TLSVersionValues, ", "))
 			case seen[t]:
-				fail("tls_versions", "Duplicated TLS Version", "tls_versions lists %q twice.", t)
+				fail("tls_versions", SummaryDuplicatedTLSVersion, "tls_versions lists %q twice.", t)
 			case t == "TLSv1.3" && !v.SupportsTLS13():
-				warn("tls_versions", "TLSv1.3 Depends On The Java Runtime", "tls_versions has TLSv1.3. Neo4j %s accepts any protocol name here (its default is TLSv1.2; TLSv1.3 is in the default only from Neo4j %s), so TLSv1.3 works only if the Java runtime Neo4j runs on supports it (Java 11 and later, Java 8 from update 261). Check the runtime, or list TLSv1.2 as well so that clients can fall back.", v, TLS13Native)
+				warn("tls_versions", SummaryTLSv13DependsOnTheJavaRuntime, "tls_versions has TLSv1.3. Neo4j %s accepts any protocol name here (its default is TLSv1.2; TLSv1.3 is in the default only from Neo4j %s), so TLSv1.3 works only if the Java runtime Neo4j runs on supports it (Java 11 and later, Java 8 from update 261). Check the runtime, or list TLSv1.2 as well so that clients can fall back.", v, TLS13Native)
 			case t == "TLSv1" || t == "TLSv1.1":
-				warn("tls_versions", "Deprecated TLS Version", "tls_versions has %s, which current Java runtimes disable and which RFC 8996 deprecates. Prefer TLSv1.2 and TLSv1.3.", t)
+				warn("tls_versions", SummaryDeprecatedTLSVersion, "tls_versions has %s, which current Java runtimes disable and which RFC 8996 deprecates. Prefer TLSv1.2 and TLSv1.3.", t)
 			}
 			seen[t] = true
 		}
 	}
 
 	if slices.Contains(p.TLSVersions, "TLSv1.2") && slices.Contains(p.TLSVersions, "TLSv1.3") && in.Ciphers == nil && v.SupportsTLS13() {
-		warn("ciphers", "TLSv1.2 And TLSv1.3 Without Ciphers", "The policy allows TLSv1.2 and TLSv1.3 (Neo4j %s's default) but lists no ciphers. The Operations Manual (SSL framework, from 5.24) asks for explicit cipher suites when both versions are enabled; otherwise Neo4j may use every cipher the Java runtime offers for them. Set ciphers, for example [\"TLS_AES_256_GCM_SHA384\", \"TLS_AES_128_GCM_SHA256\", \"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\", \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"], or set tls_versions to one version.", v)
+		warn("ciphers", SummaryTLSv12AndTLSv13WithoutCiphers, "The policy allows TLSv1.2 and TLSv1.3 (Neo4j %s's default) but lists no ciphers. The Operations Manual (SSL framework, from 5.24) asks for explicit cipher suites when both versions are enabled; otherwise Neo4j may use every cipher the Java runtime offers for them. Set ciphers, for example [\"TLS_AES_256_GCM_SHA384\", \"TLS_AES_128_GCM_SHA256\", \"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\", \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"], or set tls_versions to one version.", v)
 	}
 
 	// ciphers.
 	if in.Ciphers != nil {
 		p.Ciphers = slices.Clone(in.Ciphers)
 		if len(p.Ciphers) == 0 {
-			fail("ciphers", "No Cipher", "ciphers is empty, so no connection could be made. List cipher suites, or leave it unset for the Java platform's defaults.")
+			fail("ciphers", SummaryNoCipher, "ciphers is empty, so no connection could be made. List cipher suites, or leave it unset for the Java platform's defaults.")
 		}
 		seen := map[string]bool{}
 		for _, c := range p.Ciphers {
 			if c == "" || strings.ContainsAny(c, ", \t\r\n#=\\") || !isASCIIPrintable(c) {
-				fail("ciphers", "Invalid Cipher Name", "ciphers has %q; a cipher suite name is one word such as TLS_AES_256_GCM_SHA384 or TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.", c)
+				fail("ciphers", SummaryInvalidCipherName, "ciphers has %q; a cipher suite name is one word such as TLS_AES_256_GCM_SHA384 or TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.", c)
 			} else if seen[c] {
-				fail("ciphers", "Duplicated Cipher", "ciphers lists %q twice.", c)
+				fail("ciphers", SummaryDuplicatedCipher, "ciphers lists %q twice.", c)
 			}
 			seen[c] = true
 			for _, r := range cipherRulesFor(v) {
@@ -308,9 +308,9 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 					continue
 				}
 				if r.Refuse {
-					fail("ciphers", "Cipher Not Supported By This Neo4j Version", "ciphers has %s, but %s. Remove it (the others are %s), and prefer GCM suites such as TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.", c, r.Why, strings.Join(otherThan(r.Suites, c), ", "))
+					fail("ciphers", SummaryCipherNotSupportedByThisNeo4jVersion, "ciphers has %s, but %s. Remove it (the others are %s), and prefer GCM suites such as TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.", c, r.Why, strings.Join(otherThan(r.Suites, c), ", "))
 				} else {
-					warn("ciphers", "Insecure CBC Cipher", "ciphers has %s: %s.", c, r.Why)
+					warn("ciphers", SummaryInsecureCBCCipher, "ciphers has %s: %s.", c, r.Why)
 				}
 			}
 		}
@@ -318,18 +318,18 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 
 	// trust_all.
 	if p.TrustAll {
-		warn("trust_all", "Policy Trusts Anyone", "trust_all = true makes Neo4j accept any peer certificate, which disables authentication of clients and cluster members. Keep it false and put the peers' CA in trusted_dir instead.")
+		warn("trust_all", SummaryPolicyTrustsAnyone, "trust_all = true makes Neo4j accept any peer certificate, which disables authentication of clients and cluster members. Keep it false and put the peers' CA in trusted_dir instead.")
 	}
 
 	// trust_expired: only where Neo4j has it.
 	if in.TrustExpired != nil {
 		if !SuffixTrustExpired.Exists(v) {
 			r, _ := LookupRow(SettingID(SuffixTrustExpired), MustParseVersion(NewestKnownVersion), "")
-			fail("trust_expired", "Setting Not In This Neo4j Version", "trust_expired exists from Neo4j %s, but the target runs Neo4j %s, which would ignore (5.x) or refuse it. Remove the attribute, or set neo4j_version to the version the host really runs.", r.From, v)
+			fail("trust_expired", SummarySettingNotInThisNeo4jVersion, "trust_expired exists from Neo4j %s, but the target runs Neo4j %s, which would ignore (5.x) or refuse it. Remove the attribute, or set neo4j_version to the version the host really runs.", r.From, v)
 		} else {
 			p.TrustExpired = new(*in.TrustExpired)
 			if *in.TrustExpired {
-				warn("trust_expired", "Policy Trusts Expired Certificates", "trust_expired = true accepts peer certificates whose validity has ended. Set it to false to refuse them, and renew the certificates in trusted_dir.")
+				warn("trust_expired", SummaryPolicyTrustsExpiredCertificates, "trust_expired = true accepts peer certificates whose validity has ended. Set it to false to refuse them, and renew the certificates in trusted_dir.")
 			}
 		}
 	}
@@ -337,17 +337,17 @@ func ResolvePolicy(v Version, home string, in PolicyInput) (*Policy, []*FieldErr
 	// allow_key_generation: 3.5 only.
 	if in.AllowKeyGeneration != nil {
 		if !SuffixAllowKeyGeneration.Exists(v) {
-			fail("allow_key_generation", "Setting Not In This Neo4j Version", "allow_key_generation exists only in Neo4j 3.5; Neo4j %s removed it (and silently ignores unknown SSL settings). Remove the attribute, and give the key and certificate with dbtls_policy_certificate.", v)
+			fail("allow_key_generation", SummarySettingNotInThisNeo4jVersion, "allow_key_generation exists only in Neo4j 3.5; Neo4j %s removed it (and silently ignores unknown SSL settings). Remove the attribute, and give the key and certificate with dbtls_policy_certificate.", v)
 		} else {
 			p.AllowKeyGeneration = *in.AllowKeyGeneration
 			if p.AllowKeyGeneration {
-				warn("allow_key_generation", "Self-Signed Key Generation", "allow_key_generation = true lets Neo4j generate a self-signed key pair on startup; Neo4j recommends keeping it false.")
+				warn("allow_key_generation", SummarySelfSignedKeyGeneration, "allow_key_generation = true lets Neo4j generate a self-signed key pair on startup; Neo4j recommends keeping it false.")
 			}
 		}
 	}
 
 	for _, e := range errs {
-		if !e.Warning {
+		if !e.Warning() {
 			return nil, errs
 		}
 	}

@@ -167,9 +167,9 @@ func TestResolvePolicyRefusals(t *testing.T) {
 			p, probs := ResolvePolicy(MustParseVersion(tc.version), home, tc.in)
 			var found bool
 			for _, e := range probs {
-				if e.Field == tc.field && e.Warning == tc.warning {
+				if e.Field == tc.field && e.Warning() == tc.warning {
 					found = true
-					if e.Summary == "" || e.Detail == "" {
+					if e.Summary == nil || e.Summary.String() == "" || e.Detail == "" {
 						t.Errorf("problem without summary or detail: %+v", e)
 					}
 				}

@@ -115,7 +115,7 @@ func TestEscapedValuesRefused(t *testing.T) {
 		}
 		found := false
 		for _, e := range problems {
-			if e.Field == tc.field && !e.Warning {
+			if e.Field == tc.field && !e.Warning() {
 				found = true
 			}
 		}

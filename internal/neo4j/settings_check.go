@@ -54,26 +54,26 @@ func CheckHome(home string) string {
 // error.
 func CheckSettings(s map[string]string) (*Policy, []*FieldError) {
 	var errs []*FieldError
-	fail := func(field, summary, format string, args ...any) {
+	fail := func(field string, summary *Summary, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Summary: summary, Detail: fmt.Sprintf(format, args...)})
 	}
 	ps, _ := DecodePolicySettings(s)
 	if missing := ps.Missing(RequiredKeys); len(missing) > 0 {
-		fail("", "Invalid Policy Settings", "The policy map has no %s, so it is not the settings of a dbtls_ssl_policy. Pass the settings attribute of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))
+		fail("", SummaryInvalidPolicySettings, "The policy map has no %s, so it is not the settings of a dbtls_ssl_policy. Pass the settings attribute of a dbtls_ssl_policy: policy = dbtls_ssl_policy.<name>.settings.", strings.Join(missing, ", "))
 		return nil, errs
 	}
 	v, err := ParseVersion(ps.Neo4jVersion)
 	if err != nil {
-		fail(KeyNeo4jVersion, "Invalid Policy Settings", "The policy's neo4j_version is not valid: %s.", err)
+		fail(KeyNeo4jVersion, SummaryInvalidPolicySettings, "The policy's neo4j_version is not valid: %s.", err)
 		return nil, errs
 	}
 	home := ps.Neo4jHome
 	if !posix.IsAbs(home) || posix.Clean(home) != home || !isASCIIPrintable(home) {
-		fail(KeyNeo4jHome, "Invalid Policy Settings", "The policy's neo4j_home %q is not a clean absolute path. Set policy to the settings of a dbtls_ssl_policy.", home)
+		fail(KeyNeo4jHome, SummaryInvalidPolicySettings, "The policy's neo4j_home %q is not a clean absolute path. Set policy to the settings of a dbtls_ssl_policy.", home)
 		return nil, errs
 	}
 	if msg := CheckHome(home); msg != "" {
-		fail(KeyNeo4jHome, "neo4j_home Is A System Directory", "%s", msg)
+		fail(KeyNeo4jHome, SummaryNeo4jHomeIsASystemDirectory, "%s", msg)
 		return nil, errs
 	}
 	in, probs := inputFromSettings(s, v)
@@ -90,7 +90,7 @@ func CheckSettings(s map[string]string) (*Policy, []*FieldError) {
 	keys := append(slices.Clone(DerivedKeys), KeyBaseDirectory, KeyPrivateKey, KeyPublicCertificate, KeyTrustedDir, KeyRevokedDir)
 	for _, k := range keys {
 		if s[k] != want[k] {
-			fail(k, "Policy Settings Were Edited",
+			fail(k, SummaryPolicySettingsWereEdited,
 				"The policy's %s is %q, but its declared suffixes resolve to %q inside neo4j_home %s. The map was changed after dbtls_ssl_policy produced it "+
 					"(for example with merge()), and the provider writes files and lines only where the policy's own declaration puts them. "+
 					"Pass the settings of a dbtls_ssl_policy unchanged, and change the policy's attributes instead.", k, s[k], want[k], home)
@@ -106,10 +106,10 @@ func CheckSettings(s map[string]string) (*Policy, []*FieldError) {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		fail(k, "Unknown Policy Setting", "The policy map has %q, which dbtls_ssl_policy does not produce for Neo4j %s. Remove it from the map, and set the policy's attributes instead.", k, v)
+		fail(k, SummaryUnknownPolicySetting, "The policy map has %q, which dbtls_ssl_policy does not produce for Neo4j %s. Remove it from the map, and set the policy's attributes instead.", k, v)
 	}
 	for _, e := range errs {
-		if !e.Warning {
+		if !e.Warning() {
 			return nil, errs
 		}
 	}
@@ -135,7 +135,7 @@ func inputFromSettings(s map[string]string, v Version) (PolicyInput, []*FieldErr
 			return nil
 		}
 		if val != "true" && val != "false" {
-			errs = append(errs, &FieldError{Field: k, Summary: "Invalid Policy Settings",
+			errs = append(errs, &FieldError{Field: k, Summary: SummaryInvalidPolicySettings,
 				Detail: fmt.Sprintf("The policy's %s is %q; it must be \"true\" or \"false\".", k, val)})
 			return nil
 		}
@@ -173,7 +173,7 @@ func CheckSettingValues(s map[string]string) []*FieldError {
 	if s[KeyNeo4jVersion] != "" {
 		pv, err := ParseVersion(s[KeyNeo4jVersion])
 		if err != nil {
-			return []*FieldError{{Field: KeyNeo4jVersion, Summary: "Invalid Policy Settings", Detail: fmt.Sprintf("The policy's neo4j_version is not valid: %s.", err)}}
+			return []*FieldError{{Field: KeyNeo4jVersion, Summary: SummaryInvalidPolicySettings, Detail: fmt.Sprintf("The policy's neo4j_version is not valid: %s.", err)}}
 		}
 		v = pv
 	}

@@ -27,7 +27,7 @@ func TestCheckSettingsRoundTrip(t *testing.T) {
 			t.Fatalf("%s: %+v", ver, probs)
 		}
 		for _, pr := range probs {
-			if !pr.Warning {
+			if !pr.Warning() {
 				t.Errorf("%s: %+v", ver, pr)
 			}
 		}
@@ -82,7 +82,7 @@ func TestCheckSettingsRefusesEditedMaps(t *testing.T) {
 		}
 		found := false
 		for _, pr := range probs {
-			if !pr.Warning && pr.Field == tc.field && pr.Summary == tc.summary {
+			if !pr.Warning() && pr.Field == tc.field && pr.Summary.String() == tc.summary {
 				found = true
 			}
 		}
@@ -103,8 +103,8 @@ func TestCheckSettingsWarnsAsThePolicyDoes(t *testing.T) {
 	}
 	var warned []string
 	for _, pr := range probs {
-		if pr.Warning {
-			warned = append(warned, pr.Summary)
+		if pr.Warning() {
+			warned = append(warned, pr.Summary.String())
 		}
 	}
 	for _, w := range []string{"Deprecated TLS Version", "Policy Trusts Anyone"} {
@@ -114,7 +114,7 @@ func TestCheckSettingsWarnsAsThePolicyDoes(t *testing.T) {
 	}
 	// client_auth NONE applied to the cluster scope, whose default is REQUIRE.
 	b, probs := ResolveBinding(got, "cluster", nil)
-	if b == nil || len(probs) != 1 || !probs[0].Warning || probs[0].Summary != "Client Authentication Weaker Than The Scope's Default" {
+	if b == nil || len(probs) != 1 || !probs[0].Warning() || probs[0].Summary.String() != "Client Authentication Weaker Than The Scope's Default" {
 		t.Errorf("cluster binding of a NONE policy: %v %+v", b, probs)
 	}
 	if b, probs := ResolveBinding(got, "bolt", nil); b == nil || len(probs) != 0 {
@@ -122,7 +122,7 @@ func TestCheckSettingsWarnsAsThePolicyDoes(t *testing.T) {
 	}
 	// A partial map (dbtls_endpoint's expectations) is checked for the keys it has.
 	probs = CheckSettingValues(map[string]string{"tls_versions": "TLSv1.1", "trust_all": "true"})
-	if len(probs) != 2 || probs[0].Summary != "Deprecated TLS Version" || probs[1].Summary != "Policy Trusts Anyone" {
+	if len(probs) != 2 || probs[0].Summary.String() != "Deprecated TLS Version" || probs[1].Summary.String() != "Policy Trusts Anyone" {
 		t.Errorf("partial map: %+v", probs)
 	}
 	if IsWholePolicy(map[string]string{"tls_versions": "TLSv1.3"}) || !IsWholePolicy(s) {

@@ -145,7 +145,7 @@ func (m *endpointDataSourceModel) options(ctx context.Context, read bool) (*prob
 			problems = neo4j.CheckSettingValues(settings)
 		}
 		for _, p := range problems {
-			if (p.Warning && read) || (!p.Warning && neo4j.IsWholePolicy(settings)) {
+			if (p.Warning() && read) || (!p.Warning() && neo4j.IsWholePolicy(settings)) {
 				appendPolicyMapProblems(&diags, []*neo4j.FieldError{p})
 			}
 		}

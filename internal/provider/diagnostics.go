@@ -8,15 +8,19 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/dbtls/terraform-provider-dbtls/internal/neo4j"
 )
 
 // Every diagnostic the provider emits is declared here, once: its Title-Case summary, its severity, when
 // it appears and what to do about it, and the test that triggers it. The table of the Diagnostics guide
 // (templates/guides/diagnostics.md.tmpl) is generated from these declarations (`make generate`), and the
 // call sites build their diagnostics through them (diagX.attr, diagX.plain, ...), so that a summary
-// cannot drift from its row. The summaries of internal/neo4j's FieldErrors are declared here too, as `_`:
-// the provider turns them into diagnostics (appendFieldErrors) without naming them, and
-// TestDiagnosticsDocumented finds them in that package's source.
+// cannot drift from its row. The summaries of internal/neo4j's FieldErrors are declared in that package
+// (internal/neo4j/summaries.go, with their severity); their rows are declared here with declareNeo4j
+// (mostly as `_`: the provider turns FieldErrors into diagnostics, appendFieldErrors, without naming
+// them). Nothing else in this package builds a diagnostic: .golangci.yml's forbidigo rules refuse
+// diag.New*Diagnostic, Add*Error/Add*Warning and function.New*FuncError outside this file.
 
 // DiagnosticsTemplate is the template, relative to the repository root, whose table is generated from
 // the declarations; DiagnosticsSource is this file, named in the region's marker.
@@ -64,6 +68,30 @@ var diagnosticKinds []*diagnosticKind
 func declare(k diagnosticKind) *diagnosticKind {
 	diagnosticKinds = append(diagnosticKinds, &k)
 	return &k
+}
+
+// neo4jKinds are the declarations of internal/neo4j's summaries, by summary.
+var neo4jKinds = map[*neo4j.Summary]*diagnosticKind{}
+
+// declareNeo4j declares the guide's row of a summary internal/neo4j declares (with its severity) and
+// reports as a FieldError.
+func declareNeo4j(s *neo4j.Summary, k diagnosticKind) *diagnosticKind {
+	k.Summary, k.Severity = s.String(), sevError
+	if s.Warning() {
+		k.Severity = sevWarning
+	}
+	d := declare(k)
+	neo4jKinds[s] = d
+	return d
+}
+
+// fieldError returns the diagnostic of a problem internal/neo4j reports, at the attribute p, with the
+// severity its summary declares.
+func fieldError(p path.Path, e *neo4j.FieldError) diag.Diagnostic {
+	if e.Warning() {
+		return diag.NewAttributeWarningDiagnostic(p, e.Summary.String(), e.Detail)
+	}
+	return diag.NewAttributeErrorDiagnostic(p, e.Summary.String(), e.Detail)
 }
 
 // attr returns the diagnostic at the attribute p: an error, or a warning for a kind that is only a
@@ -139,12 +167,10 @@ var (
 		Fix:      "Give the absolute path of the `neo4j.conf` Neo4j reads, such as `/etc/neo4j/neo4j.conf`.",
 		Test:     "TestDiagnosticsTargetFields",
 	})
-	diagNeo4jHomeIsASystemDirectory = declare(diagnosticKind{
-		Summary:  "neo4j_home Is A System Directory",
-		Severity: sevError,
-		When:     "`neo4j_home` (of the provider, a resource, or a policy's `settings`) is `/` or a system directory: the top-level `/bin`, `/boot`, `/dev`, `/etc`, `/home`, `/lib`, `/lib32`, `/lib64`, `/libexec`, `/libx32`, `/media`, `/mnt`, `/opt`, `/proc`, `/root`, `/run`, `/sbin`, `/srv`, `/sys`, `/tmp`, `/usr`, `/var`, and the system directories directly below `/usr`, `/usr/local` and `/var` (such as `/usr/lib`, `/usr/local/bin`, `/var/lib`). Every policy directory lies below `neo4j_home` and is re-moded and re-owned, so `neo4j_home = \"/\"` with `base_directory = \"etc\"` would take over `/etc`. Only these exact paths are refused: `/var/lib/neo4j` or `/opt/neo4j` are fine.",
-		Fix:      "Set `neo4j_home` to the Neo4j installation's own directory.",
-		Test:     "TestAccPolicy_SystemDirectoryHomeRefused",
+	diagNeo4jHomeIsASystemDirectory = declareNeo4j(neo4j.SummaryNeo4jHomeIsASystemDirectory, diagnosticKind{
+		When: "`neo4j_home` (of the provider, a resource, or a policy's `settings`) is `/` or a system directory: the top-level `/bin`, `/boot`, `/dev`, `/etc`, `/home`, `/lib`, `/lib32`, `/lib64`, `/libexec`, `/libx32`, `/media`, `/mnt`, `/opt`, `/proc`, `/root`, `/run`, `/sbin`, `/srv`, `/sys`, `/tmp`, `/usr`, `/var`, and the system directories directly below `/usr`, `/usr/local` and `/var` (such as `/usr/lib`, `/usr/local/bin`, `/var/lib`). Every policy directory lies below `neo4j_home` and is re-moded and re-owned, so `neo4j_home = \"/\"` with `base_directory = \"etc\"` would take over `/etc`. Only these exact paths are refused: `/var/lib/neo4j` or `/opt/neo4j` are fine.",
+		Fix:  "Set `neo4j_home` to the Neo4j installation's own directory.",
+		Test: "TestAccPolicy_SystemDirectoryHomeRefused",
 	})
 	diagCorruptState = declare(diagnosticKind{
 		Summary:  "Corrupt State",
@@ -202,19 +228,15 @@ var (
 		Fix:      "Point the block at the policy's host, or leave only credentials in it.",
 		Test:     "TestDiagnosticsSSH",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Policy Settings Were Edited",
-		Severity: sevError,
-		When:     "A certificate, binding or endpoint got a `policy` map whose derived values (`base_directory_path`, `private_key_path`, `public_certificate_path`, `trusted_dir_path`, `revoked_dir_path`, or a path suffix rendered for the version) are not what its declared suffixes resolve to inside its `neo4j_home`: the map was changed after `dbtls_ssl_policy` produced it, for example with `merge()`. Every consumer re-checks the map as the policy resource does (the same errors and warnings), since maps cross module and state boundaries.",
-		Fix:      "Pass `dbtls_ssl_policy.<name>.settings` unchanged; change the policy's attributes instead.",
-		Test:     "TestAccPolicyMap_EditedSettingsRefused",
+	_ = declareNeo4j(neo4j.SummaryPolicySettingsWereEdited, diagnosticKind{
+		When: "A certificate, binding or endpoint got a `policy` map whose derived values (`base_directory_path`, `private_key_path`, `public_certificate_path`, `trusted_dir_path`, `revoked_dir_path`, or a path suffix rendered for the version) are not what its declared suffixes resolve to inside its `neo4j_home`: the map was changed after `dbtls_ssl_policy` produced it, for example with `merge()`. Every consumer re-checks the map as the policy resource does (the same errors and warnings), since maps cross module and state boundaries.",
+		Fix:  "Pass `dbtls_ssl_policy.<name>.settings` unchanged; change the policy's attributes instead.",
+		Test: "TestAccPolicyMap_EditedSettingsRefused",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Unknown Policy Setting",
-		Severity: sevError,
-		When:     "A `policy` map has a key that `dbtls_ssl_policy` does not produce for the map's Neo4j version.",
-		Fix:      "Remove the key from the map, and set the policy's attributes instead.",
-		Test:     "TestAccPolicyMap_EditedSettingsRefused",
+	_ = declareNeo4j(neo4j.SummaryUnknownPolicySetting, diagnosticKind{
+		When: "A `policy` map has a key that `dbtls_ssl_policy` does not produce for the map's Neo4j version.",
+		Fix:  "Remove the key from the map, and set the policy's attributes instead.",
+		Test: "TestAccPolicyMap_EditedSettingsRefused",
 	})
 	diagPolicyLivesOnAnotherHost = declare(diagnosticKind{
 		Summary:  "Policy Lives On Another Host",
@@ -461,208 +483,150 @@ var (
 		Fix:      "A bug in the provider or Terraform: report it.",
 		Test:     "TestModelValueErrors",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Invalid Policy Name",
-		Severity: sevError,
-		When:     "`name` is not 1 to 100 letters, digits, `_` and `-` (it becomes part of a `neo4j.conf` key and a directory name). The schema usually reports this first, as `Invalid Attribute Value Match`.",
-		Fix:      "Choose a name such as `client_policy`.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryInvalidPolicyName, diagnosticKind{
+		When: "`name` is not 1 to 100 letters, digits, `_` and `-` (it becomes part of a `neo4j.conf` key and a directory name). The schema usually reports this first, as `Invalid Attribute Value Match`.",
+		Fix:  "Choose a name such as `client_policy`.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Reserved Policy Name",
-		Severity: sevError,
-		When:     "Neo4j 3.5: `name = \"legacy\"` is Neo4j's built-in legacy policy.",
-		Fix:      "Choose another name.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryReservedPolicyName, diagnosticKind{
+		When: "Neo4j 3.5: `name = \"legacy\"` is Neo4j's built-in legacy policy.",
+		Fix:  "Choose another name.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Invalid Base Directory",
-		Severity: sevError,
-		When:     "`base_directory` is empty, has blanks around it, a backslash, control or non-ASCII characters or a `..` element, or is `neo4j_home` itself.",
-		Fix:      "Use a directory of its own, such as `certificates/<name>` (the default).",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryInvalidBaseDirectory, diagnosticKind{
+		When: "`base_directory` is empty, has blanks around it, a backslash, control or non-ASCII characters or a `..` element, or is `neo4j_home` itself.",
+		Fix:  "Use a directory of its own, such as `certificates/<name>` (the default).",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Base Directory Outside neo4j_home",
-		Severity: sevError,
-		When:     "`base_directory` is absolute and outside `neo4j_home`.",
-		Fix:      "Use a path relative to `neo4j_home`, or point `neo4j_home` at the installation that holds the directory.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryBaseDirectoryOutsideNeo4jHome, diagnosticKind{
+		When: "`base_directory` is absolute and outside `neo4j_home`.",
+		Fix:  "Use a path relative to `neo4j_home`, or point `neo4j_home` at the installation that holds the directory.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Invalid File Name",
-		Severity: sevError,
-		When:     "`private_key` or `public_certificate` is empty, has blanks around it, a backslash (Neo4j would read it as an escape or a continuation line), control or non-ASCII characters or a `..` element.",
-		Fix:      "Give a file name such as `private.key`.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryInvalidFileName, diagnosticKind{
+		When: "`private_key` or `public_certificate` is empty, has blanks around it, a backslash (Neo4j would read it as an escape or a continuation line), control or non-ASCII characters or a `..` element.",
+		Fix:  "Give a file name such as `private.key`.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Path Escapes The Policy Directory",
-		Severity: sevError,
-		When:     "`private_key` or `public_certificate` resolves outside `base_directory` (or to it).",
-		Fix:      "Give a name relative to `base_directory`, or an absolute path inside it.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryPathEscapesThePolicyDirectory, diagnosticKind{
+		When: "`private_key` or `public_certificate` resolves outside `base_directory` (or to it).",
+		Fix:  "Give a name relative to `base_directory`, or an absolute path inside it.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Key And Certificate Share A Path",
-		Severity: sevError,
-		When:     "`private_key` and `public_certificate` name the same file.",
-		Fix:      "Give them two names.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryKeyAndCertificateShareAPath, diagnosticKind{
+		When: "`private_key` and `public_certificate` name the same file.",
+		Fix:  "Give them two names.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Invalid Directory",
-		Severity: sevError,
-		When:     "`trusted_dir` or `revoked_dir` is malformed (as for `Invalid File Name`), or resolves to `base_directory` or `neo4j_home` itself.",
-		Fix:      "Use a subdirectory such as `trusted` or `revoked` (the defaults).",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryInvalidDirectory, diagnosticKind{
+		When: "`trusted_dir` or `revoked_dir` is malformed (as for `Invalid File Name`), or resolves to `base_directory` or `neo4j_home` itself.",
+		Fix:  "Use a subdirectory such as `trusted` or `revoked` (the defaults).",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Neo4j 3.5 Needs An Absolute Path",
-		Severity: sevError,
-		When:     "Neo4j 3.5: `private_key`, `public_certificate`, `trusted_dir` or `revoked_dir` is set to a relative path; 3.5 parses all four as absolute paths and does not start otherwise.",
-		Fix:      "Give the absolute path, or leave it unset (the provider then writes the absolute default).",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryNeo4j35NeedsAnAbsolutePath, diagnosticKind{
+		When: "Neo4j 3.5: `private_key`, `public_certificate`, `trusted_dir` or `revoked_dir` is set to a relative path; 3.5 parses all four as absolute paths and does not start otherwise.",
+		Fix:  "Give the absolute path, or leave it unset (the provider then writes the absolute default).",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Directory Outside neo4j_home",
-		Severity: sevError,
-		When:     "`trusted_dir` or `revoked_dir` resolves outside `neo4j_home`.",
-		Fix:      "Use a path relative to `base_directory`.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryDirectoryOutsideNeo4jHome, diagnosticKind{
+		When: "`trusted_dir` or `revoked_dir` resolves outside `neo4j_home`.",
+		Fix:  "Use a path relative to `base_directory`.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Trusted And Revoked Share A Directory",
-		Severity: sevError,
-		When:     "`trusted_dir` and `revoked_dir` resolve to the same directory.",
-		Fix:      "Give them separate directories.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryTrustedAndRevokedShareADirectory, diagnosticKind{
+		When: "`trusted_dir` and `revoked_dir` resolve to the same directory.",
+		Fix:  "Give them separate directories.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "File And Directory Share A Path",
-		Severity: sevError,
-		When:     "The key or certificate file is also the trusted or revoked directory.",
-		Fix:      "Rename one of them.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryFileAndDirectoryShareAPath, diagnosticKind{
+		When: "The key or certificate file is also the trusted or revoked directory.",
+		Fix:  "Rename one of them.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Invalid Client Authentication",
-		Severity: sevError,
-		When:     "`client_auth` is not `NONE`, `OPTIONAL` or `REQUIRE` (the schema usually reports this first).",
-		Fix:      "Use one of those.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryInvalidClientAuthentication, diagnosticKind{
+		When: "`client_auth` is not `NONE`, `OPTIONAL` or `REQUIRE` (the schema usually reports this first).",
+		Fix:  "Use one of those.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "No TLS Version",
-		Severity: sevError,
-		When:     "`tls_versions` is empty (the schema usually reports this first).",
-		Fix:      "List at least one version, or leave it unset for the version's default.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryNoTLSVersion, diagnosticKind{
+		When: "`tls_versions` is empty (the schema usually reports this first).",
+		Fix:  "List at least one version, or leave it unset for the version's default.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Unknown TLS Version",
-		Severity: sevError,
-		When:     "`tls_versions` has a name Neo4j does not know (the schema usually reports this first).",
-		Fix:      "Use `TLSv1.2` and `TLSv1.3` (case-sensitive).",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryUnknownTLSVersion, diagnosticKind{
+		When: "`tls_versions` has a name Neo4j does not know (the schema usually reports this first).",
+		Fix:  "Use `TLSv1.2` and `TLSv1.3` (case-sensitive).",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Duplicated TLS Version",
-		Severity: sevError,
-		When:     "`tls_versions` lists a version twice (the schema usually reports this first).",
-		Fix:      "List it once.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryDuplicatedTLSVersion, diagnosticKind{
+		When: "`tls_versions` lists a version twice (the schema usually reports this first).",
+		Fix:  "List it once.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "TLSv1.3 Depends On The Java Runtime",
-		Severity: sevWarning,
-		When:     "`tls_versions` has `TLSv1.3` and the target runs Neo4j before 5.24, whose default is TLSv1.2 only. Neo4j accepts the name; the handshake works if the Java runtime supports TLSv1.3.",
-		Fix:      "Check the Java runtime, or list `TLSv1.2` as well.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryTLSv13DependsOnTheJavaRuntime, diagnosticKind{
+		When: "`tls_versions` has `TLSv1.3` and the target runs Neo4j before 5.24, whose default is TLSv1.2 only. Neo4j accepts the name; the handshake works if the Java runtime supports TLSv1.3.",
+		Fix:  "Check the Java runtime, or list `TLSv1.2` as well.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "TLSv1.2 And TLSv1.3 Without Ciphers",
-		Severity: sevWarning,
-		When:     "From Neo4j 5.24, the policy allows both TLSv1.2 and TLSv1.3 (the default) without `ciphers`; the manual asks for explicit cipher suites then.",
-		Fix:      "Set `ciphers`, or limit `tls_versions` to one version.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryTLSv12AndTLSv13WithoutCiphers, diagnosticKind{
+		When: "From Neo4j 5.24, the policy allows both TLSv1.2 and TLSv1.3 (the default) without `ciphers`; the manual asks for explicit cipher suites then.",
+		Fix:  "Set `ciphers`, or limit `tls_versions` to one version.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Deprecated TLS Version",
-		Severity: sevWarning,
-		When:     "`tls_versions` has `TLSv1` or `TLSv1.1`, which current Java runtimes disable and RFC 8996 deprecates.",
-		Fix:      "Use `TLSv1.2` and `TLSv1.3`.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryDeprecatedTLSVersion, diagnosticKind{
+		When: "`tls_versions` has `TLSv1` or `TLSv1.1`, which current Java runtimes disable and RFC 8996 deprecates.",
+		Fix:  "Use `TLSv1.2` and `TLSv1.3`.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "No Cipher",
-		Severity: sevError,
-		When:     "`ciphers` is an empty list (the schema usually reports this first).",
-		Fix:      "List cipher suites, or leave `ciphers` unset for the Java platform's defaults.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryNoCipher, diagnosticKind{
+		When: "`ciphers` is an empty list (the schema usually reports this first).",
+		Fix:  "List cipher suites, or leave `ciphers` unset for the Java platform's defaults.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Invalid Cipher Name",
-		Severity: sevError,
-		When:     "An element of `ciphers` is not one suite name (a comma, blank, `=` or backslash inside, or empty).",
-		Fix:      "One suite per element, such as `TLS_AES_256_GCM_SHA384`.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryInvalidCipherName, diagnosticKind{
+		When: "An element of `ciphers` is not one suite name (a comma, blank, `=` or backslash inside, or empty).",
+		Fix:  "One suite per element, such as `TLS_AES_256_GCM_SHA384`.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Duplicated Cipher",
-		Severity: sevError,
-		When:     "`ciphers` lists a suite twice.",
-		Fix:      "List it once.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryDuplicatedCipher, diagnosticKind{
+		When: "`ciphers` lists a suite twice.",
+		Fix:  "List it once.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Cipher Not Supported By This Neo4j Version",
-		Severity: sevError,
-		When:     "Neo4j 2025.01 to 2025.09: `ciphers` has one of the four CBC suites Neo4j 2025.01 no longer supports (named in the detail).",
-		Fix:      "Remove it; use GCM suites.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryCipherNotSupportedByThisNeo4jVersion, diagnosticKind{
+		When: "Neo4j 2025.01 to 2025.09: `ciphers` has one of the four CBC suites Neo4j 2025.01 no longer supports (named in the detail).",
+		Fix:  "Remove it; use GCM suites.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Insecure CBC Cipher",
-		Severity: sevWarning,
-		When:     "Neo4j 2025.10 and later: `ciphers` has one of the four CBC suites removed from the defaults, which Neo4j accepts only when listed explicitly.",
-		Fix:      "Prefer GCM suites.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryInsecureCBCCipher, diagnosticKind{
+		When: "Neo4j 2025.10 and later: `ciphers` has one of the four CBC suites removed from the defaults, which Neo4j accepts only when listed explicitly.",
+		Fix:  "Prefer GCM suites.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Policy Trusts Expired Certificates",
-		Severity: sevWarning,
-		When:     "`trust_expired = true`: peer certificates past their validity are accepted.",
-		Fix:      "Set it to `false` and renew the certificates.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryPolicyTrustsExpiredCertificates, diagnosticKind{
+		When: "`trust_expired = true`: peer certificates past their validity are accepted.",
+		Fix:  "Set it to `false` and renew the certificates.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Policy Trusts Anyone",
-		Severity: sevWarning,
-		When:     "`trust_all = true`: Neo4j accepts any peer certificate, so clients and cluster members are not authenticated.",
-		Fix:      "Keep it `false` and put the peers' CA into the trusted directory (`trusted_certificates_pem`).",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummaryPolicyTrustsAnyone, diagnosticKind{
+		When: "`trust_all = true`: Neo4j accepts any peer certificate, so clients and cluster members are not authenticated.",
+		Fix:  "Keep it `false` and put the peers' CA into the trusted directory (`trusted_certificates_pem`).",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Setting Not In This Neo4j Version",
-		Severity: sevError,
-		When:     "`allow_key_generation` is set for Neo4j 4.x or 5.x, which removed it, or `trust_expired` for a version before 5.24.",
-		Fix:      "Remove the attribute (give the key and certificate with `dbtls_policy_certificate`), or set `neo4j_version` to the version the host runs.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummarySettingNotInThisNeo4jVersion, diagnosticKind{
+		When: "`allow_key_generation` is set for Neo4j 4.x or 5.x, which removed it, or `trust_expired` for a version before 5.24.",
+		Fix:  "Remove the attribute (give the key and certificate with `dbtls_policy_certificate`), or set `neo4j_version` to the version the host runs.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Self-Signed Key Generation",
-		Severity: sevWarning,
-		When:     "Neo4j 3.5: `allow_key_generation = true` lets Neo4j generate a self-signed pair on startup.",
-		Fix:      "Keep it `false` and write a real pair with `dbtls_policy_certificate`.",
-		Test:     "TestDiagnosticsPolicyRules",
+	_ = declareNeo4j(neo4j.SummarySelfSignedKeyGeneration, diagnosticKind{
+		When: "Neo4j 3.5: `allow_key_generation = true` lets Neo4j generate a self-signed pair on startup.",
+		Fix:  "Keep it `false` and write a real pair with `dbtls_policy_certificate`.",
+		Test: "TestDiagnosticsPolicyRules",
 	})
-	diagInvalidPolicySettings = declare(diagnosticKind{
-		Summary:  "Invalid Policy Settings",
-		Severity: sevError,
-		When:     "`policy` of a binding or certificate is not the `settings` of a `dbtls_ssl_policy` (keys are missing), or would place a file outside `neo4j_home`.",
-		Fix:      "Set `policy = dbtls_ssl_policy.<name>.settings`.",
-		Test:     "TestAccChannelBinding_Refusals",
+	diagInvalidPolicySettings = declareNeo4j(neo4j.SummaryInvalidPolicySettings, diagnosticKind{
+		When: "`policy` of a binding or certificate is not the `settings` of a `dbtls_ssl_policy` (keys are missing), or would place a file outside `neo4j_home`.",
+		Fix:  "Set `policy = dbtls_ssl_policy.<name>.settings`.",
+		Test: "TestAccChannelBinding_Refusals",
 	})
 	diagChannelAlreadyBound = declare(diagnosticKind{
 		Summary:  "Channel Already Bound",
@@ -720,68 +684,50 @@ var (
 		Fix:      "Fix the cause and destroy again.",
 		Test:     "TestAccDiagnostics_DestroyRefusals",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Unknown Channel",
-		Severity: sevError,
-		When:     "`channel` is not `bolt`, `https`, `cluster`, `backup` or `fabric` (the schema usually reports this first).",
-		Fix:      "Use one of those.",
-		Test:     "TestDiagnosticsBindingRules",
+	_ = declareNeo4j(neo4j.SummaryUnknownChannel, diagnosticKind{
+		When: "`channel` is not `bolt`, `https`, `cluster`, `backup` or `fabric` (the schema usually reports this first).",
+		Fix:  "Use one of those.",
+		Test: "TestDiagnosticsBindingRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Channel Not In This Neo4j Version",
-		Severity: sevError,
-		When:     "The channel does not exist in the policy's Neo4j version: `fabric` on 3.5 or 5.x (it exists only in 4.x).",
-		Fix:      "Remove the binding, or bind another channel.",
-		Test:     "TestDiagnosticsBindingRules",
+	_ = declareNeo4j(neo4j.SummaryChannelNotInThisNeo4jVersion, diagnosticKind{
+		When: "The channel does not exist in the policy's Neo4j version: `fabric` on 3.5 or 5.x (it exists only in 4.x).",
+		Fix:  "Remove the binding, or bind another channel.",
+		Test: "TestDiagnosticsBindingRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Invalid TLS Level",
-		Severity: sevError,
-		When:     "`tls_level` is not `REQUIRED`, `OPTIONAL` or `DISABLED` (the schema usually reports this first).",
-		Fix:      "Use one of those.",
-		Test:     "TestDiagnosticsBindingRules",
+	_ = declareNeo4j(neo4j.SummaryInvalidTLSLevel, diagnosticKind{
+		When: "`tls_level` is not `REQUIRED`, `OPTIONAL` or `DISABLED` (the schema usually reports this first).",
+		Fix:  "Use one of those.",
+		Test: "TestDiagnosticsBindingRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Bolt TLS Disabled",
-		Severity: sevWarning,
-		When:     "`tls_level = \"DISABLED\"`: the Bolt connector ignores the bound policy and accepts plaintext only.",
-		Fix:      "Use `REQUIRED`, or `OPTIONAL` while clients migrate.",
-		Test:     "TestDiagnosticsBindingRules",
+	_ = declareNeo4j(neo4j.SummaryBoltTLSDisabled, diagnosticKind{
+		When: "`tls_level = \"DISABLED\"`: the Bolt connector ignores the bound policy and accepts plaintext only.",
+		Fix:  "Use `REQUIRED`, or `OPTIONAL` while clients migrate.",
+		Test: "TestDiagnosticsBindingRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Client Authentication Weaker Than The Scope's Default",
-		Severity: sevWarning,
-		When:     "A binding applies a policy with `client_auth` `NONE` or `OPTIONAL` to the cluster or backup scope, where Neo4j 4.x and later require a client certificate by default (`REQUIRE`): peers would be accepted without proving who they are.",
-		Fix:      "Bind a policy with `client_auth = \"REQUIRE\"` (or unset), unless peers are authenticated another way.",
-		Test:     "TestDiagnosticsPolicyMap",
+	_ = declareNeo4j(neo4j.SummaryClientAuthenticationWeakerThanTheScopeSDefault, diagnosticKind{
+		When: "A binding applies a policy with `client_auth` `NONE` or `OPTIONAL` to the cluster or backup scope, where Neo4j 4.x and later require a client certificate by default (`REQUIRE`): peers would be accepted without proving who they are.",
+		Fix:  "Bind a policy with `client_auth = \"REQUIRE\"` (or unset), unless peers are authenticated another way.",
+		Test: "TestDiagnosticsPolicyMap",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "tls_level Is For Bolt Only",
-		Severity: sevError,
-		When:     "`tls_level` is set on a binding of another channel.",
-		Fix:      "Remove it.",
-		Test:     "TestDiagnosticsBindingRules",
+	_ = declareNeo4j(neo4j.SummaryTlsLevelIsForBoltOnly, diagnosticKind{
+		When: "`tls_level` is set on a binding of another channel.",
+		Fix:  "Remove it.",
+		Test: "TestDiagnosticsBindingRules",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "http_connector Is For HTTPS Only",
-		Severity: sevError,
-		When:     "`http_connector` is set on a binding of another channel than `https`.",
-		Fix:      "Remove it, or set it on the `https` binding.",
-		Test:     "TestDiagnosticsHTTPConnector",
+	_ = declareNeo4j(neo4j.SummaryHttpConnectorIsForHTTPSOnly, diagnosticKind{
+		When: "`http_connector` is set on a binding of another channel than `https`.",
+		Fix:  "Remove it, or set it on the `https` binding.",
+		Test: "TestDiagnosticsHTTPConnector",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Invalid HTTP Connector Mode",
-		Severity: sevError,
-		When:     "Internal guard: `http_connector` is not `disabled` or `loopback` (the schema refuses other values first).",
-		Fix:      "Use `disabled` or `loopback`.",
-		Test:     "TestDiagnosticsHTTPConnector",
+	_ = declareNeo4j(neo4j.SummaryInvalidHTTPConnectorMode, diagnosticKind{
+		When: "Internal guard: `http_connector` is not `disabled` or `loopback` (the schema refuses other values first).",
+		Fix:  "Use `disabled` or `loopback`.",
+		Test: "TestDiagnosticsHTTPConnector",
 	})
-	_ = declare(diagnosticKind{
-		Summary:  "Neo4j 3.5 Bolt And HTTPS Need client_auth NONE",
-		Severity: sevError,
-		When:     "Neo4j 3.5: a policy whose `client_auth` is not `NONE` (3.5's default is `REQUIRE`) is bound to bolt or https. The 3.5 manual says those servers do not support client authentication. Nothing is written.",
-		Fix:      "Set `client_auth = \"NONE\"` on the policy, or bind a separate policy with `client_auth = \"NONE\"` to bolt and https.",
-		Test:     "TestAccChannelBinding_35RequirePolicyOnBolt",
+	_ = declareNeo4j(neo4j.SummaryNeo4j35BoltAndHTTPSNeedClientAuthNONE, diagnosticKind{
+		When: "Neo4j 3.5: a policy whose `client_auth` is not `NONE` (3.5's default is `REQUIRE`) is bound to bolt or https. The 3.5 manual says those servers do not support client authentication. Nothing is written.",
+		Fix:  "Set `client_auth = \"NONE\"` on the policy, or bind a separate policy with `client_auth = \"NONE\"` to bolt and https.",
+		Test: "TestAccChannelBinding_35RequirePolicyOnBolt",
 	})
 	diagConflictingPrivateKeyAttributes = declare(diagnosticKind{
 		Summary:  "Conflicting Private Key Attributes",

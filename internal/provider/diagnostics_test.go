@@ -6,15 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,24 +27,26 @@ import (
 )
 
 // The Diagnostics guide (templates/guides/diagnostics.md.tmpl) lists every error and warning summary the
-// provider can emit, generated from the declarations of diagnostics.go. TestDiagnosticsDocumented keeps
-// them honest: it finds every summary the source of this package and of internal/neo4j emits (through a
-// declaration, or as a literal FieldError summary of internal/neo4j), and fails when one is not declared
-// (or a declaration is emitted nowhere, or with another severity), and when a declared summary has no
-// test that triggers it. TestDiagnosticsTableGenerated fails when the guide's table is stale.
+// provider can emit, generated from the declarations of diagnostics.go. What keeps the declarations
+// honest:
+//   - every diagnostic of this package is built through a declaration (diagX.attr, .plain, ...), whose
+//     severity it takes: .golangci.yml's forbidigo rules refuse any other way to build one outside
+//     diagnostics.go;
+//   - internal/neo4j's problems carry a *neo4j.Summary (declared there with its severity, never a
+//     literal), and TestDiagnosticsDocumented fails unless each has exactly one declaration here;
+//   - a declaration nothing uses is an unused variable (the unused linter); an internal/neo4j summary
+//     nothing reports fails internal/neo4j's TestSummariesReported;
+//   - TestDiagnosticsDocumented fails on a duplicate, on a declaration without When, Fix or Test, on a
+//     declaration not named for its summary, and when the test a declaration names does not exist or
+//     does not mention the summary (so that it can check for it).
+// TestDiagnosticsTableGenerated fails when the guide's table is stale.
 
 // diagnosticsDoc is the template that holds the table.
 const diagnosticsDoc = "../../" + DiagnosticsTemplate
 
-// summarySources are the directories whose non-test Go files emit diagnostics.
-var summarySources = []string{".", "../neo4j"}
-
-// kindMethods are diagnosticKind's constructors and the severity each gives (0: the kind's own).
-var kindMethods = map[string]severity{"attr": 0, "plain": 0, "attrOf": sevError | sevWarning, "funcArgError": sevError}
-
-// kindIdent is the name a summary's declaration has in diagnostics.go: diag and its words in CamelCase.
-func kindIdent(summary string) string {
-	out := "diag"
+// camelWords is a summary's words in CamelCase: "Invalid neo4j_home" -> "InvalidNeo4jHome".
+func camelWords(summary string) string {
+	out := ""
 	for _, w := range regexp.MustCompile(`[^A-Za-z0-9]+`).Split(summary, -1) {
 		if w != "" {
 			out += strings.ToUpper(w[:1]) + w[1:]
@@ -57,240 +55,17 @@ func kindIdent(summary string) string {
 	return out
 }
 
-// declaredKinds parses diagnostics.go: the variable each declaration is assigned to -> its summary. The
-// summaries only internal/neo4j emits are declared as _.
-func declaredKinds(t *testing.T) map[string]string {
-	t.Helper()
-	blank := 0
-	f, err := parser.ParseFile(token.NewFileSet(), "diagnostics.go", nil, 0)
-	must(t, err)
-	out := map[string]string{}
-	for _, decl := range f.Decls {
-		g, ok := decl.(*ast.GenDecl)
-		if !ok || g.Tok != token.VAR {
-			continue
-		}
-		for _, spec := range g.Specs {
-			vs := spec.(*ast.ValueSpec)
-			if len(vs.Values) != 1 {
-				continue
-			}
-			call, ok := vs.Values[0].(*ast.CallExpr)
-			if !ok || len(call.Args) != 1 {
-				continue
-			}
-			if id, ok := call.Fun.(*ast.Ident); !ok || id.Name != "declare" {
-				continue
-			}
-			lit := call.Args[0].(*ast.CompositeLit)
-			for _, el := range lit.Elts {
-				kv := el.(*ast.KeyValueExpr)
-				if kv.Key.(*ast.Ident).Name == "Summary" {
-					v, err := strconv.Unquote(kv.Value.(*ast.BasicLit).Value)
-					must(t, err)
-					if vs.Names[0].Name == "_" {
-						blank++
-						continue
-					}
-					out[vs.Names[0].Name] = v
-					if want := kindIdent(v); vs.Names[0].Name != want {
-						t.Errorf("diagnostics.go declares %q as %s: name it %s", v, vs.Names[0].Name, want)
-					}
-				}
-			}
-		}
-	}
-	if len(out)+blank != len(diagnosticKinds) {
-		t.Fatalf("found %d declarations in diagnostics.go, but diagnosticKinds has %d: declare each as `diagX = declare(diagnosticKind{Summary: \"...\", ...})`", len(out)+blank, len(diagnosticKinds))
-	}
-	return out
-}
+// kindIdent is the name a summary's declaration has in diagnostics.go: diag and its words in CamelCase.
+func kindIdent(summary string) string { return "diag" + camelWords(summary) }
 
-// summaryCalls are the functions that take a summary: the argument index and the severity. fail and warn
-// are ResolvePolicy's; addCertPEMError takes a declared kind; the function errors' messages start with
-// "<Summary>: ". In this package every summary comes from a declaration: a literal one is an error.
-var summaryCalls = map[string]struct {
-	arg int
-	sev severity
-	fn  bool // a function error: the summary is the message up to the first ": "
-}{
-	"AddError":                      {0, sevError, false},
-	"AddWarning":                    {0, sevWarning, false},
-	"AddAttributeError":             {1, sevError, false},
-	"AddAttributeWarning":           {1, sevWarning, false},
-	"NewErrorDiagnostic":            {0, sevError, false},
-	"NewWarningDiagnostic":          {0, sevWarning, false},
-	"NewAttributeErrorDiagnostic":   {1, sevError, false},
-	"NewAttributeWarningDiagnostic": {1, sevWarning, false},
-	"fail":                          {1, sevError, false},
-	"warn":                          {1, sevWarning, false},
-	"addCertPEMError":               {3, sevError, false},
-	"NewFuncError":                  {0, sevError, true},
-	"NewArgumentFuncError":          {1, sevError, true},
-}
-
-// dynamicSummaries are the places where a summary is not a string literal, keyed by the enclosing
-// function: what the summary can be there (nil: the value is forwarded from a literal found elsewhere,
-// such as a neo4j.FieldError's Summary or addCertPEMError's kind).
-func dynamicSummaries() map[string][]string {
-	return map[string][]string{
-		"appendFieldErrors":       nil,
-		"ResolvePolicy":           nil, // fail and warn build FieldErrors from their summary argument
-		"CheckSettings":           nil, // as ResolvePolicy
-		"appendPolicyMapProblems": nil,
-	}
-}
-
-// emittedSummaries parses the sources and returns every summary with its severity and where it is.
-func emittedSummaries(t *testing.T) (map[string]severity, map[string][]string) {
-	t.Helper()
-	sev, where := map[string]severity{}, map[string][]string{}
-	add := func(summary string, s severity, pos string) {
-		sev[summary] |= s
-		where[summary] = append(where[summary], pos)
-	}
-	dynamic := dynamicSummaries()
-	kinds := declaredKinds(t)
-	sevOf := map[string]severity{}
-	for _, k := range diagnosticKinds {
-		sevOf[k.Summary] = k.Severity
-	}
-	fset := token.NewFileSet()
-	for _, dir := range summarySources {
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		must(t, err)
-		for _, file := range files {
-			if strings.HasSuffix(file, "_test.go") || file == "diagnostics.go" {
-				continue
-			}
-			f, err := parser.ParseFile(fset, file, nil, 0)
-			must(t, err)
-			for _, decl := range f.Decls {
-				fn, ok := decl.(*ast.FuncDecl)
-				if !ok || fn.Body == nil {
-					continue
-				}
-				ast.Inspect(fn.Body, func(n ast.Node) bool {
-					pos := func(e ast.Node) string { return fset.Position(e.Pos()).String() }
-					// literal summary, or a dynamic one the table above explains
-					take := func(e ast.Expr, s severity, fnErr bool) {
-						if lit, ok := e.(*ast.BinaryExpr); ok && fnErr {
-							e = leftmost(lit)
-						}
-						if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-							v, err := strconv.Unquote(lit.Value)
-							must(t, err)
-							if fnErr {
-								v, _, _ = strings.Cut(v, ": ")
-							}
-							add(v, s, pos(e))
-							if filepath.Dir(file) == "." {
-								t.Errorf("%s: the summary %q is a literal: build the diagnostic through its declaration in diagnostics.go (%s.attr, .plain, ...)", pos(e), v, kindIdent(v))
-							}
-							return
-						}
-						if id, ok := e.(*ast.Ident); ok {
-							if summary, declared := kinds[id.Name]; declared {
-								add(summary, s, pos(e))
-								return
-							}
-						}
-						exp, known := dynamic[fn.Name.Name]
-						if !known {
-							t.Errorf("%s: the summary in %s is not a string literal; add %s to dynamicSummaries with the values it can take", pos(e), fn.Name.Name, fn.Name.Name)
-							return
-						}
-						for _, v := range exp {
-							add(v, s, pos(e))
-						}
-					}
-					switch x := n.(type) {
-					case *ast.CallExpr:
-						name := ""
-						switch f := x.Fun.(type) {
-						case *ast.Ident:
-							name = f.Name
-						case *ast.SelectorExpr:
-							name = f.Sel.Name
-							if id, ok := f.X.(*ast.Ident); ok {
-								if summary, declared := kinds[id.Name]; declared {
-									s, known := kindMethods[name]
-									if !known {
-										t.Errorf("%s: %s.%s is not one of diagnosticKind's constructors", pos(x), id.Name, name)
-									}
-									if s == 0 {
-										// attr and plain give an error for a kind that is both
-										if s = sevOf[summary]; s == sevError|sevWarning {
-											s = sevError
-										}
-									}
-									add(summary, s, pos(x))
-									return true
-								}
-							}
-						}
-						c, ok := summaryCalls[name]
-						if ok && len(x.Args) > c.arg {
-							take(x.Args[c.arg], c.sev, c.fn)
-						}
-					case *ast.CompositeLit:
-						if !isFieldError(x.Type) {
-							return true
-						}
-						s := sevError
-						var summary ast.Expr
-						for _, el := range x.Elts {
-							kv, ok := el.(*ast.KeyValueExpr)
-							if !ok {
-								continue
-							}
-							switch key := kv.Key.(*ast.Ident); {
-							case key == nil:
-							case key.Name == "Summary":
-								summary = kv.Value
-							case key.Name == "Warning":
-								if id, ok := kv.Value.(*ast.Ident); !ok || id.Name != "false" {
-									s = sevWarning
-								}
-							}
-						}
-						if summary != nil {
-							take(summary, s, false)
-						}
-					}
-					return true
-				})
-			}
-		}
-	}
-	return sev, where
-}
-
-func leftmost(e *ast.BinaryExpr) ast.Expr {
-	for {
-		l, ok := e.X.(*ast.BinaryExpr)
-		if !ok {
-			return e.X
-		}
-		e = l
-	}
-}
-
-func isFieldError(e ast.Expr) bool {
-	switch x := e.(type) {
-	case *ast.Ident:
-		return x.Name == "FieldError"
-	case *ast.SelectorExpr:
-		return x.Sel.Name == "FieldError"
-	}
-	return false
-}
+// declarationRE matches a named declaration of diagnostics.go: its name, and its summary (a literal) or
+// the internal/neo4j summary it takes.
+var declarationRE = regexp.MustCompile(`(?m)^\t(\w+)\s*= (?:declare\(diagnosticKind\{\n\t\tSummary:\s*"((?:[^"\\]|\\.)*)"|declareNeo4j\(neo4j\.(\w+),)`)
 
 func TestDiagnosticsDocumented(t *testing.T) {
 	t.Parallel()
-	emitted, where := emittedSummaries(t)
-	if len(emitted) < 50 {
-		t.Fatalf("found only %d summaries in the source: the extraction is broken", len(emitted))
+	if len(diagnosticKinds) < 50 {
+		t.Fatalf("only %d declarations: the registry is broken", len(diagnosticKinds))
 	}
 	declared := map[string]*diagnosticKind{}
 	for _, k := range diagnosticKinds {
@@ -304,22 +79,74 @@ func TestDiagnosticsDocumented(t *testing.T) {
 		if k.Test == "" {
 			t.Errorf("the declaration of %q has no Test: name the test that triggers it", k.Summary)
 		}
-	}
-	for s, sev := range emitted {
-		switch k, ok := declared[s]; {
-		case !ok:
-			t.Errorf("%q (%s, %s) is not declared in diagnostics.go: declare it (that adds its row to %s)", s, sev, where[s][0], diagnosticsDoc)
-		case k.Severity != sev:
-			t.Errorf("diagnostics.go declares %q as %q, but the code emits it as %q (%s)", s, k.Severity, sev, where[s][0])
+		if k.Severity != sevError && k.Severity != sevWarning && k.Severity != sevError|sevWarning {
+			t.Errorf("the declaration of %q has no severity", k.Summary)
 		}
 	}
+
+	// internal/neo4j's summaries: each declared here once, with its severity.
+	if len(neo4jKinds) != len(neo4j.Summaries()) {
+		t.Errorf("diagnostics.go declares %d of internal/neo4j's summaries with declareNeo4j, but it has %d", len(neo4jKinds), len(neo4j.Summaries()))
+	}
+	for _, s := range neo4j.Summaries() {
+		k, ok := neo4jKinds[s]
+		want := sevError
+		if s.Warning() {
+			want = sevWarning
+		}
+		switch {
+		case !ok:
+			t.Errorf("internal/neo4j reports %q, which diagnostics.go does not declare: declare it with declareNeo4j(neo4j.Summary%s, ...) (that adds its row to %s)", s, camelWords(s.String()), diagnosticsDoc)
+		case k.Summary != s.String() || k.Severity != want:
+			t.Errorf("diagnostics.go declares %q (%s) for internal/neo4j's %q (%s)", k.Summary, k.Severity, s, want)
+		}
+	}
+
+	// Each named declaration is named for its summary, and no test uses it: the unused linter then
+	// refuses a declaration the provider no longer emits.
+	src, err := os.ReadFile("diagnostics.go")
+	must(t, err)
+	var tests strings.Builder
+	testFiles, err := filepath.Glob("*_test.go")
+	must(t, err)
+	for _, f := range testFiles {
+		b, err := os.ReadFile(f)
+		must(t, err)
+		tests.Write(b)
+	}
+	named := 0
+	for _, m := range declarationRE.FindAllStringSubmatch(string(src), -1) {
+		name, summary := m[1], m[2]
+		if m[3] != "" {
+			summary = ""
+			for s := range neo4jKinds {
+				if "Summary"+camelWords(s.String()) == m[3] {
+					summary = s.String()
+				}
+			}
+			if summary == "" {
+				t.Errorf("diagnostics.go declares %s from neo4j.%s, which is not named for its summary (internal/neo4j's TestSummaryNames)", name, m[3])
+				continue
+			}
+		} else {
+			summary = strings.ReplaceAll(summary, `\"`, `"`)
+		}
+		named++
+		if name != "_" && name != kindIdent(summary) {
+			t.Errorf("diagnostics.go declares %q as %s: name it %s", summary, name, kindIdent(summary))
+		}
+		if name != "_" && regexp.MustCompile(`\b`+name+`\b`).MatchString(tests.String()) {
+			t.Errorf("a test uses %s: check for its summary %q instead, so that only the provider's own code counts as its use", name, summary)
+		}
+	}
+	if named != len(diagnosticKinds) {
+		t.Errorf("found %d declarations in diagnostics.go, but diagnosticKinds has %d: declare each as `diagX = declare(diagnosticKind{Summary: \"...\", ...})` or `diagX = declareNeo4j(neo4j.SummaryX, diagnosticKind{...})`", named, len(diagnosticKinds))
+	}
+
+	// The test each declaration names triggers it and mentions its summary.
 	bodies := testFunctionSources(t)
 	for _, k := range diagnosticKinds {
 		s, test := k.Summary, k.Test
-		if _, ok := emitted[s]; !ok {
-			t.Errorf("diagnostics.go declares %q, which the provider no longer emits: remove the declaration", s)
-			continue
-		}
 		if strings.HasPrefix(test, "unreachable: ") || strings.HasPrefix(test, "untested: ") {
 			continue
 		}
@@ -345,22 +172,31 @@ func TestDiagnosticsTableGenerated(t *testing.T) {
 	}
 }
 
-// testFunctionSources returns the source of every Test function in this package's _test.go files.
+// testFuncRE matches the first line of a top-level Test function, and topLevelRE the start of any
+// top-level declaration or comment (gofmt-ed source: at the start of a line, which the Terraform
+// configurations in raw strings never begin with these words).
+var (
+	testFuncRE = regexp.MustCompile(`(?m)^func (Test\w*)\(`)
+	topLevelRE = regexp.MustCompile(`(?m)^(func|type|var|const|//) `)
+)
+
+// testFunctionSources returns the text of every Test function in this package's _test.go files: from
+// its func line to the next top-level declaration or comment.
 func testFunctionSources(t *testing.T) map[string]string {
 	t.Helper()
 	files, err := filepath.Glob("*_test.go")
 	must(t, err)
 	out := map[string]string{}
-	fset := token.NewFileSet()
 	for _, file := range files {
-		src, err := os.ReadFile(file)
+		b, err := os.ReadFile(file)
 		must(t, err)
-		f, err := parser.ParseFile(fset, file, src, 0)
-		must(t, err)
-		for _, decl := range f.Decls {
-			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Test") {
-				out[fn.Name.Name] = string(src[fset.Position(fn.Pos()).Offset:fset.Position(fn.End()).Offset])
+		src := string(b)
+		for _, loc := range testFuncRE.FindAllStringSubmatchIndex(src, -1) {
+			body := src[loc[0]:]
+			if end := topLevelRE.FindStringIndex(body[1:]); end != nil {
+				body = body[:end[0]+1]
 			}
+			out[src[loc[2]:loc[3]]] = body
 		}
 	}
 	return out

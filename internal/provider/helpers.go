@@ -40,18 +40,14 @@ func brokenMarkerFix(t *target, pe *neo4j.ParseError) string {
 
 func appendFieldErrors(diags *diag.Diagnostics, problems []*neo4j.FieldError) {
 	for _, p := range problems {
-		if p.Warning {
-			diags.AddAttributeWarning(path.Root(p.Field), p.Summary, p.Detail)
-		} else {
-			diags.AddAttributeError(path.Root(p.Field), p.Summary, p.Detail)
-		}
+		diags.Append(fieldError(path.Root(p.Field), p))
 	}
 }
 
 func fieldErrorsText(problems []*neo4j.FieldError) string {
 	var parts []string
 	for _, p := range problems {
-		if !p.Warning {
+		if !p.Warning() {
 			parts = append(parts, p.Detail)
 		}
 	}

@@ -67,11 +67,7 @@ func appendPolicyMapProblems(diags *diag.Diagnostics, problems []*neo4j.FieldErr
 		if p.Field != "" && p.Field != "policy" {
 			at = at.AtMapKey(p.Field)
 		}
-		if p.Warning {
-			diags.AddAttributeWarning(at, p.Summary, p.Detail)
-		} else {
-			diags.AddAttributeError(at, p.Summary, p.Detail)
-		}
+		diags.Append(fieldError(at, p))
 	}
 }
 
