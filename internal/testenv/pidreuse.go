@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -46,4 +47,16 @@ func ClaimPid(t testing.TB, pid int) *exec.Cmd {
 	}
 	t.Skipf("could not start a process with pid %d in 50 attempts", pid)
 	return nil
+}
+
+// Alive reports whether the process pid exists and has not ended (a zombie, ended but not yet
+// reaped, is not alive).
+func Alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
 }

@@ -22,16 +22,14 @@ func TestSupervisorStopsItsChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := waitForPidFile(t, pidFile)
-	start := time.Now()
 	p.Stop()
 	if !p.Exited() {
 		t.Fatal("the supervisor still runs after Stop")
 	}
-	if alive(pid) {
+	// Had the supervisor not signalled it, the child would outlive Stop (which then kills only the
+	// supervisor).
+	if Alive(pid) {
 		t.Fatalf("the child %d still runs after Stop", pid)
-	}
-	if d := time.Since(start); d >= 20*time.Second {
-		t.Fatalf("Stop took %v: the supervisor did not signal its child, Stop killed the supervisor", d)
 	}
 }
 
@@ -49,7 +47,7 @@ func TestSupervisorLeavesReusedPidAlone(t *testing.T) {
 	}
 	defer p.Stop()
 	pid := waitForPidFile(t, pidFile)
-	for alive(pid) { // ended, and reaped by the supervisor's shell
+	for Alive(pid) { // ended, and reaped by the supervisor's shell
 		time.Sleep(10 * time.Millisecond)
 	}
 
@@ -68,8 +66,8 @@ func TestSupervisorLeavesReusedPidAlone(t *testing.T) {
 	}
 	// The signal, if one was sent, has been delivered by now (kill returns after queuing it and
 	// the supervisor has exited); confirm with the kernel that the decoy is not dying.
-	if st := procState(pid); st == "" || st == "Z" {
-		t.Errorf("the decoy %d is gone (state %q) after Stop", pid, st)
+	if !Alive(pid) {
+		t.Errorf("the decoy %d is gone after Stop", pid)
 	}
 	_ = syscall.Kill(pid, 0)
 }
@@ -91,23 +89,4 @@ func waitForPidFile(t *testing.T, path string) int {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	st := procState(pid)
-	return st != "" && st != "Z"
-}
-
-// procState is the state letter of /proc/pid/stat ("" when there is no such process).
-func procState(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
-		return s[i+2 : i+3]
-	}
-	return ""
 }
