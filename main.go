@@ -25,7 +25,7 @@ func main() {
 	lessGC()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/dbtls/dbtls",
+		Address: provider.Address(),
 		Debug:   debug,
 	})
 	if err != nil {
