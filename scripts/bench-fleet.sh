@@ -117,7 +117,19 @@ ssh-keygen -q -t ed25519 -N '' -C dbtls-fleet -f "$work/client_key"
 # The hosts: each an sshd of its own; LogLevel VERBOSE logs every connection and session into its log (-E).
 # The SFTP subsystem is OpenSSH's sftp-server run through a wrapper that appends its log (-e -l DEBUG3: one
 # "request N: ..." line per SFTP request) to the host's sftp.log; internal-sftp would log to syslog only.
-# sshd starts the wrapper through root's login shell (one `sh -c` per SFTP session, i.e. per connection).
+# sshd starts the wrapper through root's login shell (one `sh -c` per SFTP session, i.e. per connection),
+# as it starts every command session's shell (the provider's locks and owner lookups).
+#
+# SetEnv SHLVL=1: bash runs ~/.bashrc even for `bash -c` when sshd started it (Debian builds it with
+# SSH_SOURCE_BASHRC), unless it finds itself nested (SHLVL >= 1). A development machine's root
+# ~/.bashrc can be slow and serialised: pyenv's init runs `pyenv rehash` under one lock file for the
+# whole machine (about 0.25 s each, polled every 0.1 s, so not first come first served). Fifty hosts
+# on one machine then queue fifty SFTP starts and their command sessions on that lock, and some wait
+# longer than the provider's bound on the SFTP version exchange (the connection timeout, 30 s):
+# "starting the SFTP server ... error receiving version packet ... server unexpectedly closed
+# connection" on 2-5 hosts of an apply. A real fleet starts one such shell per host, not fifty on one
+# machine, so the hosts here skip the login user's startup files. MaxSessions stays at OpenSSH's
+# default (10) as on a real host: the provider keeps within it per connection.
 say "Starting $hosts sshd hosts on loopback"
 sshd_ports=()
 sshd_pids=()
@@ -149,7 +161,7 @@ PrintMotd no
 PrintLastLog no
 UseDNS no
 MaxStartups 100
-MaxSessions 100
+SetEnv SHLVL=1
 LogLevel VERBOSE
 CONF
 	# PerSourcePenalties (OpenSSH >= 9.8) would block loopback after failures; older servers do not know it.

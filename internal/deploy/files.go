@@ -166,36 +166,38 @@ type ObservedFile struct {
 }
 
 // Observe reports each path as the host has it now. The content of each regular file is handed to
-// sum and cleared right after: Observe keeps no file's bytes, a key's included. The requests go out
-// in two waves, the lstat of every path together, then the read of every regular file together
-// (host.LstatAll, host.ReadFiles): over SSH the round trips of one path, not of each in turn.
+// sum and cleared right after: Observe keeps no file's bytes, a key's included. Every path is
+// inspected and read together (host.ReadFileInfos): over SSH the round trips of one ReadFile for
+// the whole set (lstat, open, read), not of each path in turn. A path is opened only after its
+// lstat found a regular file: a symlink is never followed, a FIFO never opened.
 func Observe(ctx context.Context, h host.Host, paths []string, sum func(path string, data []byte) string) []ObservedFile {
 	out := make([]ObservedFile, len(paths))
-	infos, errs := host.LstatAll(ctx, h, paths)
-	var (
-		regular []string
-		at      []int
-	)
+	infos, data, errs := host.ReadFileInfos(ctx, h, paths)
 	for i, p := range paths {
-		out[i] = ObservedFile{Path: p, Info: infos[i], Err: errs[i]}
-		if o := out[i]; o.Err == nil && o.Info.Exists && !o.Info.IsSymlink && !o.Info.IsDir {
-			regular = append(regular, p)
-			at = append(at, i)
+		out[i] = observed(p, infos[i], errs[i])
+		if out[i].Err == nil && out[i].ReadErr == nil && out[i].Info.Exists && !out[i].Info.IsSymlink && !out[i].Info.IsDir {
+			out[i].Sum = sum(p, data[i])
 		}
-	}
-	if len(regular) == 0 {
-		return out
-	}
-	data, rerrs := host.ReadFiles(ctx, h, regular)
-	for j, i := range at {
-		if rerrs[j] != nil {
-			out[i].ReadErr = rerrs[j]
-		} else {
-			out[i].Sum = sum(paths[i], data[j])
-		}
-		clear(data[j])
+		clear(data[i])
 	}
 	return out
+}
+
+// observed sorts the answer of host.ReadFileInfo for p into an ObservedFile (without Sum): a path
+// that is not there is missing, not an error; a failed lstat is Err; a symlink or a directory,
+// which is never read, has neither error; a failed read of what the lstat found is ReadErr.
+func observed(p string, info host.Info, err error) ObservedFile {
+	o := ObservedFile{Path: p, Info: info}
+	switch {
+	case !info.Exists:
+		if !errors.Is(err, host.ErrNotExist) {
+			o.Err = err
+		}
+	case info.IsSymlink || info.IsDir:
+	default:
+		o.ReadErr = err
+	}
+	return o
 }
 
 // ForeignFile is a file of the set found on the host holding something else than the set writes.
@@ -206,19 +208,24 @@ type ForeignFile struct {
 
 // Foreign returns each file of the set that exists as a regular file and for which same, given its
 // content (or the error reading it), says it is not what the set would write: a file someone else
-// put there.
+// put there. The files are inspected and read together (host.ReadFileInfos).
 func (s FileSet) Foreign(ctx context.Context, same func(i int, data []byte, err error) bool) []ForeignFile {
-	var out []ForeignFile
+	paths := make([]string, len(s.Files))
 	for i, f := range s.Files {
-		info, err := s.Host.Lstat(ctx, f.Path)
-		if err != nil || !info.Exists || info.IsSymlink || info.IsDir {
+		paths[i] = f.Path
+	}
+	infos, data, errs := host.ReadFileInfos(ctx, s.Host, paths)
+	var out []ForeignFile
+	for i, p := range paths {
+		o := observed(p, infos[i], errs[i])
+		if o.Err != nil || !o.Info.Exists || o.Info.IsSymlink || o.Info.IsDir {
+			clear(data[i])
 			continue
 		}
-		data, err := s.Host.ReadFile(ctx, f.Path)
-		ok := same(i, data, err)
-		clear(data)
+		ok := same(i, data[i], o.ReadErr)
+		clear(data[i])
 		if !ok {
-			out = append(out, ForeignFile{Index: i, Info: info})
+			out = append(out, ForeignFile{Index: i, Info: o.Info})
 		}
 	}
 	return out

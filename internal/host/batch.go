@@ -20,6 +20,9 @@ type BatchHost interface {
 	ReadFiles(ctx context.Context, paths []string) (data [][]byte, errs []error)
 	// ReadFileInfo is Lstat and ReadFile of one path, in the round trips of ReadFile alone.
 	ReadFileInfo(ctx context.Context, path string) (Info, []byte, error)
+	// ReadFileInfos is ReadFileInfo of every path, answered together: infos[i], data[i] and
+	// errs[i] are what ReadFileInfo(paths[i]) returns.
+	ReadFileInfos(ctx context.Context, paths []string) (infos []Info, data [][]byte, errs []error)
 }
 
 // LstatAll reports on every path as Lstat does (infos[i] and errs[i] for paths[i]), all at once
@@ -69,6 +72,23 @@ func ReadFileInfo(ctx context.Context, h Host, path string) (Info, []byte, error
 	return info, data, nil
 }
 
+// ReadFileInfos is ReadFileInfo of every path (infos[i], data[i] and errs[i] for paths[i]), all at
+// once where the host allows it (see BatchHost). Over SSH the whole batch costs the round trips of
+// one ReadFile (three: the lstats, the opens of the regular files, then their reads), where an
+// LstatAll followed by a ReadFiles costs four: ReadFile lstats each path again before opening it.
+// As in ReadFileInfo, a path is opened only once its lstat has found a regular file, so a symlink
+// is never followed and a FIFO never opened; an error on one path leaves the others' answers alone.
+func ReadFileInfos(ctx context.Context, h Host, paths []string) ([]Info, [][]byte, []error) {
+	if b, ok := h.(BatchHost); ok {
+		return b.ReadFileInfos(ctx, paths)
+	}
+	infos, data, errs := make([]Info, len(paths)), make([][]byte, len(paths)), make([]error, len(paths))
+	for i, p := range paths {
+		infos[i], data[i], errs[i] = ReadFileInfo(ctx, h, p)
+	}
+	return infos, data, errs
+}
+
 // batchWidth bounds the requests a batch keeps in flight on one SSH connection (pkg/sftp's own
 // default limit is 64).
 const batchWidth = 32
@@ -90,8 +110,21 @@ func each(n int, fn func(i int)) {
 
 var _ BatchHost = (*SSHHost)(nil)
 
+// prefetchNames starts reading the files that name users and groups (see entFiles), once per
+// connection, alongside a batch whose answers need those names: the reads go out with the batch's
+// lstats instead of after the first answer. An error is left to the batch's own requests.
+func (h *SSHHost) prefetchNames(ctx context.Context, n int) {
+	if n == 0 {
+		return
+	}
+	if c, err := h.conn(ctx); err == nil {
+		go c.entFiles(h.entPaths())
+	}
+}
+
 // LstatAll sends the lstat of every path at once on the connection (see BatchHost).
 func (h *SSHHost) LstatAll(ctx context.Context, paths []string) ([]Info, []error) {
+	h.prefetchNames(ctx, len(paths))
 	infos, errs := make([]Info, len(paths)), make([]error, len(paths))
 	each(len(paths), func(i int) { infos[i], errs[i] = h.Lstat(ctx, paths[i]) })
 	return infos, errs
@@ -102,6 +135,15 @@ func (h *SSHHost) ReadFiles(ctx context.Context, paths []string) ([][]byte, []er
 	data, errs := make([][]byte, len(paths)), make([]error, len(paths))
 	each(len(paths), func(i int) { data[i], errs[i] = h.ReadFile(ctx, paths[i]) })
 	return data, errs
+}
+
+// ReadFileInfos sends the lstat of every path at once, then the open of every regular file found,
+// then their reads (see BatchHost and the function ReadFileInfos).
+func (h *SSHHost) ReadFileInfos(ctx context.Context, paths []string) ([]Info, [][]byte, []error) {
+	h.prefetchNames(ctx, len(paths))
+	infos, data, errs := make([]Info, len(paths)), make([][]byte, len(paths)), make([]error, len(paths))
+	each(len(paths), func(i int) { infos[i], data[i], errs[i] = h.ReadFileInfo(ctx, paths[i]) })
+	return infos, data, errs
 }
 
 // ReadFileInfo returns the lstat that ReadFile makes before opening the file, with the content

@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -258,6 +258,9 @@ func (t *tailBuffer) String() string {
 	return string(bytes.TrimSpace(t.buf))
 }
 
+// stderrQuoteMax bounds how much of a failed SFTP start's stderr an error quotes (the end of it).
+const stderrQuoteMax = 400
+
 // sftpSession is the SFTP client of one connection.
 type sftpSession struct {
 	client  *sftp.Client
@@ -322,9 +325,17 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 		s.client, err = sftp.NewClientPipe(serverOut, s.writer)
 	}
 	timerStopped, ctxStopped := timer.Stop(), stopCtx()
-	if err == nil && (!timerStopped || !ctxStopped) {
-		s.client.Close()
-		err = errors.New("no answer in time")
+	if !timerStopped || !ctxStopped {
+		// The session was closed here, which the SFTP client sees as the server closing it: say
+		// what happened instead.
+		if err == nil {
+			s.client.Close()
+		}
+		err = fmt.Errorf("the SFTP server sent no version within %s (%w); sshd starts it through the login user's shell, "+
+			"so slow shell startup files (~/.bashrc, which bash also reads for commands run over SSH) delay it", cfg.timeout(), os.ErrDeadlineExceeded)
+		if !ctxStopped {
+			err = ctx.Err()
+		}
 	}
 	if err != nil {
 		sess.Close()
@@ -337,6 +348,17 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 				}
 			}
 			return nil, &SudoError{Target: cfg.ID(), Detail: strings.Join(detail, "; "), Err: err}
+		}
+		if timerStopped && ctxStopped {
+			// The server ended the session itself: what the shell or the server said on stderr
+			// explains why (a missing sftp-server, a shell that failed).
+			waitForStderr(sess, cfg.timeout())
+		}
+		if said := strings.Join(strings.Fields(stderr.String()), " "); said != "" {
+			if len(said) > stderrQuoteMax {
+				said = "..." + said[len(said)-stderrQuoteMax:]
+			}
+			err = fmt.Errorf("%w (the server's stderr: %s)", err, said)
 		}
 		return nil, fmt.Errorf("starting the SFTP server on %s: %w", cfg.ID(), err)
 	}
