@@ -172,32 +172,15 @@ type ObservedFile struct {
 // lstat found a regular file: a symlink is never followed, a FIFO never opened.
 func Observe(ctx context.Context, h host.Host, paths []string, sum func(path string, data []byte) string) []ObservedFile {
 	out := make([]ObservedFile, len(paths))
-	infos, data, errs := host.ReadFileInfos(ctx, h, paths)
+	infos, lerrs, data, rerrs := host.ReadFileInfos(ctx, h, paths)
 	for i, p := range paths {
-		out[i] = observed(p, infos[i], errs[i])
-		if out[i].Err == nil && out[i].ReadErr == nil && out[i].Info.Exists && !out[i].Info.IsSymlink && !out[i].Info.IsDir {
+		out[i] = ObservedFile{Path: p, Info: infos[i], Err: lerrs[i], ReadErr: rerrs[i]}
+		if o := out[i]; o.Err == nil && o.ReadErr == nil && o.Info.Exists && !o.Info.IsSymlink && !o.Info.IsDir {
 			out[i].Sum = sum(p, data[i])
 		}
 		clear(data[i])
 	}
 	return out
-}
-
-// observed sorts the answer of host.ReadFileInfo for p into an ObservedFile (without Sum): a path
-// that is not there is missing, not an error; a failed lstat is Err; a symlink or a directory,
-// which is never read, has neither error; a failed read of what the lstat found is ReadErr.
-func observed(p string, info host.Info, err error) ObservedFile {
-	o := ObservedFile{Path: p, Info: info}
-	switch {
-	case !info.Exists:
-		if !errors.Is(err, host.ErrNotExist) {
-			o.Err = err
-		}
-	case info.IsSymlink || info.IsDir:
-	default:
-		o.ReadErr = err
-	}
-	return o
 }
 
 // ForeignFile is a file of the set found on the host holding something else than the set writes.
@@ -214,18 +197,16 @@ func (s FileSet) Foreign(ctx context.Context, same func(i int, data []byte, err 
 	for i, f := range s.Files {
 		paths[i] = f.Path
 	}
-	infos, data, errs := host.ReadFileInfos(ctx, s.Host, paths)
+	infos, lerrs, data, rerrs := host.ReadFileInfos(ctx, s.Host, paths)
 	var out []ForeignFile
-	for i, p := range paths {
-		o := observed(p, infos[i], errs[i])
-		if o.Err != nil || !o.Info.Exists || o.Info.IsSymlink || o.Info.IsDir {
-			clear(data[i])
+	for i, info := range infos {
+		if lerrs[i] != nil || !info.Exists || info.IsSymlink || info.IsDir {
 			continue
 		}
-		ok := same(i, data[i], o.ReadErr)
+		ok := same(i, data[i], rerrs[i])
 		clear(data[i])
 		if !ok {
-			out = append(out, ForeignFile{Index: i, Info: o.Info})
+			out = append(out, ForeignFile{Index: i, Info: info})
 		}
 	}
 	return out

@@ -179,15 +179,19 @@ func (g *logged) ReadFiles(ctx context.Context, paths []string) ([][]byte, []err
 
 // ReadFileInfos forwards the batch to the wrapped host and logs one line for it, with the bytes
 // read in all (never the content).
-func (g *logged) ReadFileInfos(ctx context.Context, paths []string) ([]Info, [][]byte, []error) {
+func (g *logged) ReadFileInfos(ctx context.Context, paths []string) ([]Info, []error, [][]byte, []error) {
 	start := time.Now()
-	infos, data, errs := ReadFileInfos(ctx, g.h, paths)
+	infos, lerrs, data, rerrs := ReadFileInfos(ctx, g.h, paths)
 	total := 0
-	for _, d := range data {
+	errs := make([]error, len(paths))
+	for i, d := range data {
 		total += len(d)
+		if errs[i] = lerrs[i]; errs[i] == nil {
+			errs[i] = rerrs[i]
+		}
 	}
 	g.log(ctx, "host read file with lstat batch", "", start, nil, batchFields(len(paths), errs, map[string]any{"bytes": total}))
-	return infos, data, errs
+	return infos, lerrs, data, rerrs
 }
 
 // ReadFileInfo forwards to the wrapped host and logs one line, as ReadFile does.
