@@ -288,7 +288,24 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 		return nil, err
 	}
 	stderr := &tailBuffer{}
-	sess.Stderr = stderr
+	var stderrDone chan struct{}
+	if cfg.Sudo {
+		sess.Stderr = stderr
+	} else {
+		// RequestSubsystem, unlike Start, does not copy the session's stderr anywhere: read it
+		// here, so that what the login shell or the server says is kept, and so that it never
+		// fills the channel's window.
+		pipe, err := sess.StderrPipe()
+		if err != nil {
+			sess.Close()
+			return nil, err
+		}
+		stderrDone = make(chan struct{})
+		go func() {
+			defer close(stderrDone)
+			_, _ = io.Copy(stderr, pipe)
+		}()
+	}
 	s := &sftpSession{session: sess, stderr: stderr, writer: newSFTPWriter(stdin)}
 	if cfg.Sudo {
 		err = sess.Start(sudoSFTPCommand(sudo))
@@ -351,8 +368,13 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 		}
 		if timerStopped && ctxStopped {
 			// The server ended the session itself: what the shell or the server said on stderr
-			// explains why (a missing sftp-server, a shell that failed).
-			waitForStderr(sess, cfg.timeout())
+			// before it (all of it has arrived once the channel is closed) explains why, e.g. a
+			// missing sftp-server or a shell that failed. The bound only keeps a server that never
+			// closes the channel from hanging the caller.
+			select {
+			case <-stderrDone:
+			case <-time.After(cfg.timeout()):
+			}
 		}
 		if said := strings.Join(strings.Fields(stderr.String()), " "); said != "" {
 			if len(said) > stderrQuoteMax {
