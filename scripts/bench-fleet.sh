@@ -333,19 +333,29 @@ for ((i = 1; i <= hosts; i++)); do
 	[ "$n" -eq 4 ] || die "graph-$i: expected 4 managed blocks in neo4j.conf after the apply, found $n"
 done
 
-# The round-trip floor of a no-op plan. Per host, a correct drift check needs at least:
-#   8 round trips to open the SSH connection and its SFTP channel (TCP handshake; SSH version and KEXINIT;
-#     ECDH key exchange; NEWKEYS and the ssh-userauth service request; a public key login with its signature
+# The round-trip floor of a no-op plan. Per host, a correct drift check needs at least these waves of
+# requests, each waiting for the answers of the one before:
+#   8 to open the SSH connection and its SFTP channel (TCP handshake; SSH version and KEXINIT; ECDH key
+#     exchange; NEWKEYS and the ssh-userauth service request; a public key login with its signature
 #     sent at once; opening the session channel; the sftp subsystem request; SFTP INIT/VERSION),
-#   2 to read neo4j.conf (OPEN, then READ: CLOSE needs no answer before going on), once per host and plan,
-#   1 for each further resource's own checks (its stats and the reads of its certificate files, all in
-#     flight at once: one wave), 7 more.
-# That is 17 round trips per host. Terraform runs at most -parallelism resource operations at once, and
-# one host's connection set-up and conf read happen inside one of them, so the floor of the whole plan is
-# hosts x 17 x RTT / parallelism, and never below one host's dependency chain (policy, then certificate,
-# then binding: 8 + 2 + 1 + 1 = 12 round trips).
-floor_rtts=17
-chain_rtts=12
+#   3 to read neo4j.conf, once per host and plan: LSTAT, then OPEN, then READ (CLOSE needs no answer).
+#     The lstat must come first: opening a FIFO would block the SFTP server, and a symlink must be
+#     reported, not followed. The first policy's directory lstats go out with that LSTAT.
+#   3 per dbtls_policy_certificate (2): the LSTATs of its files, the OPENs of the regular ones, their
+#     READs (with the FSTAT of each handle), for the same reason: nothing says they are regular files
+#     before their lstat in this plan.
+#   1 per further resource (the second policy's directory lstats; each of the 4 bindings, which checks
+#     with one LSTAT that neo4j.conf is still the one read in this plan).
+# That is 8 + 3 + 1 + 2 x 3 + 4 = 22 round trips of resource operations per host. Terraform runs at most
+# -parallelism resource operations at once, so the floor of the whole plan is hosts x 22 x RTT /
+# parallelism, and never below one host's dependency chain (policy, then certificate, then binding:
+# 8 + 3 + 3 + 1 = 15 round trips). What this provider spends above it per host: Go's SSH client logs in
+# with 3 round trips, not 1 ("none", then the key without and with its signature); the SFTP start probes
+# directory fsync (OPEN and CLOSE of "/"); the owner names (/etc/passwd, /etc/group) are read once per
+# connection, started with the first batch; the conf cache lstats neo4j.conf before its read, which
+# lstats it again.
+floor_rtts=22
+chain_rtts=15
 rtt=$((2 * delay))
 
 rows=()

@@ -54,6 +54,15 @@ func channelEKUCheck(ctx context.Context, t *target, channel, certPath string) d
 	return diags
 }
 
+// startChannelEKUCheck runs channelEKUCheck in the background and returns the wait for its
+// diagnostics: over SSH the certificate's read (three round trips) then overlaps the plan's other
+// checks of the host instead of following them. Not waiting for it is fine: it ends by itself.
+func startChannelEKUCheck(ctx context.Context, t *target, channel, certPath string) func() diag.Diagnostics {
+	done := make(chan diag.Diagnostics, 1)
+	go func() { done <- channelEKUCheck(ctx, t, channel, certPath) }()
+	return func() diag.Diagnostics { return <-done }
+}
+
 // bindingEdit computes the file with the binding's block in it: conflicts checked (errors, or with
 // comment_out the foreign lines commented out), then the block set. It returns the new bytes and the
 // lines the binding has commented out, as they were. Planning runs it on the file as it is; applying
