@@ -123,21 +123,8 @@ func each(n int, fn func(i int)) {
 
 var _ BatchHost = (*SSHHost)(nil)
 
-// prefetchNames starts reading the files that name users and groups (see entFiles), once per
-// connection, alongside a batch whose answers need those names: the reads go out with the batch's
-// lstats instead of after the first answer. An error is left to the batch's own requests.
-func (h *SSHHost) prefetchNames(ctx context.Context, n int) {
-	if n == 0 {
-		return
-	}
-	if c, err := h.conn(ctx); err == nil {
-		go c.entFiles(h.entPaths())
-	}
-}
-
 // LstatAll sends the lstat of every path at once on the connection (see BatchHost).
 func (h *SSHHost) LstatAll(ctx context.Context, paths []string) ([]Info, []error) {
-	h.prefetchNames(ctx, len(paths))
 	infos, errs := make([]Info, len(paths)), make([]error, len(paths))
 	each(len(paths), func(i int) { infos[i], errs[i] = h.Lstat(ctx, paths[i]) })
 	return infos, errs
@@ -153,7 +140,6 @@ func (h *SSHHost) ReadFiles(ctx context.Context, paths []string) ([][]byte, []er
 // ReadFileInfos sends the lstat of every path at once, then the open of every regular file found,
 // then their reads (see BatchHost and the function ReadFileInfos).
 func (h *SSHHost) ReadFileInfos(ctx context.Context, paths []string) ([]Info, []error, [][]byte, []error) {
-	h.prefetchNames(ctx, len(paths))
 	infos, lerrs := make([]Info, len(paths)), make([]error, len(paths))
 	data, rerrs := make([][]byte, len(paths)), make([]error, len(paths))
 	each(len(paths), func(i int) {

@@ -236,6 +236,7 @@ func TestSSHReadFileRequests(t *testing.T) {
 	c := connOf(t, h)
 	w := c.s.writer
 	c.closing.Wait() // the closes of the reads so far (the owner name files)
+	c.s.probing.Wait()
 	for _, tc := range []struct {
 		p    string
 		read func() error
@@ -343,6 +344,7 @@ func TestSSHBatchThroughViewRequests(t *testing.T) {
 	c := connOf(t, h)
 	w := c.s.writer
 	c.closing.Wait()
+	c.s.probing.Wait()
 	v := Logged(Beneath(h, root), &logLines{})
 	count := func(f func()) int64 {
 		before := w.sent.Load()

@@ -310,6 +310,9 @@ func (h *SSHHost) connect(ctx context.Context) (*sshConn, error) {
 		_ = s.client.Wait()
 		close(c.sftpDone)
 	}()
+	// Nearly every operation reports owner names, so the files that hold them are read now, while
+	// the first operation's own requests go out, rather than after its first answer.
+	go c.entFiles(h.entPaths())
 	return c, nil
 }
 

@@ -268,6 +268,8 @@ type sftpSession struct {
 	session *ssh.Session
 	stderr  *tailBuffer
 	caps    SSHCapabilities
+	// probing counts the directory handle of the fsync probe being closed (tests wait for it).
+	probing sync.WaitGroup
 }
 
 // openSFTP starts the SFTP server (the sftp subsystem, or sftp-server through sudo -n) and
@@ -396,9 +398,14 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 	if s.caps.Fsync {
 		// A directory can be fsynced only through a handle, which OpenSSH's server gives for
 		// any path open(2) accepts with O_RDONLY; other servers refuse directories.
+		// The handle's close is not waited for: nothing depends on its answer.
 		if f, err := s.client.Open("/"); err == nil {
 			s.caps.DirSync = true
-			f.Close()
+			s.probing.Add(1)
+			go func() {
+				defer s.probing.Done()
+				_ = f.Close()
+			}()
 		}
 	}
 	return s, nil
