@@ -18,12 +18,15 @@ import (
 // the members also connect to each other as clients, so Neo4j needs both serverAuth and clientAuth:
 // a certificate lacking either is an error, as the cluster could not form. A certificate not yet
 // written is checked by dbtls_policy_certificate instead.
-func channelEKUCheck(ctx context.Context, t *target, channel, certPath string) diag.Diagnostics {
+//
+// The certificate is taken from certs when the dbtls_policy_certificate resource read it in this run
+// and it is unchanged since (see certCache); certs may be nil.
+func channelEKUCheck(ctx context.Context, t *target, certs *certCache, channel, certPath string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if certPath == "" {
 		return diags
 	}
-	data, err := t.Host.ReadFile(ctx, certPath)
+	data, err := certs.readFile(ctx, t.Host, certPath)
 	if err != nil || len(data) > maxPEMInput {
 		return diags
 	}
@@ -57,9 +60,9 @@ func channelEKUCheck(ctx context.Context, t *target, channel, certPath string) d
 // startChannelEKUCheck runs channelEKUCheck in the background and returns the wait for its
 // diagnostics: over SSH the certificate's read (three round trips) then overlaps the plan's other
 // checks of the host instead of following them. Not waiting for it is fine: it ends by itself.
-func startChannelEKUCheck(ctx context.Context, t *target, channel, certPath string) func() diag.Diagnostics {
+func startChannelEKUCheck(ctx context.Context, t *target, certs *certCache, channel, certPath string) func() diag.Diagnostics {
 	done := make(chan diag.Diagnostics, 1)
-	go func() { done <- channelEKUCheck(ctx, t, channel, certPath) }()
+	go func() { done <- channelEKUCheck(ctx, t, certs, channel, certPath) }()
 	return func() diag.Diagnostics { return <-done }
 }
 

@@ -151,7 +151,7 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	setPlannedBinding(&plan, b, t)
 	// The certificate on the host is read now, while the config file is checked, and judged below.
-	eku := startChannelEKUCheck(ctx, t, b.Channel, b.Policy.PublicCertificatePath)
+	eku := startChannelEKUCheck(ctx, t, r.data.certs, b.Channel, b.Policy.PublicCertificatePath)
 
 	var state *channelBindingResourceModel
 	if !req.State.Raw.IsNull() {
