@@ -178,9 +178,8 @@ func (h *SSHHost) lstatRead(ctx context.Context, p string) lstatRead {
 		if !readable(r.info, nil) {
 			return nil
 		}
-		if err := begin(ctx, "read", p); err != nil {
-			r.rerr = err
-			return nil
+		if r.rerr = begin(ctx, "read", p); r.rerr != nil {
+			return r.rerr
 		}
 		if r.rerr = typeErrMode(st.Mode); r.rerr == nil {
 			r.data, r.rerr = c.readLstated(p, st)

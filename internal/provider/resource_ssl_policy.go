@@ -333,7 +333,8 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 	// The directories and the managed block are read at the same time: over SSH the lstats of the
 	// directories go out while neo4j.conf is read, instead of before it.
 	var (
-		dirs, rendered   = types.Map{}, ""
+		dirs             types.Map
+		rendered         string
 		dirDiags, rDiags diag.Diagnostics
 		readingDirs      = make(chan struct{})
 	)
