@@ -311,8 +311,10 @@ func (h *SSHHost) connect(ctx context.Context) (*sshConn, error) {
 		close(c.sftpDone)
 	}()
 	// Nearly every operation reports owner names, so the files that hold them are read now, while
-	// the first operation's own requests go out, rather than after its first answer.
+	// the directory fsync probe and the first operation's own requests go out, rather than after
+	// the first operation's first answer.
 	go c.entFiles(h.entPaths())
+	s.probeDirSync()
 	return c, nil
 }
 

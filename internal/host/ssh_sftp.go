@@ -273,7 +273,7 @@ type sftpSession struct {
 }
 
 // openSFTP starts the SFTP server (the sftp subsystem, or sftp-server through sudo -n) and
-// learns what it offers. The version exchange is bounded by timeout.
+// learns what it offers, except DirSync (see probeDirSync). The version exchange is bounded by timeout.
 func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo string) (*sftpSession, error) {
 	sess, err := client.NewSession()
 	if err != nil {
@@ -395,20 +395,26 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 	s.caps.Fsync = has("fsync@openssh.com")
 	s.caps.LSetStat = has("lsetstat@openssh.com")
 	s.writer.lsetstat.Store(s.caps.LSetStat)
-	if s.caps.Fsync {
-		// A directory can be fsynced only through a handle, which OpenSSH's server gives for
-		// any path open(2) accepts with O_RDONLY; other servers refuse directories.
-		// The handle's close is not waited for: nothing depends on its answer.
-		if f, err := s.client.Open("/"); err == nil {
-			s.caps.DirSync = true
-			s.probing.Add(1)
-			go func() {
-				defer s.probing.Done()
-				_ = f.Close()
-			}()
-		}
-	}
 	return s, nil
+}
+
+// probeDirSync learns whether directories can be fsynced (SSHCapabilities.DirSync); the caller
+// runs it once, after openSFTP and before the session's capabilities are used.
+func (s *sftpSession) probeDirSync() {
+	if !s.caps.Fsync {
+		return
+	}
+	// A directory can be fsynced only through a handle, which OpenSSH's server gives for any path
+	// open(2) accepts with O_RDONLY; other servers refuse directories. The handle's close is not
+	// waited for: nothing depends on its answer.
+	if f, err := s.client.Open("/"); err == nil {
+		s.caps.DirSync = true
+		s.probing.Add(1)
+		go func() {
+			defer s.probing.Done()
+			_ = f.Close()
+		}()
+	}
 }
 
 func (s *sftpSession) close() {
