@@ -35,6 +35,13 @@ func (c *certCache) put(h host.Host, p string, info host.Info, data []byte) {
 	c.m.Store(certCacheKey(h, p), certCacheEntry{info: info, data: data})
 }
 
+// forget drops what is kept for p on h (a resource is about to write or remove it).
+func (c *certCache) forget(h host.Host, p string) {
+	if c != nil {
+		c.m.Delete(certCacheKey(h, p))
+	}
+}
+
 // readFile returns what h.ReadFile(p) returns, from the cache when a fresh lstat finds p unchanged
 // since it was put there. The returned bytes are shared: the caller must not change them.
 func (c *certCache) readFile(ctx context.Context, h host.Host, p string) ([]byte, error) {

@@ -24,7 +24,7 @@ func (r *readCounter) ReadFile(ctx context.Context, p string) ([]byte, error) {
 }
 
 // TestCertCache: a certificate read by the certificate resource in this run is served again while a
-// fresh lstat finds it unchanged; a file rewritten, or swapped for a symlink, is read again (and the
+// fresh lstat finds it unchanged and it was not forgotten; a file rewritten, or swapped for a symlink, is read again (and the
 // symlink refused as ReadFile refuses it); the key is never kept; without a cache every check reads.
 func TestCertCache(t *testing.T) {
 	t.Parallel()
@@ -54,6 +54,15 @@ func TestCertCache(t *testing.T) {
 	}
 	if got, err := c.readFile(ctx, h, keyPath); err != nil || string(got) != "the key\n" || h.reads.Load() != before+1 {
 		t.Fatalf("key: %q, %v; want it read from the host", got, err)
+	}
+	// Forgotten (the certificate resource is about to write it): read again.
+	c.forget(h, certPath)
+	before = h.reads.Load()
+	if got, err := c.readFile(ctx, h, certPath); err != nil || string(got) != "certificate one\n" || h.reads.Load() != before+1 {
+		t.Fatalf("forgotten: %q, %v, %d reads; want it read", got, err, h.reads.Load()-before)
+	}
+	if _, diags := observeCertFilesKeeping(ctx, h, []string{certPath, keyPath}, keyPath, "", "", certificatePrivate{}, c, certPath); diags.HasError() {
+		t.Fatal(diags)
 	}
 
 	// Rewritten (another size, another time): read again.

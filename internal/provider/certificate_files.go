@@ -266,6 +266,11 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 	prev []string, priv certificatePrivate) (certificatePrivate, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	s := settingsOf(m.Policy)
+	// What this run read of the certificate is not trusted once it may be written, whatever the
+	// lstat says after.
+	if r.data != nil {
+		r.data.certs.forget(t.Host, s.PublicCertificatePath)
+	}
 	for _, o := range t.dirTree(s.Directories()).Observe(ctx) {
 		d, info := o.Path, o.Info
 		switch {
