@@ -117,7 +117,19 @@ ssh-keygen -q -t ed25519 -N '' -C dbtls-fleet -f "$work/client_key"
 # The hosts: each an sshd of its own; LogLevel VERBOSE logs every connection and session into its log (-E).
 # The SFTP subsystem is OpenSSH's sftp-server run through a wrapper that appends its log (-e -l DEBUG3: one
 # "request N: ..." line per SFTP request) to the host's sftp.log; internal-sftp would log to syslog only.
-# sshd starts the wrapper through root's login shell (one `sh -c` per SFTP session, i.e. per connection).
+# sshd starts the wrapper through root's login shell (one `sh -c` per SFTP session, i.e. per connection),
+# as it starts every command session's shell (the provider's locks and owner lookups).
+#
+# SetEnv SHLVL=1: bash runs ~/.bashrc even for `bash -c` when sshd started it (Debian builds it with
+# SSH_SOURCE_BASHRC), unless it finds itself nested (SHLVL >= 1). A development machine's root
+# ~/.bashrc can be slow and serialised: pyenv's init runs `pyenv rehash` under one lock file for the
+# whole machine (about 0.25 s each, polled every 0.1 s, so not first come first served). Fifty hosts
+# on one machine then queue fifty SFTP starts and their command sessions on that lock, and some wait
+# longer than the provider's bound on the SFTP version exchange (the connection timeout, 30 s):
+# "starting the SFTP server ... error receiving version packet ... server unexpectedly closed
+# connection" on 2-5 hosts of an apply. A real fleet starts one such shell per host, not fifty on one
+# machine, so the hosts here skip the login user's startup files. MaxSessions stays at OpenSSH's
+# default (10) as on a real host: the provider keeps within it per connection.
 say "Starting $hosts sshd hosts on loopback"
 sshd_ports=()
 sshd_pids=()
@@ -149,7 +161,7 @@ PrintMotd no
 PrintLastLog no
 UseDNS no
 MaxStartups 100
-MaxSessions 100
+SetEnv SHLVL=1
 LogLevel VERBOSE
 CONF
 	# PerSourcePenalties (OpenSSH >= 9.8) would block loopback after failures; older servers do not know it.
@@ -321,19 +333,29 @@ for ((i = 1; i <= hosts; i++)); do
 	[ "$n" -eq 4 ] || die "graph-$i: expected 4 managed blocks in neo4j.conf after the apply, found $n"
 done
 
-# The round-trip floor of a no-op plan. Per host, a correct drift check needs at least:
-#   8 round trips to open the SSH connection and its SFTP channel (TCP handshake; SSH version and KEXINIT;
-#     ECDH key exchange; NEWKEYS and the ssh-userauth service request; a public key login with its signature
+# The round-trip floor of a no-op plan. Per host, a correct drift check needs at least these waves of
+# requests, each waiting for the answers of the one before:
+#   8 to open the SSH connection and its SFTP channel (TCP handshake; SSH version and KEXINIT; ECDH key
+#     exchange; NEWKEYS and the ssh-userauth service request; a public key login with its signature
 #     sent at once; opening the session channel; the sftp subsystem request; SFTP INIT/VERSION),
-#   2 to read neo4j.conf (OPEN, then READ: CLOSE needs no answer before going on), once per host and plan,
-#   1 for each further resource's own checks (its stats and the reads of its certificate files, all in
-#     flight at once: one wave), 7 more.
-# That is 17 round trips per host. Terraform runs at most -parallelism resource operations at once, and
-# one host's connection set-up and conf read happen inside one of them, so the floor of the whole plan is
-# hosts x 17 x RTT / parallelism, and never below one host's dependency chain (policy, then certificate,
-# then binding: 8 + 2 + 1 + 1 = 12 round trips).
-floor_rtts=17
-chain_rtts=12
+#   3 to read neo4j.conf, once per host and plan: LSTAT, then OPEN, then READ (CLOSE needs no answer).
+#     The lstat must come first: opening a FIFO would block the SFTP server, and a symlink must be
+#     reported, not followed. The first policy's directory lstats go out with that LSTAT.
+#   3 per dbtls_policy_certificate (2): the LSTATs of its files, the OPENs of the regular ones, their
+#     READs (with the FSTAT of each handle), for the same reason: nothing says they are regular files
+#     before their lstat in this plan.
+#   1 per further resource (the second policy's directory lstats; each of the 4 bindings, which checks
+#     with one LSTAT that neo4j.conf is still the one read in this plan).
+# That is 8 + 3 + 1 + 2 x 3 + 4 = 22 round trips of resource operations per host. Terraform runs at most
+# -parallelism resource operations at once, so the floor of the whole plan is hosts x 22 x RTT /
+# parallelism, and never below one host's dependency chain (policy, then certificate, then binding:
+# 8 + 3 + 3 + 1 = 15 round trips). What this provider spends above it per host: Go's SSH client logs in
+# with 3 round trips, not 1 ("none", then the key without and with its signature); the SFTP start probes
+# directory fsync (OPEN and CLOSE of "/"); the owner names (/etc/passwd, /etc/group) are read once per
+# connection, started with the first batch; the conf cache lstats neo4j.conf before its read, which
+# lstats it again.
+floor_rtts=22
+chain_rtts=15
 rtt=$((2 * delay))
 
 rows=()

@@ -48,10 +48,14 @@ func ChainBelow(home, dir string) []string {
 }
 
 // CheckChain refuses a managed directory, or any directory between home and it, that is a symlink or
-// not a directory. It returns "" when the chain is safe, else what is wrong and what to do.
+// not a directory. It returns "" when the chain is safe, else what is wrong and what to do. The
+// chain is inspected in one batch (host.LstatAll) and judged from home down, as a walk would: the
+// first missing directory ends it.
 func CheckChain(ctx context.Context, h host.Host, home, dir string) string {
-	for _, p := range ChainBelow(home, dir) {
-		info, err := h.Lstat(ctx, p)
+	chain := ChainBelow(home, dir)
+	infos, errs := host.LstatAll(ctx, h, chain)
+	for i, p := range chain {
+		info, err := infos[i], errs[i]
 		switch {
 		case err != nil:
 			return fmt.Sprintf("Cannot inspect %s on %s: %s.", p, h.ID(), err)
@@ -165,18 +169,22 @@ func RestoreAdopted(ctx context.Context, h host.Host, adopted map[string]Adopted
 }
 
 // Record adds the existing directories of the tree to adopted, as they are now (an import adopts
-// what it finds). adopted itself is not changed.
+// what it finds). adopted itself is not changed. The directories are inspected in one batch.
 func (t DirTree) Record(ctx context.Context, adopted map[string]AdoptedDir) map[string]AdoptedDir {
 	out := maps.Clone(adopted)
 	if out == nil {
 		out = map[string]AdoptedDir{}
 	}
+	var todo []string
 	for _, dir := range t.Dirs {
-		if _, ok := out[dir]; ok {
-			continue
+		if _, ok := out[dir]; !ok {
+			todo = append(todo, dir)
 		}
-		if info, err := t.Host.Lstat(ctx, dir); err == nil && info.Exists && info.IsDir && !info.IsSymlink {
-			out[dir] = AdoptedDir{Mode: uint32(info.Mode), UID: info.UID, GID: info.GID}
+	}
+	t.Dirs = todo
+	for _, o := range t.Observe(ctx) {
+		if info := o.Info; o.Err == nil && info.Exists && info.IsDir && !info.IsSymlink {
+			out[o.Path] = AdoptedDir{Mode: uint32(info.Mode), UID: info.UID, GID: info.GID}
 		}
 	}
 	return out
@@ -184,15 +192,19 @@ func (t DirTree) Record(ctx context.Context, adopted map[string]AdoptedDir) map[
 
 // Foreign returns the managed directories that exist with another mode or owner than mode and
 // owner (uid, gid; -1 for either means "any") and that skip does not exclude (the ones this policy
-// created or adopted before): taking them over changes something the policy did not make.
+// created or adopted before): taking them over changes something the policy did not make. The
+// directories are inspected in one batch.
 func (t DirTree) Foreign(ctx context.Context, mode fs.FileMode, uid, gid int, skip func(dir string) bool) []host.Info {
-	var out []host.Info
+	var dirs []string
 	for _, dir := range t.Dirs {
-		if skip(dir) {
-			continue
+		if !skip(dir) {
+			dirs = append(dirs, dir)
 		}
-		info, err := t.Host.Lstat(ctx, dir)
-		if err != nil || !info.Exists || !info.IsDir || info.IsSymlink {
+	}
+	infos, errs := host.LstatAll(ctx, t.Host, dirs)
+	var out []host.Info
+	for i, info := range infos {
+		if errs[i] != nil || !info.Exists || !info.IsDir || info.IsSymlink {
 			continue // a missing directory is created; what else is wrong is reported by CheckChain
 		}
 		if info.Mode == mode && (uid < 0 || info.UID == uid) && (gid < 0 || info.GID == gid) {

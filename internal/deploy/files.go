@@ -166,34 +166,19 @@ type ObservedFile struct {
 }
 
 // Observe reports each path as the host has it now. The content of each regular file is handed to
-// sum and cleared right after: Observe keeps no file's bytes, a key's included. The requests go out
-// in two waves, the lstat of every path together, then the read of every regular file together
-// (host.LstatAll, host.ReadFiles): over SSH the round trips of one path, not of each in turn.
+// sum and cleared right after: Observe keeps no file's bytes, a key's included. Every path is
+// inspected and read together (host.ReadFileInfos): over SSH the round trips of one ReadFile for
+// the whole set (lstat, open, read), not of each path in turn. A path is opened only after its
+// lstat found a regular file: a symlink is never followed, a FIFO never opened.
 func Observe(ctx context.Context, h host.Host, paths []string, sum func(path string, data []byte) string) []ObservedFile {
 	out := make([]ObservedFile, len(paths))
-	infos, errs := host.LstatAll(ctx, h, paths)
-	var (
-		regular []string
-		at      []int
-	)
+	infos, lerrs, data, rerrs := host.ReadFileInfos(ctx, h, paths)
 	for i, p := range paths {
-		out[i] = ObservedFile{Path: p, Info: infos[i], Err: errs[i]}
-		if o := out[i]; o.Err == nil && o.Info.Exists && !o.Info.IsSymlink && !o.Info.IsDir {
-			regular = append(regular, p)
-			at = append(at, i)
+		out[i] = ObservedFile{Path: p, Info: infos[i], Err: lerrs[i], ReadErr: rerrs[i]}
+		if o := out[i]; o.Err == nil && o.ReadErr == nil && o.Info.Exists && !o.Info.IsSymlink && !o.Info.IsDir {
+			out[i].Sum = sum(p, data[i])
 		}
-	}
-	if len(regular) == 0 {
-		return out
-	}
-	data, rerrs := host.ReadFiles(ctx, h, regular)
-	for j, i := range at {
-		if rerrs[j] != nil {
-			out[i].ReadErr = rerrs[j]
-		} else {
-			out[i].Sum = sum(paths[i], data[j])
-		}
-		clear(data[j])
+		clear(data[i])
 	}
 	return out
 }
@@ -206,17 +191,20 @@ type ForeignFile struct {
 
 // Foreign returns each file of the set that exists as a regular file and for which same, given its
 // content (or the error reading it), says it is not what the set would write: a file someone else
-// put there.
+// put there. The files are inspected and read together (host.ReadFileInfos).
 func (s FileSet) Foreign(ctx context.Context, same func(i int, data []byte, err error) bool) []ForeignFile {
-	var out []ForeignFile
+	paths := make([]string, len(s.Files))
 	for i, f := range s.Files {
-		info, err := s.Host.Lstat(ctx, f.Path)
-		if err != nil || !info.Exists || info.IsSymlink || info.IsDir {
+		paths[i] = f.Path
+	}
+	infos, lerrs, data, rerrs := host.ReadFileInfos(ctx, s.Host, paths)
+	var out []ForeignFile
+	for i, info := range infos {
+		if lerrs[i] != nil || !info.Exists || info.IsSymlink || info.IsDir {
 			continue
 		}
-		data, err := s.Host.ReadFile(ctx, f.Path)
-		ok := same(i, data, err)
-		clear(data)
+		ok := same(i, data[i], rerrs[i])
+		clear(data[i])
 		if !ok {
 			out = append(out, ForeignFile{Index: i, Info: info})
 		}

@@ -67,6 +67,7 @@ func TestObserveBatchEqualsOneByOne(t *testing.T) {
 			filepath.Join(home, "certificates", "bolt", "fifo"),
 			filepath.Join(home, "certificates", "bolt", "missing.crt"),
 			filepath.Join(home, "certificates", "gone", "public.crt"),
+			filepath.Join(home, "neo4j.conf", "below.crt"),
 			"certificates/relative.crt",
 			filepath.Join(home, "certificates", "escape"),
 			filepath.Join(home, "certificates", "escape", "secret"),
@@ -105,11 +106,14 @@ func TestObserveBatchEqualsOneByOne(t *testing.T) {
 				}
 			}
 		}
-		// Through the view: one log line per batch (the files' lstats, their reads, the tree's
+		// Through the view: one log line per batch (the files' lstats and reads together, the tree's
 		// lstats) besides the single calls of the comparison.
 		lines := strings.Join(log.all(), "\n")
-		if n, m := strings.Count(lines, "host lstat batch"), strings.Count(lines, "host read file batch"); n != 2 || m != 1 {
-			t.Errorf("%d lstat batches and %d read batches logged, want 2 and 1:\n%s", n, m, lines)
+		if n, m := strings.Count(lines, "host lstat batch"), strings.Count(lines, "host read file with lstat batch"); n != 1 || m != 1 {
+			t.Errorf("%d lstat batches and %d read batches logged, want 1 and 1:\n%s", n, m, lines)
+		}
+		if n := strings.Count(lines, "host read file batch"); n != 0 {
+			t.Errorf("%d separate read batches logged, want none:\n%s", n, lines)
 		}
 		if strings.Contains(lines, "key bytes") || strings.Contains(lines, "outside") {
 			t.Errorf("the log carries file content:\n%s", lines)

@@ -79,6 +79,10 @@ func TestHostBatchReads(t *testing.T) {
 		paths, content := batchFixture(t)
 		infos, lerrs := LstatAll(ctx, h, paths)
 		data, rerrs := ReadFiles(ctx, h, paths)
+		binfos, blerrs, bdata, brerrs := ReadFileInfos(ctx, h, paths)
+		if len(binfos) != len(paths) || len(blerrs) != len(paths) || len(bdata) != len(paths) || len(brerrs) != len(paths) {
+			t.Fatalf("ReadFileInfos of %d paths: %d infos, %d errors, %d contents, %d errors", len(paths), len(binfos), len(blerrs), len(bdata), len(brerrs))
+		}
 		if len(infos) != len(paths) || len(lerrs) != len(paths) || len(data) != len(paths) || len(rerrs) != len(paths) {
 			t.Fatalf("answers for %d paths: %d infos, %d errors, %d contents, %d errors", len(paths), len(infos), len(lerrs), len(data), len(rerrs))
 		}
@@ -94,12 +98,67 @@ func TestHostBatchReads(t *testing.T) {
 			if want, ok := content[p]; ok && !bytes.Equal(data[i], want) {
 				t.Errorf("ReadFiles[%s] = %d bytes, want the %d written", p, len(data[i]), len(want))
 			}
+			checkLstatRead(t, "ReadFileInfos", p, binfos[i], blerrs[i], bdata[i], brerrs[i], wantInfo, wantLerr, wantData, wantRerr)
 			info, got, err := ReadFileInfo(ctx, h, p)
 			if info != wantInfo && wantLerr == nil {
 				t.Errorf("ReadFileInfo(%s) info = %+v\nLstat                  = %+v", p, info, wantInfo)
 			}
 			if !bytes.Equal(got, wantData) || (got == nil) != (wantData == nil) || errString(err) != errString(wantRerr) {
 				t.Errorf("ReadFileInfo(%s) = %d bytes, %v; ReadFile = %d bytes, %v", p, len(got), err, len(wantData), wantRerr)
+			}
+		}
+	})
+}
+
+// checkLstatRead compares one answer of ReadFileInfos with what Lstat and ReadFile answered for the
+// path: the lstat's answer always, the read's only for what is neither a symlink nor a directory.
+func checkLstatRead(t *testing.T, what, p string, info Info, lerr error, data []byte, rerr error, wantInfo Info, wantLerr error, wantData []byte, wantRerr error) {
+	t.Helper()
+	if info != wantInfo || errString(lerr) != errString(wantLerr) {
+		t.Errorf("%s[%s] lstat = %+v, %v\nLstat = %+v, %v", what, p, info, lerr, wantInfo, wantLerr)
+	}
+	if wantLerr != nil || !wantInfo.Exists || wantInfo.IsSymlink || wantInfo.IsDir {
+		wantData, wantRerr = nil, nil // not read: never followed, never opened
+	}
+	if !bytes.Equal(data, wantData) || (data == nil) != (wantData == nil) || errString(rerr) != errString(wantRerr) {
+		t.Errorf("%s[%s] read = %d bytes, %v; want %d bytes, %v", what, p, len(data), rerr, len(wantData), wantRerr)
+	}
+}
+
+// TestHostReadFileInfosMixedBatch: in one batch, a FIFO is refused without being opened (the batch
+// would hang on it otherwise), a symlink is reported and not followed, a directory is not read,
+// and a path that fails (relative, or below a regular file) or is missing does not keep the
+// regular files beside it from being read.
+func TestHostReadFileInfosMixedBatch(t *testing.T) {
+	t.Parallel()
+	forEachHost(t, func(t *testing.T, _ hostImpl, h Host) {
+		ctx := context.Background()
+		fixture, content := batchFixture(t)
+		link, fifo, sub, missing, noParent, relative := fixture[0], fixture[1], fixture[2], fixture[3], fixture[4], fixture[5]
+		conf := filepath.Join(filepath.Dir(link), "neo4j.conf")
+		below := filepath.Join(conf, "below")
+		paths := []string{relative, fifo, conf, link, below, sub, missing, noParent, filepath.Join(filepath.Dir(link), "private.key")}
+		infos, lerrs, data, rerrs := ReadFileInfos(ctx, h, paths)
+		if lerrs[0] == nil || data[0] != nil || rerrs[0] != nil {
+			t.Errorf("relative path: %v, %q, %v; want an lstat error and nothing read", lerrs[0], data[0], rerrs[0])
+		}
+		if !infos[1].Exists || lerrs[1] != nil || !errors.Is(rerrs[1], ErrNotRegular) || data[1] != nil {
+			t.Errorf("FIFO: %+v, %v, %q, %v; want it found and refused as not regular", infos[1], lerrs[1], data[1], rerrs[1])
+		}
+		for _, i := range []int{2, 8} {
+			if lerrs[i] != nil || rerrs[i] != nil || !bytes.Equal(data[i], content[paths[i]]) || infos[i].Size != int64(len(content[paths[i]])) {
+				t.Errorf("%s: %+v, %v, %q, %v; want its content", paths[i], infos[i], lerrs[i], data[i], rerrs[i])
+			}
+		}
+		if !infos[3].IsSymlink || lerrs[3] != nil || data[3] != nil || rerrs[3] != nil {
+			t.Errorf("symlink: %+v, %v, %q, %v; want it reported and not followed", infos[3], lerrs[3], data[3], rerrs[3])
+		}
+		if !infos[5].IsDir || lerrs[5] != nil || data[5] != nil || rerrs[5] != nil {
+			t.Errorf("directory: %+v, %v, %q, %v; want it reported and not read", infos[5], lerrs[5], data[5], rerrs[5])
+		}
+		for _, i := range []int{4, 6, 7} {
+			if infos[i].Exists || lerrs[i] != nil || data[i] != nil || rerrs[i] != nil {
+				t.Errorf("%s: %+v, %v, %q, %v; want it missing", paths[i], infos[i], lerrs[i], data[i], rerrs[i])
 			}
 		}
 	})
@@ -177,6 +236,7 @@ func TestSSHReadFileRequests(t *testing.T) {
 	c := connOf(t, h)
 	w := c.s.writer
 	c.closing.Wait() // the closes of the reads so far (the owner name files)
+	c.s.probing.Wait()
 	for _, tc := range []struct {
 		p    string
 		read func() error
@@ -185,6 +245,11 @@ func TestSSHReadFileRequests(t *testing.T) {
 		{small, func() error { _, err := h.ReadFile(ctx, small); return err }, 6},
 		{large, func() error { _, err := h.ReadFile(ctx, large); return err }, 9},
 		{small, func() error { _, _, err := ReadFileInfo(ctx, h, small); return err }, 6},
+		// A batch sends what ReadFile sends per file, not an lstat more as LstatAll then ReadFiles do.
+		{small, func() error {
+			_, lerrs, _, rerrs := ReadFileInfos(ctx, h, []string{small, large})
+			return errors.Join(errors.Join(lerrs...), errors.Join(rerrs...))
+		}, 6 + 9},
 	} {
 		before := w.sent.Load()
 		if err := tc.read(); err != nil {
@@ -279,6 +344,7 @@ func TestSSHBatchThroughViewRequests(t *testing.T) {
 	c := connOf(t, h)
 	w := c.s.writer
 	c.closing.Wait()
+	c.s.probing.Wait()
 	v := Logged(Beneath(h, root), &logLines{})
 	count := func(f func()) int64 {
 		before := w.sent.Load()

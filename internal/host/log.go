@@ -177,6 +177,23 @@ func (g *logged) ReadFiles(ctx context.Context, paths []string) ([][]byte, []err
 	return data, errs
 }
 
+// ReadFileInfos forwards the batch to the wrapped host and logs one line for it, with the bytes
+// read in all (never the content).
+func (g *logged) ReadFileInfos(ctx context.Context, paths []string) ([]Info, []error, [][]byte, []error) {
+	start := time.Now()
+	infos, lerrs, data, rerrs := ReadFileInfos(ctx, g.h, paths)
+	total := 0
+	errs := make([]error, len(paths))
+	for i, d := range data {
+		total += len(d)
+		if errs[i] = lerrs[i]; errs[i] == nil {
+			errs[i] = rerrs[i]
+		}
+	}
+	g.log(ctx, "host read file with lstat batch", "", start, nil, batchFields(len(paths), errs, map[string]any{"bytes": total}))
+	return infos, lerrs, data, rerrs
+}
+
 // ReadFileInfo forwards to the wrapped host and logs one line, as ReadFile does.
 func (g *logged) ReadFileInfo(ctx context.Context, path string) (Info, []byte, error) {
 	start := time.Now()

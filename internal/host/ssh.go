@@ -310,6 +310,11 @@ func (h *SSHHost) connect(ctx context.Context) (*sshConn, error) {
 		_ = s.client.Wait()
 		close(c.sftpDone)
 	}()
+	// Nearly every operation reports owner names, so the files that hold them are read now, while
+	// the directory fsync probe and the first operation's own requests go out, rather than after
+	// the first operation's first answer.
+	go c.entFiles(h.entPaths())
+	s.probeDirSync()
 	return c, nil
 }
 

@@ -48,8 +48,9 @@ func dbIndex(group bool) int {
 	return 0
 }
 
-// entFiles reads the host's nsswitch.conf, passwd and group over SFTP (the three at once), the
-// first time it is asked on this connection. A database is used only when its file could be read
+// entFiles reads the host's nsswitch.conf, passwd and group over SFTP (the three at once), once per
+// connection: when the connection is made (see connect), and every later call waits for that read
+// and returns its result, so paths must be the host's entPaths. A database is used only when its file could be read
 // and nsswitch.conf lists "files" (or "compat") as its first source, or does not mention it (the C
 // library then reads the files first too); otherwise, and for anything the files do not name,
 // lookups fall back to getent, which asks every source in the host's order.

@@ -94,6 +94,13 @@ func entFixture(t *testing.T, h *SSHHost, nsswitch, passwd, group string) {
 		}
 	}
 	h.entFileOverride = &paths
+	// A connection reads the files when it is made: the next operation makes one that reads these.
+	h.mu.Lock()
+	c := h.cur
+	h.mu.Unlock()
+	if c != nil {
+		h.drop(c)
+	}
 }
 
 const (

@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -258,6 +258,9 @@ func (t *tailBuffer) String() string {
 	return string(bytes.TrimSpace(t.buf))
 }
 
+// stderrQuoteMax bounds how much of a failed SFTP start's stderr an error quotes (the end of it).
+const stderrQuoteMax = 400
+
 // sftpSession is the SFTP client of one connection.
 type sftpSession struct {
 	client  *sftp.Client
@@ -265,10 +268,12 @@ type sftpSession struct {
 	session *ssh.Session
 	stderr  *tailBuffer
 	caps    SSHCapabilities
+	// probing counts the directory handle of the fsync probe being closed (tests wait for it).
+	probing sync.WaitGroup
 }
 
 // openSFTP starts the SFTP server (the sftp subsystem, or sftp-server through sudo -n) and
-// learns what it offers. The version exchange is bounded by timeout.
+// learns what it offers, except DirSync (see probeDirSync). The version exchange is bounded by timeout.
 func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo string) (*sftpSession, error) {
 	sess, err := client.NewSession()
 	if err != nil {
@@ -285,7 +290,24 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 		return nil, err
 	}
 	stderr := &tailBuffer{}
-	sess.Stderr = stderr
+	var stderrDone chan struct{}
+	if cfg.Sudo {
+		sess.Stderr = stderr
+	} else {
+		// RequestSubsystem, unlike Start, does not copy the session's stderr anywhere: read it
+		// here, so that what the login shell or the server says is kept, and so that it never
+		// fills the channel's window.
+		pipe, err := sess.StderrPipe()
+		if err != nil {
+			sess.Close()
+			return nil, err
+		}
+		stderrDone = make(chan struct{})
+		go func() {
+			defer close(stderrDone)
+			_, _ = io.Copy(stderr, pipe)
+		}()
+	}
 	s := &sftpSession{session: sess, stderr: stderr, writer: newSFTPWriter(stdin)}
 	if cfg.Sudo {
 		err = sess.Start(sudoSFTPCommand(sudo))
@@ -322,9 +344,17 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 		s.client, err = sftp.NewClientPipe(serverOut, s.writer)
 	}
 	timerStopped, ctxStopped := timer.Stop(), stopCtx()
-	if err == nil && (!timerStopped || !ctxStopped) {
-		s.client.Close()
-		err = errors.New("no answer in time")
+	if !timerStopped || !ctxStopped {
+		// The session was closed here, which the SFTP client sees as the server closing it: say
+		// what happened instead.
+		if err == nil {
+			s.client.Close()
+		}
+		err = fmt.Errorf("the SFTP server sent no version within %s (%w); sshd starts it through the login user's shell, "+
+			"so slow shell startup files (~/.bashrc, which bash also reads for commands run over SSH) delay it", cfg.timeout(), os.ErrDeadlineExceeded)
+		if !ctxStopped {
+			err = ctx.Err()
+		}
 	}
 	if err != nil {
 		sess.Close()
@@ -338,6 +368,22 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 			}
 			return nil, &SudoError{Target: cfg.ID(), Detail: strings.Join(detail, "; "), Err: err}
 		}
+		if timerStopped && ctxStopped {
+			// The server ended the session itself: what the shell or the server said on stderr
+			// before it (all of it has arrived once the channel is closed) explains why, e.g. a
+			// missing sftp-server or a shell that failed. The bound only keeps a server that never
+			// closes the channel from hanging the caller.
+			select {
+			case <-stderrDone:
+			case <-time.After(cfg.timeout()):
+			}
+		}
+		if said := strings.Join(strings.Fields(stderr.String()), " "); said != "" {
+			if len(said) > stderrQuoteMax {
+				said = "..." + said[len(said)-stderrQuoteMax:]
+			}
+			err = fmt.Errorf("%w (the server's stderr: %s)", err, said)
+		}
 		return nil, fmt.Errorf("starting the SFTP server on %s: %w", cfg.ID(), err)
 	}
 	s.caps.ServerVersion = string(client.ServerVersion())
@@ -349,15 +395,26 @@ func openSFTP(ctx context.Context, cfg SSHConfig, client *ssh.Client, sudo strin
 	s.caps.Fsync = has("fsync@openssh.com")
 	s.caps.LSetStat = has("lsetstat@openssh.com")
 	s.writer.lsetstat.Store(s.caps.LSetStat)
-	if s.caps.Fsync {
-		// A directory can be fsynced only through a handle, which OpenSSH's server gives for
-		// any path open(2) accepts with O_RDONLY; other servers refuse directories.
-		if f, err := s.client.Open("/"); err == nil {
-			s.caps.DirSync = true
-			f.Close()
-		}
-	}
 	return s, nil
+}
+
+// probeDirSync learns whether directories can be fsynced (SSHCapabilities.DirSync); the caller
+// runs it once, after openSFTP and before the session's capabilities are used.
+func (s *sftpSession) probeDirSync() {
+	if !s.caps.Fsync {
+		return
+	}
+	// A directory can be fsynced only through a handle, which OpenSSH's server gives for any path
+	// open(2) accepts with O_RDONLY; other servers refuse directories. The handle's close is not
+	// waited for: nothing depends on its answer.
+	if f, err := s.client.Open("/"); err == nil {
+		s.caps.DirSync = true
+		s.probing.Add(1)
+		go func() {
+			defer s.probing.Done()
+			_ = f.Close()
+		}()
+	}
 }
 
 func (s *sftpSession) close() {

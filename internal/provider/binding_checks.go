@@ -18,12 +18,15 @@ import (
 // the members also connect to each other as clients, so Neo4j needs both serverAuth and clientAuth:
 // a certificate lacking either is an error, as the cluster could not form. A certificate not yet
 // written is checked by dbtls_policy_certificate instead.
-func channelEKUCheck(ctx context.Context, t *target, channel, certPath string) diag.Diagnostics {
+//
+// The certificate is taken from certs when the dbtls_policy_certificate resource read it in this run
+// and it is unchanged since (see certCache); certs may be nil.
+func channelEKUCheck(ctx context.Context, t *target, certs *certCache, channel, certPath string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if certPath == "" {
 		return diags
 	}
-	data, err := t.Host.ReadFile(ctx, certPath)
+	data, err := certs.readFile(ctx, t.Host, certPath)
 	if err != nil || len(data) > maxPEMInput {
 		return diags
 	}
@@ -52,6 +55,15 @@ func channelEKUCheck(ctx context.Context, t *target, channel, certPath string) d
 				"so clients will refuse the handshake. Issue the certificate with extendedKeyUsage serverAuth.", which, channel)))
 	}
 	return diags
+}
+
+// startChannelEKUCheck runs channelEKUCheck in the background and returns the wait for its
+// diagnostics: over SSH the certificate's read (three round trips) then overlaps the plan's other
+// checks of the host instead of following them. Not waiting for it is fine: it ends by itself.
+func startChannelEKUCheck(ctx context.Context, t *target, certs *certCache, channel, certPath string) func() diag.Diagnostics {
+	done := make(chan diag.Diagnostics, 1)
+	go func() { done <- channelEKUCheck(ctx, t, certs, channel, certPath) }()
+	return func() diag.Diagnostics { return <-done }
 }
 
 // bindingEdit computes the file with the binding's block in it: conflicts checked (errors, or with

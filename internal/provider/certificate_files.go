@@ -109,12 +109,23 @@ func certFileEntry(mode fs.FileMode, owner, group string, data []byte) string {
 
 // observeCertFiles describes each path as the host has it, in the form plannedCertFiles uses.
 func observeCertFiles(ctx context.Context, h host.Host, paths []string, keyPath, owner, group string, priv certificatePrivate) (types.Map, diag.Diagnostics) {
+	return observeCertFilesKeeping(ctx, h, paths, keyPath, owner, group, priv, nil, "")
+}
+
+// observeCertFilesKeeping is observeCertFiles that also puts the content of the public certificate
+// certPath (never the key) into certs, for the checks later in this run (see certCache).
+func observeCertFilesKeeping(ctx context.Context, h host.Host, paths []string, keyPath, owner, group string, priv certificatePrivate,
+	certs *certCache, certPath string) (types.Map, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	out := map[string]string{}
+	var kept []byte
 	// The digest of a file's content, as its entry shows it; for the key, only whether it is the one
 	// this resource wrote.
 	sum := func(p string, data []byte) string {
 		if p != keyPath {
+			if certs != nil && p == certPath {
+				kept = bytes.Clone(data)
+			}
 			return " sha256:" + sha256Hex(data)[:16]
 		}
 		switch {
@@ -127,6 +138,9 @@ func observeCertFiles(ctx context.Context, h host.Host, paths []string, keyPath,
 	}
 	for _, o := range deploy.Observe(ctx, h, paths, sum) {
 		p, info := o.Path, o.Info
+		if p == certPath && p != keyPath && kept != nil && o.Err == nil && o.ReadErr == nil {
+			certs.put(h, p, info, kept)
+		}
 		switch {
 		case o.Err != nil:
 			diags.Append(diagCannotInspectCertificateFile.plain(fmt.Sprintf("Cannot inspect %s on %s: %s.", p, h.ID(), o.Err)))
@@ -252,6 +266,11 @@ func (r *policyCertificateResource) apply(ctx context.Context, t *target, m poli
 	prev []string, priv certificatePrivate) (certificatePrivate, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	s := settingsOf(m.Policy)
+	// What this run read of the certificate is not trusted once it may be written, whatever the
+	// lstat says after.
+	if r.data != nil {
+		r.data.certs.forget(t.Host, s.PublicCertificatePath)
+	}
 	for _, o := range t.dirTree(s.Directories()).Observe(ctx) {
 		d, info := o.Path, o.Info
 		switch {

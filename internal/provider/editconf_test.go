@@ -25,7 +25,7 @@ func testTarget(t *testing.T, conf []byte) (*target, string) {
 }
 
 func newTestProviderData() *providerData {
-	return &providerData{hosts: newHostPool(), confs: newConfCache()}
+	return &providerData{hosts: newHostPool(), confs: newConfCache(), certs: &certCache{}}
 }
 
 // Many goroutines (with separate caches, as separate provider processes would have) set and reset

@@ -113,6 +113,7 @@ func (p *dbtlsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		},
 		hosts: newHostPool(),
 		confs: newConfCache(),
+		certs: &certCache{},
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

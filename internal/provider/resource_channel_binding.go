@@ -150,6 +150,8 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	setPlannedBinding(&plan, b, t)
+	// The certificate on the host is read now, while the config file is checked, and judged below.
+	eku := startChannelEKUCheck(ctx, t, r.data.certs, b.Channel, b.Policy.PublicCertificatePath)
 
 	var state *channelBindingResourceModel
 	if !req.State.Raw.IsNull() {
@@ -190,7 +192,7 @@ func (r *channelBindingResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	resp.Diagnostics.Append(confProblemWarnings(conf, t)...)
 	resp.Diagnostics.Append(foreignPolicyWarnings(conf, t, b)...)
-	resp.Diagnostics.Append(channelEKUCheck(ctx, t, b.Channel, b.Policy.PublicCertificatePath)...)
+	resp.Diagnostics.Append(eku()...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

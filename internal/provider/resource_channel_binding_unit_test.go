@@ -28,7 +28,7 @@ func TestChannelEKUCheck(t *testing.T) {
 	}
 	check := func(channel, file string) string {
 		var out []string
-		for _, d := range channelEKUCheck(context.Background(), tgt, channel, filepath.Join(dir, file)) {
+		for _, d := range channelEKUCheck(context.Background(), tgt, nil, channel, filepath.Join(dir, file)) {
 			if d.Summary() == "" || !strings.Contains(d.Detail(), filepath.Join(dir, file)) || !strings.Contains(d.Detail(), "extendedKeyUsage") {
 				t.Errorf("%s %s: detail does not name the file and the fix: %s", channel, file, d.Detail())
 			}

@@ -407,7 +407,8 @@ func (r *policyCertificateResource) Read(ctx context.Context, req resource.ReadR
 	for p := range state.Files.Elements() {
 		paths = append(paths, p)
 	}
-	files, diags := observeCertFiles(ctx, t.Host, paths, s.PrivateKeyPath, state.Owner.ValueString(), state.Group.ValueString(), priv)
+	files, diags := observeCertFilesKeeping(ctx, t.Host, paths, s.PrivateKeyPath, state.Owner.ValueString(), state.Group.ValueString(), priv,
+		r.data.certs, s.PublicCertificatePath)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -330,10 +330,22 @@ func (r *sslPolicyResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 
-	dirs, diags := readDirectories(ctx, t.Host, settings.Directories(), state.Owner.ValueString(), state.Group.ValueString())
-	resp.Diagnostics.Append(diags...)
-	rendered, diags := r.readRendered(ctx, t, settings.Name)
-	resp.Diagnostics.Append(diags...)
+	// The directories and the managed block are read at the same time: over SSH the lstats of the
+	// directories go out while neo4j.conf is read, instead of before it.
+	var (
+		dirs             types.Map
+		rendered         string
+		dirDiags, rDiags diag.Diagnostics
+		readingDirs      = make(chan struct{})
+	)
+	go func() {
+		defer close(readingDirs)
+		dirs, dirDiags = readDirectories(ctx, t.Host, settings.Directories(), state.Owner.ValueString(), state.Group.ValueString())
+	}()
+	rendered, rDiags = r.readRendered(ctx, t, settings.Name)
+	<-readingDirs
+	resp.Diagnostics.Append(dirDiags...)
+	resp.Diagnostics.Append(rDiags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -25,6 +25,8 @@ type providerData struct {
 	defaults targetSpec
 	hosts    *hostPool
 	confs    *deploy.ConfStore
+	// certs keeps the public certificates read in this run, for the bindings' checks.
+	certs *certCache
 }
 
 // targetSpec is where a resource writes: which Neo4j, where it lives, on which machine. The provider
