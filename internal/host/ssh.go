@@ -96,6 +96,9 @@ type SSHHost struct {
 	beforeRename func(tmp string) error
 	// entFileOverride, when set (tests only), replaces entPaths.
 	entFileOverride *[3]string
+	// lockHelperScript, when set (tests only), is the shell script run as the lock helper instead
+	// of lockHelperCommand.
+	lockHelperScript string
 	// afterChecks, when set (tests only), runs in WriteFile after the target and its directories
 	// were checked and before the temp file is created.
 	afterChecks func()
@@ -128,6 +131,11 @@ type sshConn struct {
 	// helpers holds the locks held on this connection (*sshLock), whose remote shells answer ls
 	// queries (see checkLinksAndACL).
 	helpers sync.Map
+	// The connection's lock helper (ssh_lockhelper.go), started on first use; helperErr says why
+	// it cannot run here, after which locks and queries use sessions of their own.
+	helperMu  sync.Mutex
+	helper    *lockHelper
+	helperErr error
 	// The host's user and group files, read once (see entFiles).
 	entOnce sync.Once
 	ent     *entFiles
