@@ -151,10 +151,12 @@ func (pl *procLock) release() {
 // lock file, held by a remote `flock` (util-linux) for as long as the lock is held. It is the lock
 // the local host takes, so local and remote writers of the same machine exclude each other. The
 // holder is recorded in the lock file as holder, the pid and machine of this process, the target
-// and the time; a waiter that times out names it in a *LockTimeoutError. If the connection ends,
-// the server ends the remote command and the lock is released. With sudo the command runs through
-// sudo -n. Each held lock uses an SSH session of the shared connection (at most lockSessions at
-// once; more waiters queue here).
+// and the time; a waiter that times out names it in a *LockTimeoutError. A free lock is taken by the
+// connection's lock helper (lockHelperScript: one shell for every lock and ls query of the
+// connection, no session per lock); a busy one is waited for, and then held, by lockScript in an
+// SSH session of its own (at most lockSessions at once; more waiters queue here), as is every lock
+// when the helper cannot run there. If the connection ends, the server ends the remote commands
+// and their locks are released. With sudo the commands run through sudo -n.
 func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout time.Duration) (Unlocker, error) {
 	const op = "lock"
 	if err := begin(ctx, op, p); err != nil {
