@@ -139,4 +139,4 @@ grep -oE '\] provider\.terraform-provider-dbtls: host [a-z ,]+: .*duration=[0-9.
 	awk -F'\t' '
 		function ms(v, u) { return u == "h" ? v * 3600000 : u == "m" ? v * 60000 : u == "s" ? v * 1000 : u == "ms" ? v : (u == "µs" || u == "us") ? v / 1000 : u == "ns" ? v / 1e6 : v }
 		{ d = ms($2, $3); n[$1]++; t[$1] += d; if (d > m[$1]) m[$1] = d }
-		END { for (k in n) printf "  %-34s %6d %10.0f %10.1f\n", k, n[k], t[k], m[k] }' | sort -k3 -t$'\t' -rn
+		END { for (k in n) printf "%d\t  %-34s %6d %10.0f %10.1f\n", t[k], k, n[k], t[k], m[k] }' | sort -rn | cut -f2-

@@ -250,15 +250,16 @@ type helperLock struct {
 }
 
 // tryLock asks the helper for the lock of lp without waiting. It returns the held lock; or
-// busy = true when another holder has it (or no descriptor of the helper is free), for the caller
-// to wait in a session of its own; or the helper's answer that refuses the lock file (see
-// lockStatusErr). errHelperGone means the helper could not answer.
+// busy = true when another holder has it, for the caller to wait in a session of its own; or the
+// helper's answer that refuses the lock file (see lockStatusErr). errHelperGone means the helper
+// could not answer. When every descriptor of the helper holds a lock, it returns nothing at all:
+// the caller takes this one in a session of its own.
 func (lh *lockHelper) tryLock(lp, record string) (u *helperLock, busy bool, refused string, err error) {
 	var slot int
 	select {
 	case slot = <-lh.slots:
 	default:
-		return nil, true, "", nil
+		return nil, false, "", nil
 	}
 	st, err := lh.request(fmt.Sprintf("L%d\n%s\n%s\n", slot, lp, record), readLine)
 	if err != nil {

@@ -1075,10 +1075,15 @@ func TestLockScriptWithoutFlock(t *testing.T) {
 
 // TestSSHLockSlotsBusyNamesHolder: a waiter that cannot even ask for the lock, because every lock
 // session of its connection is busy with other locks, still names the holder of the lock it wanted.
+// The waiter's connection has no lock helper (as with a sudoers rule that names only the lock
+// script), so that its locks are held in sessions.
 func TestSSHLockSlotsBusyNamesHolder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	h, other := privateSSHHost(t), privateSSHHost(t)
+	s := testenv.SharedSSHD(t)
+	h, other := newSSHHost(rootSSHConfig(s, s.Port()), nil, &dialStats{}), privateSSHHost(t)
+	h.lockHelperScript = "exit 1"
+	t.Cleanup(h.shutdown) // after the unlocks below (cleanups run last first)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "neo4j.conf")
 	u, err := other.Lock(ctx, p, "the holder", time.Minute)
