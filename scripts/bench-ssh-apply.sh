@@ -89,7 +89,7 @@ time_apply() {
 	conns0=$(log_lines 'Connection from 127\.0\.0\.1 port')
 	execs0=$(log_lines 'Starting session: command')
 	TIMEFORMAT='%3R %3U %3S'
-	if [ -n "${BENCH_PROFILE:-}" ] && [ "$name" = ssh ]; then
+	if [ -n "${BENCH_PROFILE:-}" ] && [ "$name" = ssh ] && [ "$r" -eq "$rounds" ]; then
 		export TF_LOG_PROVIDER=debug TF_LOG_PATH=$work/ssh-apply-provider.log
 		: >"$TF_LOG_PATH"
 	fi

@@ -100,6 +100,7 @@ CONF
 	fi
 	"$sshd_bin" -t -f "$dir/sshd_config" || die "sshd rejects $dir/sshd_config"
 	"$sshd_bin" -D -E "$dir/sshd.log" -f "$dir/sshd_config" &
+	# shellcheck disable=SC2034 # for the caller
 	SSHD_PID=$!
 	for ((t = 0; t < 150; t++)); do
 		banner=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 8 <&3" 2>/dev/null || true)
