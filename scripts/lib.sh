@@ -51,3 +51,62 @@ make_neo4j_home() {
 	chmod 0644 "$home/conf/neo4j.conf"
 	chmod 0755 "$home/certificates"
 }
+
+# free_port prints a loopback TCP port nobody listens on, below the kernel's range of ephemeral ports
+# (which outgoing connections and listeners on port 0 take from).
+free_port() {
+	local p low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+	[ "$low" -gt 12000 ] || low=32768
+	while :; do
+		p=$((10000 + RANDOM % (low - 10000)))
+		! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || continue
+		echo "$p"
+		return
+	done
+}
+
+# start_sshd DIR PORT AUTHORIZED_KEYS starts a throwaway OpenSSH server as root on 127.0.0.1:PORT, with
+# its host key, configuration, pid file and log (-E) in DIR, logging in root with the keys in
+# AUTHORIZED_KEYS only; SSHD_PID is its pid (a child of the caller, which stops and waits for it). It
+# returns once the server answers with its banner, and writes DIR/known_hosts for it.
+start_sshd() {
+	local dir=$1 port=$2 keys=$3 sshd_bin=/usr/sbin/sshd t banner
+	[ -x "$sshd_bin" ] || sshd_bin=$(command -v sshd) || die "sshd is not installed (apt-get install -y openssh-server)"
+	[ "$(id -u)" -eq 0 ] || die "a throwaway sshd runs as root (a non-root sshd can log in only its own user)"
+	mkdir -p "$dir" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -C dbtls-bench -f "$dir/ssh_host_ed25519_key"
+	cat >"$dir/sshd_config" <<CONF
+ListenAddress 127.0.0.1:$port
+HostKey $dir/ssh_host_ed25519_key
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $keys
+Subsystem sftp internal-sftp
+StrictModes no
+UsePAM no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+X11Forwarding no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+MaxStartups 100
+LogLevel VERBOSE
+CONF
+	if "$sshd_bin" -T -f "$dir/sshd_config" -o PerSourcePenalties=no >/dev/null 2>&1; then
+		echo "PerSourcePenalties no" >>"$dir/sshd_config"
+	fi
+	"$sshd_bin" -t -f "$dir/sshd_config" || die "sshd rejects $dir/sshd_config"
+	"$sshd_bin" -D -E "$dir/sshd.log" -f "$dir/sshd_config" &
+	# shellcheck disable=SC2034 # for the caller
+	SSHD_PID=$!
+	for ((t = 0; t < 150; t++)); do
+		banner=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 8 <&3" 2>/dev/null || true)
+		[ "$banner" = SSH-2.0- ] && break
+		sleep 0.1
+	done
+	[ "$banner" = SSH-2.0- ] || { cat "$dir/sshd.log" >&2; die "sshd does not answer on port $port"; }
+	printf '[127.0.0.1]:%d %s\n' "$port" "$(cut -d' ' -f1-2 "$dir/ssh_host_ed25519_key.pub")" >"$dir/known_hosts"
+}

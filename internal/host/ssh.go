@@ -54,8 +54,10 @@ import (
 //     (for WriteFile: before the temp file is created and again before the rename) and after it, and
 //     undoes a change that went through a swapped component: best effort (ssh_beneath.go).
 //   - Info.ModTime has whole seconds and Info.Ino is 0 (SFTP v3 carries neither more).
-//   - Lock holds flock(1) on the lock file in a remote session, so it excludes the local
-//     implementation running on that machine and any other provider process (see Lock).
+//   - Lock holds flock(2) on the lock file on the host, so it excludes the local implementation
+//     running on that machine and any other provider process (see Lock): a free lock through the
+//     connection's lock helper, one shell for the whole connection (ssh_lockhelper.go), a busy one
+//     through the lock script in a session of its own for as long as it waits and holds.
 //   - Names of users and groups come from the host's /etc/passwd and /etc/group, read over SFTP once
 //     per connection when /etc/nsswitch.conf consults the files first; a name or id not found there
 //     (a user from LDAP, say) is looked up with `getent` on the host. Both are cached per host.
@@ -96,6 +98,9 @@ type SSHHost struct {
 	beforeRename func(tmp string) error
 	// entFileOverride, when set (tests only), replaces entPaths.
 	entFileOverride *[3]string
+	// lockHelperScript, when set (tests only), is the shell script run as the lock helper instead
+	// of lockHelperCommand.
+	lockHelperScript string
 	// afterChecks, when set (tests only), runs in WriteFile after the target and its directories
 	// were checked and before the temp file is created.
 	afterChecks func()
@@ -112,8 +117,8 @@ type nameKey struct {
 var errHostClosed = errors.New("the SSH host has been closed")
 
 // sshConn is one established connection: the SSH client, its SFTP session and the budgets for
-// further sessions. OpenSSH allows 10 sessions per connection (MaxSessions): the SFTP session, up
-// to lockSessions held locks and up to execSessions short commands stay below that.
+// further sessions. OpenSSH allows 10 sessions per connection (MaxSessions): the SFTP session, the
+// lock helper, up to lockSessions lock scripts and up to execSessions short commands stay within it.
 type sshConn struct {
 	lc       *liveClient
 	s        *sftpSession
@@ -128,6 +133,11 @@ type sshConn struct {
 	// helpers holds the locks held on this connection (*sshLock), whose remote shells answer ls
 	// queries (see checkLinksAndACL).
 	helpers sync.Map
+	// The connection's lock helper (ssh_lockhelper.go), started on first use; helperErr says why
+	// it cannot run here, after which locks and queries use sessions of their own.
+	helperMu  sync.Mutex
+	helper    *lockHelper
+	helperErr error
 	// The host's user and group files, read once (see entFiles).
 	entOnce sync.Once
 	ent     *entFiles

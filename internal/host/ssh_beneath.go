@@ -105,18 +105,32 @@ func (c *sshConn) recheckBeneath(root, dir, want string) error {
 	return nil
 }
 
-// lsLong returns the output of `ls -ldn -- p` on the host: from the remote shell of a lock held on
-// this connection when there is one (no new session), otherwise from a command session of its own.
+// lsLong returns the output of `ls -ldn -- p` on the host: from the connection's lock helper (started
+// on first use: one session for all queries and locks of the connection), or when it cannot run
+// there, from the remote shell of a lock held on this connection, otherwise from a command session
+// of its own.
 func (c *sshConn) lsLong(ctx context.Context, h *SSHHost, p string) ([]byte, error) {
 	var (
 		out      string
 		rc       int
 		answered bool
 	)
-	c.helpers.Range(func(k, _ any) bool {
-		out, rc, answered = k.(*sshLock).lsQuery(p)
-		return !answered
-	})
+	if !strings.ContainsAny(p, "\n\r") {
+		if lh := h.lockHelper(ctx, c); lh != nil {
+			var err error
+			if out, rc, err = lh.ls(p); err == nil {
+				answered = true
+			} else if c.lost(err) {
+				return nil, err
+			}
+		}
+	}
+	if !answered {
+		c.helpers.Range(func(k, _ any) bool {
+			out, rc, answered = k.(*sshLock).lsQuery(p)
+			return !answered
+		})
+	}
 	if answered {
 		if rc != 0 {
 			return nil, fmt.Errorf("remote command exited with status %d: %s", rc, strings.TrimSpace(out))

@@ -63,16 +63,20 @@ var lockCommand = strings.ReplaceAll(strings.TrimSpace(lockScript), "\n", "; ")
 
 // SudoCommands lists every command that sudo = true runs through `sudo -n`, each as its argument
 // vector, for a sudoers rule that allows exactly these and nothing else: the sftp-server binary at
-// each place the provider looks for it (with no arguments), and sh running the lock script, whose
-// last arguments (the lock file, the holder, the timeout) vary, written "*", and ls reading the link
-// count and ACL mark of a file about to be replaced (checkLinksAndACL; its path varies, "*"; sudo
-// resolves `ls` through its secure_path, so both usual places are listed). Lookups of owners and
-// groups (getent) run as the login user.
+// each place the provider looks for it (with no arguments); sh running the connection's lock helper
+// (lockHelperCommand, fixed, no further arguments), which takes free locks and answers the ls
+// queries; sh running the lock script, which waits for a busy lock, whose last arguments (the lock
+// file, the holder, the timeout) vary, written "*"; and ls reading the link count and ACL mark of a
+// file about to be replaced when the helper cannot run (checkLinksAndACL; its path varies, "*";
+// sudo resolves `ls` through its secure_path, so both usual places are listed). A rule without the
+// helper still works, one session per lock and query as before it. Lookups of owners and groups
+// (getent) run as the login user.
 func SudoCommands() [][]string {
 	var cmds [][]string
 	for _, p := range sftpServerPaths {
 		cmds = append(cmds, []string{p})
 	}
+	cmds = append(cmds, []string{"/bin/sh", "-c", lockHelperCommand, "dbtls-lock-helper"})
 	cmds = append(cmds, []string{"/bin/sh", "-c", lockCommand, "dbtls-lock", "*"})
 	for _, ls := range []string{"/usr/bin/ls", "/bin/ls"} {
 		cmds = append(cmds, []string{ls, "-ldn", "--", "*"})
@@ -147,10 +151,12 @@ func (pl *procLock) release() {
 // lock file, held by a remote `flock` (util-linux) for as long as the lock is held. It is the lock
 // the local host takes, so local and remote writers of the same machine exclude each other. The
 // holder is recorded in the lock file as holder, the pid and machine of this process, the target
-// and the time; a waiter that times out names it in a *LockTimeoutError. If the connection ends,
-// the server ends the remote command and the lock is released. With sudo the command runs through
-// sudo -n. Each held lock uses an SSH session of the shared connection (at most lockSessions at
-// once; more waiters queue here).
+// and the time; a waiter that times out names it in a *LockTimeoutError. A free lock is taken by the
+// connection's lock helper (lockHelperScript: one shell for every lock and ls query of the
+// connection, no session per lock); a busy one is waited for, and then held, by lockScript in an
+// SSH session of its own (at most lockSessions at once; more waiters queue here), as is every lock
+// when the helper cannot run there. If the connection ends, the server ends the remote commands
+// and their locks are released. With sudo the commands run through sudo -n.
 func (h *SSHHost) Lock(ctx context.Context, p string, holder string, timeout time.Duration) (Unlocker, error) {
 	const op = "lock"
 	if err := begin(ctx, op, p); err != nil {
@@ -205,6 +211,32 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		}
 	}
 
+	record := fmt.Sprintf("%s (pid %d on %s over %s", holder, os.Getpid(), h.hostname, h.id)
+	// The connection's lock helper takes a free lock without a session of its own; a lock found
+	// busy is waited for in a session that runs lockScript (so is every lock when the helper
+	// cannot run, e.g. when a sudoers rule allows only lockScript).
+	if !strings.ContainsAny(lp, "\n\r") {
+		if lh := h.lockHelper(ctx, c); lh != nil {
+			rec := strings.NewReplacer("\n", " ", "\r", " ").Replace(record) + " since " + time.Now().UTC().Format(time.RFC3339) + ")"
+			u, busy, refused, err := lh.tryLock(lp, rec)
+			switch {
+			case u != nil:
+				pl.setHolder(rec)
+				u.release = pl.release
+				return u, nil
+			case refused != "":
+				return nil, pathErr(op, lp, lockStatusErr(h.id, refused))
+			case busy:
+				waiting()
+				if time.Until(deadline) <= 0 {
+					return nil, &LockTimeoutError{Path: lp, Holder: c.lockFileHolder(lp), Timeout: timeout}
+				}
+			case err != nil && c.lost(err):
+				return nil, pathErr(op, lp, err)
+			}
+		}
+	}
+
 	switch err := acquireSlot(ctx, c.lockSem, deadline, waiting); {
 	case errors.Is(err, errWaitTimeout):
 		// Every lock session of this connection is busy with other locks until the deadline: this
@@ -236,7 +268,6 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 	stderr := &tailBuffer{}
 	sess.Stderr = stderr
 
-	record := fmt.Sprintf("%s (pid %d on %s over %s", holder, os.Getpid(), h.hostname, h.id)
 	remaining := max(time.Until(deadline), 0)
 	cmd := "sh -c " + shellQuote(lockCommand) + " dbtls-lock " + shellQuote(lp) + " " + shellQuote(record) +
 		" " + fmt.Sprintf("%.3f", remaining.Seconds())
@@ -309,15 +340,10 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		sess.Close()
 		releaseSlot()
 		return nil, &LockTimeoutError{Path: lp, Holder: rep.rest, Timeout: timeout}
-	case rep.status == "symlink":
-		return fail(pathErr(op, lp, ErrSymlink))
-	case rep.status == "noflock":
-		return fail(pathErr(op, lp, fmt.Errorf("flock is not installed on %s (it is part of util-linux); "+
-			"locking shared files there needs it", h.id)))
 	case rep.status == "open":
-		return fail(pathErr(op, lp, fmt.Errorf("cannot open the lock file on %s: %s", h.id, stderr.String())))
-	case rep.status == "swapped":
-		return fail(pathErr(op, lp, errors.New("the lock file was replaced while it was being locked")))
+		return fail(pathErr(op, lp, lockStatusErr(h.id, "open "+stderr.String())))
+	case rep.status == "symlink" || rep.status == "noflock" || rep.status == "swapped":
+		return fail(pathErr(op, lp, lockStatusErr(h.id, rep.status)))
 	}
 	waitForStderr(sess, h.cfg.timeout())
 	detail := stderr.String()
@@ -328,6 +354,24 @@ func (h *SSHHost) lockRemote(ctx context.Context, c *sshConn, pl *procLock, lp, 
 		return fail(pathErr(op, lp, &SudoError{Target: h.id, Detail: detail}))
 	}
 	return fail(pathErr(op, lp, fmt.Errorf("taking the lock with flock on %s failed: %s", h.id, detail)))
+}
+
+// lockStatusErr is the error for a refusal of the lock script or the lock helper: status is their
+// answer ("open" followed by the error of the shell).
+func lockStatusErr(id, status string) error {
+	switch {
+	case status == "symlink":
+		return ErrSymlink
+	case status == "noflock":
+		return fmt.Errorf("flock is not installed on %s (it is part of util-linux); locking shared files there needs it", id)
+	case strings.HasPrefix(status, "open"):
+		return fmt.Errorf("cannot open the lock file on %s: %s", id, strings.TrimSpace(strings.TrimPrefix(status, "open")))
+	case status == "swapped":
+		return errors.New("the lock file was replaced while it was being locked")
+	case status == "record":
+		return errors.New("cannot record the holder in the lock file")
+	}
+	return fmt.Errorf("unexpected answer %q from the lock helper on %s", status, id)
 }
 
 // lockFileHolder reads the holder record in the lock file lp over SFTP ("" when it is empty, which

@@ -762,6 +762,10 @@ func TestSSHSudo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// It is held by the connection's lock helper, which sudo runs as well (SudoCommands lists it).
+	if c := connOf(t, h); c.helper == nil || c.helperErr != nil {
+		t.Errorf("no lock helper through sudo: %v", c.helperErr)
+	}
 	_, err = NewLocal().Lock(ctx, p, "local", 50*time.Millisecond)
 	var lte *LockTimeoutError
 	if !errors.As(err, &lte) || !strings.HasPrefix(lte.Holder, "sudo holder (pid ") {
@@ -798,6 +802,8 @@ func lockPIDs(t *testing.T, lp string) map[string]bool {
 
 // TestSSHLockAbandonedWaitEnds: a wait given up by the caller (its context ends) ends on the server
 // too, instead of holding a session there until its timeout, and never takes the lock afterwards.
+// The waiter's connection helper finds the lock busy, so the wait runs the lock script in a session
+// of its own.
 func TestSSHLockAbandonedWaitEnds(t *testing.T) {
 	t.Parallel()
 	holder, waiter := privateSSHHost(t), privateSSHHost(t)
@@ -807,20 +813,14 @@ func TestSSHLockAbandonedWaitEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The holder's processes: the script and its stdin watcher (a moment after forking, the
-	// watcher's cat still looks like the script, so wait until the set settles).
-	var held map[string]bool
-	for stable := 0; stable < 5; time.Sleep(20 * time.Millisecond) {
-		cur := lockPIDs(t, lp)
-		if len(cur) == len(held) {
-			stable++
-		} else {
-			stable = 0
-		}
-		held = cur
+	// The holder's lock is held by its connection's lock helper, whose command line names no lock
+	// file: no process runs the lock script for lp yet.
+	held := lockPIDs(t, lp)
+	if len(held) != 0 {
+		t.Fatalf("lock script processes for a lock the helper holds: %v", held)
 	}
-	if len(held) == 0 {
-		t.Fatal("no lock process for the holder")
+	if tryLockNB(t, p) {
+		t.Fatal("the holder's lock is not held")
 	}
 	others := func() []string {
 		var out []string
@@ -847,8 +847,12 @@ func TestSSHLockAbandonedWaitEnds(t *testing.T) {
 	case err := <-result:
 		t.Fatalf("Lock returned before waiting: %v", err)
 	}
-	if len(others()) == 0 {
-		t.Fatal("the waiter waits, but no lock command of its runs on the server")
+	// The hook runs when the waiter's helper finds the lock busy; the lock script that waits starts
+	// a moment later.
+	for start := time.Now(); len(others()) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > time.Minute {
+			t.Fatal("the waiter waits, but no lock command of its runs on the server")
+		}
 	}
 	cancel()
 	if err := <-result; !errors.Is(err, context.Canceled) {
@@ -1071,10 +1075,15 @@ func TestLockScriptWithoutFlock(t *testing.T) {
 
 // TestSSHLockSlotsBusyNamesHolder: a waiter that cannot even ask for the lock, because every lock
 // session of its connection is busy with other locks, still names the holder of the lock it wanted.
+// The waiter's connection has no lock helper (as with a sudoers rule that names only the lock
+// script), so that its locks are held in sessions.
 func TestSSHLockSlotsBusyNamesHolder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	h, other := privateSSHHost(t), privateSSHHost(t)
+	s := testenv.SharedSSHD(t)
+	h, other := newSSHHost(rootSSHConfig(s, s.Port()), nil, &dialStats{}), privateSSHHost(t)
+	h.lockHelperScript = "exit 1"
+	t.Cleanup(h.shutdown) // after the unlocks below (cleanups run last first)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "neo4j.conf")
 	u, err := other.Lock(ctx, p, "the holder", time.Minute)

@@ -57,7 +57,7 @@ var sshFieldDocs = map[string]string{
 	"known_hosts":            "known_hosts content (e.g. `file(\"~/.ssh/known_hosts\")`) the host key must match. Host keys are always verified: an unknown host or a mismatched key is an error before anything is read or written. Only the key types recorded for the host are offered.",
 	"host_key":               "One pinned public key (`ssh-ed25519 AAAA...`) instead of `known_hosts`.",
 	"sudo": "Read and write as root through `sudo -n` (the SFTP server runs under sudo), so files can be owned by the `neo4j` user while logging in as a deploy user. " +
-		"The login user needs passwordless sudo for exactly three things: the `sftp-server` binary, the provider's one-line `flock` lock script (`/bin/sh -c ...`), and `ls -ldn -- <file>` (the hard-link and ACL check before a file is replaced). Default `false`.",
+		"The login user needs passwordless sudo for exactly four things: the `sftp-server` binary, the provider's one-line lock helper (`/bin/sh -c ... dbtls-lock-helper`: one per connection, it takes free locks with `flock -n` and runs the `ls` checks), its one-line `flock` lock script (`/bin/sh -c ... dbtls-lock ...`: waits for a busy lock), and `ls -ldn -- <file>` (the hard-link and ACL check before a file is replaced, when the helper is not allowed). Default `false`.",
 	"timeout": "Dial and handshake deadline, as a Go duration. Default `30s`.",
 	"allow_sha1_host_key_signatures": "Accept a host key signed with SHA-1 (the `ssh-rsa` algorithm). Default `false`: for an RSA host key only " +
 		"`rsa-sha2-256` and `rsa-sha2-512` are offered, as OpenSSH 8.8 and later do, and a server that signs with SHA-1 only is refused before " +
