@@ -341,7 +341,13 @@ func (s *SSHD) writeConfig(ports []int) error {
 	fmt.Fprintf(&b, "PidFile %s\n", filepath.Join(s.Dir, "sshd.pid"))
 	fmt.Fprintf(&b, "AuthorizedKeysFile %s\n", filepath.Join(s.Dir, "authorized_keys"))
 	fmt.Fprintf(&b, "Subsystem sftp %s\n", sftpServer)
-	b.WriteString(`StrictModes no
+	// SetEnv SHLVL=1 makes the login shell (bash) believe it is nested, so it skips ~/.bashrc for
+	// the commands sshd starts. The test machine's root ~/.bashrc can be slow and serialised across
+	// processes (pyenv's init takes one machine-wide lock; see scripts/bench-fleet.sh), which made
+	// every lock and owner-lookup session of the tests wait on it under load. The provider's own
+	// handling of slow startup files is tested without this sshd (TestSSHSFTPStartFailureSaysWhy).
+	b.WriteString(`SetEnv SHLVL=1
+StrictModes no
 UsePAM no
 PubkeyAuthentication yes
 PasswordAuthentication no
