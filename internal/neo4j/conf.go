@@ -210,6 +210,9 @@ func parseMarker(content []byte) (kind lineKind, id string, isMarker bool) {
 
 func trimSpaceTab(b []byte) []byte { return bytes.Trim(b, " \t") }
 
+// HasBytes reports whether data are the bytes the Conf was parsed from.
+func (c *Conf) HasBytes(data []byte) bool { return bytes.Equal(c.data, data) }
+
 // Bytes returns the exact bytes the Conf was parsed from.
 func (c *Conf) Bytes() []byte { return bytes.Clone(c.data) }
 
