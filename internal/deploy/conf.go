@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -360,8 +359,8 @@ func (c *ConfStore) batch(lockCtx context.Context, h host.Host, file string, q *
 		failAll(err)
 		return
 	}
-	orig := conf.Bytes()
-	cur, curBytes := conf, orig
+	cur := conf
+	var curBytes []byte // cur's bytes once an edit changed the file
 	var applied []int
 	for _, i := range live {
 		out, err := all[i].edit(cur)
@@ -369,7 +368,7 @@ func (c *ConfStore) batch(lockCtx context.Context, h host.Host, file string, q *
 			results[i] = err
 			continue
 		}
-		if !bytes.Equal(out, curBytes) {
+		if !cur.HasBytes(out) {
 			next, err := cur.Reparse(out)
 			if err != nil {
 				results[i] = fmt.Errorf("%s: the edited file would not parse: %w", file, err)
@@ -379,7 +378,7 @@ func (c *ConfStore) batch(lockCtx context.Context, h host.Host, file string, q *
 		}
 		applied = append(applied, i)
 	}
-	if bytes.Equal(curBytes, orig) {
+	if curBytes == nil || conf.HasBytes(curBytes) {
 		debug(ctx, c.Log, "neo4j.conf unchanged", map[string]any{"host": h.ID(), "file": file, "edits": len(live), "duration": since(start)})
 		return
 	}

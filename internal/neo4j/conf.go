@@ -3,6 +3,8 @@ package neo4j
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -106,9 +108,11 @@ type Conf struct {
 
 	propOnce   sync.Once
 	props      []PropEntry // the settings as Neo4j reads them, parsed on first use
-	propsReady atomic.Bool // props is set
+	keyHashes  []uint64    // keyHash of each entry of props, for Conflicts
+	propsReady atomic.Bool // props and keyHashes are set
 
 	derived atomic.Pointer[derivation] // the last edit of this file parsed by derive (conf_edit.go)
+	base    *derivation                // when set, props are spliced from the file this one is an edit of
 }
 
 // ParseConf parses neo4j.conf bytes. It fails only when the managed block structure is malformed (a
@@ -273,10 +277,29 @@ type Setting struct {
 // entries returns the file's settings as java.util.Properties.load reads them; parsed once.
 func (c *Conf) entries() []PropEntry {
 	c.propOnce.Do(func() {
-		c.props = ParseProperties(c.data)
+		if c.base != nil {
+			c.props, c.keyHashes = c.base.splice()
+			c.base = nil
+		} else {
+			c.props = ParseProperties(c.data)
+			c.keyHashes = appendKeyHashes(make([]uint64, 0, len(c.props)), c.props)
+		}
 		c.propsReady.Store(true)
 	})
 	return c.props
+}
+
+// keySeed seeds keyHash for the life of the process.
+var keySeed = maphash.MakeSeed()
+
+// keyHash hashes a decoded key, so that Conflicts compares most keys by a number.
+func keyHash(k string) uint64 { return maphash.String(keySeed, k) }
+
+func appendKeyHashes(out []uint64, entries []PropEntry) []uint64 {
+	for _, e := range entries {
+		out = append(out, keyHash(e.Key))
+	}
+	return out
 }
 
 // lineAt returns the 0-based index of the line holding byte offset off (the last line for the end
@@ -502,14 +525,18 @@ func (c *Conf) setBlock(id string, lines []string) []byte {
 	for _, s := range lines {
 		size += len(s) + len(le)
 	}
-	out := make([]byte, 0, size)
+	var out []byte
 	kept, last := -1, -1 // the block written in place, and the last block named id
 	pos := 0             // the next byte of d to copy
 	for i, b := range c.blocks {
 		if b.id != id {
 			continue
 		}
-		out = append(out, d[pos:c.lines[b.begin].start]...)
+		if kept < 0 {
+			out = growCopy(d[:c.lines[b.begin].start], size)
+		} else {
+			out = append(out, d[pos:c.lines[b.begin].start]...)
+		}
 		endLine := c.lines[b.end]
 		if kept < 0 {
 			kept = i
@@ -520,7 +547,7 @@ func (c *Conf) setBlock(id string, lines []string) []byte {
 	}
 	if kept < 0 {
 		// No block yet: append one.
-		out = append(out, d...)
+		out = growCopy(d, size)
 		trailing := le
 		if len(d) > 0 && d[len(d)-1] != '\n' {
 			if d[len(d)-1] == '\r' {
@@ -536,6 +563,16 @@ func (c *Conf) setBlock(id string, lines []string) []byte {
 	out = append(out, d[pos:]...)
 	if last != kept && c.blocks[last].end == len(c.lines)-1 {
 		out = applyEOFRule(out, d, endingLen(out))
+	}
+	return out
+}
+
+// growCopy returns a copy of b with room for size bytes in all. The copied bytes are not cleared
+// first, as make would: for a large file the clearing costs as much as the copy.
+func growCopy(b []byte, size int) []byte {
+	out := append(b[:0:0], b...)
+	if cap(out) < size {
+		out = slices.Grow(out, size-len(out))
 	}
 	return out
 }
@@ -637,8 +674,19 @@ func (c *Conf) Conflicts(id string, keys []string) []Conflict {
 	if len(want) == 0 {
 		return out
 	}
-	// Only the settings with a wanted key are located: the scan is a map lookup per setting.
-	for _, e := range c.entries() {
+	// A setting whose key's hash is not among the wanted keys' hashes (a 256-bit filter) is passed
+	// over without looking at its key: a file of a thousand policies' blocks is scanned by numbers.
+	var filter [4]uint64
+	for k := range want {
+		h := keyHash(k) & 255
+		filter[h>>6] |= 1 << (h & 63)
+	}
+	entries := c.entries()
+	for i, h := range c.keyHashes {
+		if h &= 255; filter[h>>6]&(1<<(h&63)) == 0 {
+			continue
+		}
+		e := entries[i]
 		if !want[e.Key] {
 			continue
 		}

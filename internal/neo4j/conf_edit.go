@@ -32,6 +32,7 @@ type derivation struct {
 	lo, hi    int
 	shift     int // new line index minus old line index after the change
 	byteShift int
+	old       *Conf // set while nc's settings are to be spliced from old's (whose settings are read)
 }
 
 // Reparse returns what ParseConf(out) returns, for out an edit of c's bytes: an unchanged prefix
@@ -140,24 +141,33 @@ func (c *Conf) deriveNew(out []byte) (*derivation, error) {
 	dv := &derivation{out: nc.data, nc: nc, lo: lo, hi: hi, shift: shift, byteShift: delta}
 
 	if c.propsReady.Load() {
-		// The settings before and after the window are c's; only the window is read.
-		x, yo, _, _, news := dv.read(c, lo, hi, false)
-		i := sort.Search(len(c.props), func(i int) bool { return c.props[i].First >= x })
-		j := sort.Search(len(c.props), func(i int) bool { return c.props[i].First >= yo })
-		props := make([]PropEntry, 0, i+len(news)+len(c.props)-j)
-		props = append(props, c.props[:i]...)
-		props = append(props, news...)
-		for _, e := range c.props[j:] {
-			e.First += delta
-			e.End += delta
-			props = append(props, e)
-		}
-		nc.propOnce.Do(func() {
-			nc.props = props
-			nc.propsReady.Store(true)
-		})
+		// nc's settings, when asked for, are c's before and after the window, and the window's.
+		dv.old = c
+		nc.base = dv
 	}
 	return dv, nil
+}
+
+// splice returns the settings of dv.nc, and their key hashes: those of dv.old before and after the
+// changed lines (moved), and those read in between. dv.old's settings are read.
+func (dv *derivation) splice() ([]PropEntry, []uint64) {
+	c := dv.old
+	x, yo, _, _, news := dv.read(c, dv.lo, dv.hi, false)
+	i := sort.Search(len(c.props), func(i int) bool { return c.props[i].First >= x })
+	j := sort.Search(len(c.props), func(i int) bool { return c.props[i].First >= yo })
+	props := make([]PropEntry, 0, i+len(news)+len(c.props)-j)
+	props = append(props, c.props[:i]...)
+	props = append(props, news...)
+	for _, e := range c.props[j:] {
+		e.First += dv.byteShift
+		e.End += dv.byteShift
+		props = append(props, e)
+	}
+	hashes := make([]uint64, 0, len(props))
+	hashes = append(hashes, c.keyHashes[:i]...)
+	hashes = appendKeyHashes(hashes, news)
+	hashes = append(hashes, c.keyHashes[j:]...)
+	return props, hashes
 }
 
 // lineStart returns the offset of line i, or the end of the data for i == len(lines).

@@ -77,7 +77,7 @@ func sameConf(t *testing.T, what string, got, want *Conf) {
 		got.crlf != want.crlf || got.lf != want.lf {
 		t.Fatalf("%s: Reparse differs from ParseConf for %q:\nlines %v\nwant  %v\nblocks %v\nwant   %v", what, want.data, got.lines, want.lines, got.blocks, want.blocks)
 	}
-	if !deepEqualOrEmpty(got.entries(), want.entries()) {
+	if !deepEqualOrEmpty(got.entries(), want.entries()) || !deepEqualOrEmpty(got.keyHashes, want.keyHashes) {
 		t.Fatalf("%s: settings of Reparse differ from ParseProperties for %q:\n%v\nwant %v", what, want.data, got.entries(), want.entries())
 	}
 }
