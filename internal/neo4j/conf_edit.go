@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 )
 
@@ -104,8 +105,9 @@ func (c *Conf) deriveNew(out []byte) (*derivation, error) {
 	}
 	blo := sort.Search(len(c.blocks), func(i int) bool { return c.blocks[i].begin >= lo })
 	bhi := sort.Search(len(c.blocks), func(i int) bool { return c.blocks[i].begin >= hi })
-	nc.lines = make([]confLine, 0, n+bytes.Count(nc.data[c.lineStart(lo):c.lineStart(hi)+delta], []byte{'\n'})+1)
-	nc.lines = append(nc.lines, c.lines[:lo]...)
+	// The unchanged lines before the window, copied without clearing them first (confLine holds no
+	// pointers), with room for the window's lines and those after it.
+	nc.lines = slices.Grow(c.lines[:lo:lo], bytes.Count(nc.data[c.lineStart(lo):c.lineStart(hi)+delta], []byte{'\n'})+1+n-hi)
 	nc.blocks = make([]confBlock, 0, len(c.blocks)+1)
 	nc.blocks = append(nc.blocks, c.blocks[:blo]...)
 	nc.crlf, nc.lf = c.crlf, c.lf
