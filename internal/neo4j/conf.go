@@ -532,16 +532,14 @@ func (c *Conf) setBlock(id string, lines []string) []byte {
 		if b.id != id {
 			continue
 		}
-		if kept < 0 {
-			out = growCopy(d[:c.lines[b.begin].start], size)
-		} else {
-			out = append(out, d[pos:c.lines[b.begin].start]...)
-		}
-		endLine := c.lines[b.end]
+		start, endLine := c.lines[b.begin].start, c.lines[b.end]
 		if kept < 0 {
 			kept = i
+			out = growCopy(d[:start], size)
 			out = appendBlock(out, id, lines, le)
 			out = append(out, d[endLine.contentEnd:endLine.end]...)
+		} else {
+			out = append(out, d[pos:start]...)
 		}
 		pos, last = endLine.end, i
 	}
