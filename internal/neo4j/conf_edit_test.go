@@ -248,3 +248,40 @@ func BenchmarkSetBlockLargeConfParsed(b *testing.B) {
 		}
 	}
 }
+
+// TestConfSharedByConcurrentEdits: one parse is shared by the plans of many resources at once (the
+// provider's cache); their edits, the parses of the results and the settings spliced into them do
+// not disturb one another (run with -race).
+func TestConfSharedByConcurrentEdits(t *testing.T) {
+	c := mustParseConf(t, loadConfFixture(t))
+	if len(c.Conflicts("policy x", []string{"server.jvm.additional", "server.memory.heap.initial_size"})) == 0 {
+		t.Fatal("the fixture sets no conflicting key")
+	}
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			id := fmt.Sprintf("policy p%d", i%4) // some edits are the same edit
+			out, err := c.SetBlock(id, []string{fmt.Sprintf("dbms.ssl.policy.p%d.enabled=true", i%4)})
+			if err != nil {
+				errs <- err
+				return
+			}
+			nc, err := c.Reparse(out)
+			if err != nil {
+				errs <- err
+				return
+			}
+			want, _ := ParseConf(out)
+			if !reflect.DeepEqual(nc.entries(), want.entries()) || !reflect.DeepEqual(nc.lines, want.lines) {
+				errs <- fmt.Errorf("edit %q: the shared parse's result differs from ParseConf", id)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
