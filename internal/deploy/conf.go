@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,7 +24,8 @@ var ErrConfMissing = errors.New("config file does not exist")
 // ConfStore keeps one parsed copy of each neo4j.conf per provider process, so that a plan of a
 // hundred resources reads each file once, and edits a file safely against every other writer. An
 // entry is reused while the file's inode, size and modification time are unchanged (one stat per
-// use); writes through Edit refresh it. Concurrent edits of one file are committed as a group (see
+// use); a write through Edit stores the parse of what it wrote, so that the plan of the next resource
+// neither reads nor parses the file again. Concurrent edits of one file are committed as a group (see
 // Edit).
 type ConfStore struct {
 	// Log, when set, receives a line per batch of edits (host, file, edits, bytes, duration).
@@ -79,16 +79,60 @@ func (c *ConfStore) Load(ctx context.Context, h host.Host, file string) (*neo4j.
 	if e.conf != nil && sameFile(e.info, info) {
 		return e.conf, info, nil
 	}
+	return e.read(ctx, h, file, info)
+}
+
+// read reads file (whose Lstat is info) and parses it, unless it holds the bytes of the copy e has:
+// then only info changes. Called with e.mu held.
+func (e *confEntry) read(ctx context.Context, h host.Host, file string, info host.Info) (*neo4j.Conf, host.Info, error) {
 	data, err := h.ReadFile(ctx, file)
 	if err != nil {
 		return nil, info, err
 	}
-	conf, err := neo4j.ParseConf(data)
-	if err != nil {
-		return nil, info, fmt.Errorf("%s: %w", file, err)
+	conf := e.conf
+	if conf == nil || !conf.HasBytes(data) {
+		if conf, err = neo4j.ParseConf(data); err != nil {
+			return nil, info, fmt.Errorf("%s: %w", file, err)
+		}
 	}
 	e.info, e.conf = info, conf
 	return conf, info, nil
+}
+
+// loadFresh is Load for an edit under the file's lock: the file is always read again (another process
+// may have written it within the same size and modification time), and parsed again only when its
+// bytes differ from the copy kept.
+func (c *ConfStore) loadFresh(ctx context.Context, h host.Host, file string) (*neo4j.Conf, host.Info, error) {
+	e := c.entry(h, file)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	info, err := h.Lstat(ctx, file)
+	if err != nil {
+		return nil, info, err
+	}
+	if !info.Exists {
+		e.conf = nil
+		return nil, info, ErrConfMissing
+	}
+	if info.IsSymlink {
+		return nil, info, &host.PathError{Op: "read", Path: file, Err: host.ErrSymlink}
+	}
+	return e.read(ctx, h, file, info)
+}
+
+// written records conf as the content of file, just written under the file's lock, with the file's
+// Lstat after the write, so that the next Load (the plan of the next resource) finds it without
+// reading or parsing the file again. When the Lstat fails, the copy is dropped instead.
+func (c *ConfStore) written(ctx context.Context, h host.Host, file string, conf *neo4j.Conf) {
+	e := c.entry(h, file)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	info, err := h.Lstat(ctx, file)
+	if err != nil || !info.Exists || info.IsSymlink {
+		e.conf = nil
+		return
+	}
+	e.info, e.conf = info, conf
 }
 
 // Forget drops the cached copy of file, so the next Load reads it again.
@@ -208,8 +252,8 @@ func (q *editQueue) withdraw(r *editReq) {
 }
 
 // MaxBatch bounds the edits one batch applies, and so how long it holds the file's lock: each
-// edit re-parses the file, and another process waits at most ConfLockTimeout for the lock. Edits
-// beyond it form the next batch, which follows at once.
+// edit copies the file (and parses the lines it changes), and another process waits at most
+// ConfLockTimeout for the lock. Edits beyond it form the next batch, which follows at once.
 const MaxBatch = 64
 
 // commit runs batches for one file until none is waiting.
@@ -310,14 +354,13 @@ func (c *ConfStore) batch(lockCtx context.Context, h host.Host, file string, q *
 	// such file is stale.
 	RemoveStaleTemps(ctx, h, []string{file})
 
-	c.Forget(h, file)
-	conf, info, err := c.Load(ctx, h, file)
+	conf, info, err := c.loadFresh(ctx, h, file)
 	if err != nil {
 		failAll(err)
 		return
 	}
-	orig := conf.Bytes()
-	cur, curBytes := conf, orig
+	cur := conf
+	var curBytes []byte // cur's bytes once an edit changed the file
 	var applied []int
 	for _, i := range live {
 		out, err := all[i].edit(cur)
@@ -325,8 +368,8 @@ func (c *ConfStore) batch(lockCtx context.Context, h host.Host, file string, q *
 			results[i] = err
 			continue
 		}
-		if !bytes.Equal(out, curBytes) {
-			next, err := neo4j.ParseConf(out)
+		if !cur.HasBytes(out) {
+			next, err := cur.Reparse(out)
 			if err != nil {
 				results[i] = fmt.Errorf("%s: the edited file would not parse: %w", file, err)
 				continue
@@ -335,13 +378,17 @@ func (c *ConfStore) batch(lockCtx context.Context, h host.Host, file string, q *
 		}
 		applied = append(applied, i)
 	}
-	if bytes.Equal(curBytes, orig) {
+	if curBytes == nil || conf.HasBytes(curBytes) {
 		debug(ctx, c.Log, "neo4j.conf unchanged", map[string]any{"host": h.ID(), "file": file, "edits": len(live), "duration": since(start)})
 		return
 	}
 	owner := host.Owner{User: strconv.Itoa(info.UID), Group: strconv.Itoa(info.GID)}
 	err = h.WriteFile(ctx, file, curBytes, info.Mode, owner)
-	c.Forget(h, file)
+	if err != nil {
+		c.Forget(h, file)
+	} else {
+		c.written(ctx, h, file, cur)
+	}
 	for _, i := range applied {
 		results[i] = err
 	}

@@ -90,3 +90,55 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkConfStoreSequentialApply: N policies applied one after the other to one neo4j.conf on the
+// local host, as Terraform does when their applies do not overlap: for each, the plan's checks on the
+// cached file (Load, Conflicts, SetBlock), then the edit (Edit: lock, read, Conflicts, SetBlock, write).
+// cpu-ns/edit is the process's CPU time per policy: flat as N grows when an edit costs what it
+// changes (plus copying the file), growing with N when each edit re-reads the whole file.
+func BenchmarkConfStoreSequentialApply(b *testing.B) {
+	for _, n := range []int{30, 300, 1000} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			h := host.NewLocal()
+			dir := b.TempDir()
+			ctx := context.Background()
+			var cpu time.Duration
+			for it := 0; it < b.N; it++ {
+				file := filepath.Join(dir, fmt.Sprintf("neo4j-%d.conf", it))
+				if err := os.WriteFile(file, []byte(foreignConf), 0o640); err != nil {
+					b.Fatal(err)
+				}
+				c := NewConfStore()
+				cpu0 := cpuTime()
+				for i := range n {
+					id := fmt.Sprintf("policy%d", i)
+					lines := policyLines(id)
+					keys := make([]string, len(lines))
+					for j, l := range lines {
+						keys[j], _, _ = strings.Cut(l, "=")
+					}
+					conf, _, err := c.Load(ctx, h, file)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(conf.Conflicts(id, keys)) != 0 {
+						b.Fatal("conflict")
+					}
+					if _, err := conf.SetBlock(id, lines); err != nil {
+						b.Fatal(err)
+					}
+					if err := c.Edit(ctx, h, file, "bench", func(conf *neo4j.Conf) ([]byte, error) {
+						if len(conf.Conflicts(id, keys)) != 0 {
+							return nil, fmt.Errorf("conflict")
+						}
+						return conf.SetBlock(id, lines)
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				cpu += cpuTime() - cpu0
+			}
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/edit")
+		})
+	}
+}

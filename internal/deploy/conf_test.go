@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/dbtls/terraform-provider-dbtls/internal/host"
@@ -174,6 +175,55 @@ func TestRemoveStaleTemps(t *testing.T) {
 		}
 		if _, err := os.Lstat(keep); err != nil {
 			t.Fatal("RemoveStaleTempsIn removed a file that is not a temp file")
+		}
+	})
+}
+
+// countingReads is a host that counts ReadFile calls.
+type countingReads struct {
+	host.Host
+	reads atomic.Int64
+}
+
+func (h *countingReads) ReadFile(ctx context.Context, path string) ([]byte, error) {
+	h.reads.Add(1)
+	return h.Host.ReadFile(ctx, path)
+}
+
+// After an edit, the store holds the parse of what it wrote: the next Load (the plan of the next
+// resource) neither reads nor parses the file again, and sees exactly the file's bytes. A change by
+// another writer is still seen (another stat), and an edit still reads the file afresh under the
+// lock.
+func TestConfStoreEditKeepsWhatItWrote(t *testing.T) {
+	forEachHost(t, func(t *testing.T, inner host.Host) {
+		h := &countingReads{Host: inner}
+		file := filepath.Join(t.TempDir(), "neo4j.conf")
+		writeFile(t, file, "a=b\n", 0o644)
+		c := NewConfStore()
+		ctx := context.Background()
+		for _, id := range []string{"policy x", "policy y"} {
+			before := h.reads.Load()
+			must(t, c.Edit(ctx, h, file, "test", func(conf *neo4j.Conf) ([]byte, error) {
+				return conf.SetBlock(id, []string{id[len("policy "):] + "=1"})
+			}))
+			if n := h.reads.Load() - before; n != 1 {
+				t.Fatalf("an edit read the file %d times, want once (under the lock)", n)
+			}
+			before = h.reads.Load()
+			conf, _, err := c.Load(ctx, h, file)
+			must(t, err)
+			if n := h.reads.Load() - before; n != 0 {
+				t.Fatalf("Load after an edit read the file %d times, want none", n)
+			}
+			if got := readFile(t, file); string(conf.Bytes()) != got {
+				t.Fatalf("Load after an edit = %q, file %q", conf.Bytes(), got)
+			}
+		}
+		writeFile(t, file, "a=b\nc=d\n", 0o644) // another writer, another size
+		conf, _, err := c.Load(ctx, h, file)
+		must(t, err)
+		if string(conf.Bytes()) != "a=b\nc=d\n" {
+			t.Fatalf("stale parse after another writer: %q", conf.Bytes())
 		}
 	})
 }

@@ -3,9 +3,12 @@ package neo4j
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // This file edits neo4j.conf through managed blocks. A resource owns exactly one block: the lines
@@ -103,8 +106,13 @@ type Conf struct {
 	crlf   int // lines ending in "\r\n"
 	lf     int // lines ending in a bare "\n"
 
-	propOnce sync.Once
-	props    []PropEntry // the settings as Neo4j reads them, parsed on first use
+	propOnce   sync.Once
+	props      []PropEntry // the settings as Neo4j reads them, parsed on first use
+	keyHashes  []uint64    // keyHash of each entry of props, for Conflicts
+	propsReady atomic.Bool // props and keyHashes are set
+
+	derived atomic.Pointer[derivation] // the last edit of this file parsed by derive (conf_edit.go)
+	base    *derivation                // when set, props are spliced from the file this one is an edit of
 }
 
 // ParseConf parses neo4j.conf bytes. It fails only when the managed block structure is malformed (a
@@ -115,10 +123,21 @@ func ParseConf(data []byte) (*Conf, error) {
 	if c.data == nil {
 		c.data = []byte{}
 	}
-	d := c.data
-	c.lines = make([]confLine, 0, bytes.Count(d, []byte{'\n'})+1)
+	c.lines = make([]confLine, 0, bytes.Count(c.data, []byte{'\n'})+1)
+	if err := c.scan(0, len(c.data)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// scan parses the lines of c.data[from:to], which start outside every managed block (from is 0 or
+// the start of a line), and appends them and their blocks to c.lines and c.blocks, numbering them
+// after the lines already there. to is the end of a line ('\n' included) or of the data. A block
+// still open at to is an error, as at the end of the file.
+func (c *Conf) scan(from, to int) error {
+	d := c.data[:to]
 	open := -1 // index of the open block, -1 when outside
-	for start := 0; start < len(d); {
+	for start := from; start < len(d); {
 		l := confLine{start: start, block: -1}
 		if i := bytes.IndexByte(d[start:], '\n'); i >= 0 {
 			l.end = start + i + 1
@@ -138,14 +157,14 @@ func ParseConf(data []byte) (*Conf, error) {
 		kind, id, isMarker := parseMarker(d[l.start:l.contentEnd])
 		if isMarker {
 			if err := ValidateBlockID(id); err != nil {
-				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("managed block marker has an invalid id: %v", err)}
+				return &ParseError{Line: lineNo, Msg: fmt.Sprintf("managed block marker has an invalid id: %v", err)}
 			}
 		}
 		switch kind {
 		case kindBegin:
 			if open >= 0 {
 				b := c.blocks[open]
-				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf(
+				return &ParseError{Line: lineNo, Msg: fmt.Sprintf(
 					"managed block %q begins inside managed block %q, which began on line %d and has no END marker before it",
 					id, b.id, b.begin+1)}
 			}
@@ -154,10 +173,10 @@ func ParseConf(data []byte) (*Conf, error) {
 			l.block = open
 		case kindEnd:
 			if open < 0 {
-				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("END marker of managed block %q without a BEGIN marker", id)}
+				return &ParseError{Line: lineNo, Msg: fmt.Sprintf("END marker of managed block %q without a BEGIN marker", id)}
 			}
 			if b := c.blocks[open]; b.id != id {
-				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf(
+				return &ParseError{Line: lineNo, Msg: fmt.Sprintf(
 					"END marker of managed block %q inside managed block %q, which began on line %d", id, b.id, b.begin+1)}
 			}
 			c.blocks[open].end = len(c.lines)
@@ -171,9 +190,9 @@ func ParseConf(data []byte) (*Conf, error) {
 	}
 	if open >= 0 {
 		b := c.blocks[open]
-		return nil, &ParseError{Line: b.begin + 1, Msg: fmt.Sprintf("managed block %q has no END marker", b.id)}
+		return &ParseError{Line: b.begin + 1, Msg: fmt.Sprintf("managed block %q has no END marker", b.id)}
 	}
-	return c, nil
+	return nil
 }
 
 // parseMarker recognises a marker line. Spaces and tabs around the marker and a trailing '\r' are
@@ -194,6 +213,9 @@ func parseMarker(content []byte) (kind lineKind, id string, isMarker bool) {
 }
 
 func trimSpaceTab(b []byte) []byte { return bytes.Trim(b, " \t") }
+
+// HasBytes reports whether data are the bytes the Conf was parsed from.
+func (c *Conf) HasBytes(data []byte) bool { return bytes.Equal(c.data, data) }
 
 // Bytes returns the exact bytes the Conf was parsed from.
 func (c *Conf) Bytes() []byte { return bytes.Clone(c.data) }
@@ -254,8 +276,30 @@ type Setting struct {
 
 // entries returns the file's settings as java.util.Properties.load reads them; parsed once.
 func (c *Conf) entries() []PropEntry {
-	c.propOnce.Do(func() { c.props = ParseProperties(c.data) })
+	c.propOnce.Do(func() {
+		if c.base != nil {
+			c.props, c.keyHashes = c.base.splice()
+			c.base = nil
+		} else {
+			c.props = ParseProperties(c.data)
+			c.keyHashes = appendKeyHashes(make([]uint64, 0, len(c.props)), c.props)
+		}
+		c.propsReady.Store(true)
+	})
 	return c.props
+}
+
+// keySeed seeds keyHash for the life of the process.
+var keySeed = maphash.MakeSeed()
+
+// keyHash hashes a decoded key, so that Conflicts compares most keys by a number.
+func keyHash(k string) uint64 { return maphash.String(keySeed, k) }
+
+func appendKeyHashes(out []uint64, entries []PropEntry) []uint64 {
+	for _, e := range entries {
+		out = append(out, keyHash(e.Key))
+	}
+	return out
 }
 
 // lineAt returns the 0-based index of the line holding byte offset off (the last line for the end
@@ -346,6 +390,26 @@ func (c *Conf) checkIsolation(id string) error {
 // setting outside it: a foreign line ending in a backslash runs into the block's BEGIN marker, and
 // without the block it would run into the lines after it instead.
 func (c *Conf) CheckRemove(id string) error {
+	out := c.RemoveBlock(id)
+	dv, err := c.derive(out)
+	if err != nil {
+		return err
+	}
+	lo, hi := dv.lo, dv.hi
+	for _, b := range c.blocks {
+		if b.id == id {
+			lo, hi = min(lo, b.begin), max(hi, b.end+1)
+		}
+	}
+	if _, _, _, olds, news := dv.read(c, lo, hi, true); sameForeign(c, olds, dv.nc, news, id) {
+		return nil
+	}
+	return c.checkRemoveWhole(id)
+}
+
+// checkRemoveWhole is CheckRemove reading both whole files: the reference for CheckRemove, and what
+// names the setting when it refuses.
+func (c *Conf) checkRemoveWhole(id string) error {
 	nc, err := ParseConf(c.RemoveBlock(id))
 	if err != nil {
 		return err
@@ -384,9 +448,11 @@ func sameReading(a, b []PropEntry) (int, bool) {
 	return 0, true
 }
 
-// checkEdit checks that the edited file out reads, for Neo4j, like c outside block id, and that the
-// block stands on its own lines.
-func (c *Conf) checkEdit(id string, out []byte) error {
+// checkEditWhole checks that the edited file out reads, for Neo4j, like c outside block id, and that
+// the block stands on its own lines, reading both whole files. It is the reference for checkEdit
+// (conf_edit.go), which reads only the lines around the edit, and names the setting when that
+// check fails.
+func (c *Conf) checkEditWhole(id string, out []byte) error {
 	nc, err := ParseConf(out)
 	if err != nil {
 		return err
@@ -443,23 +509,43 @@ func (c *Conf) SetBlock(id string, lines []string) ([]byte, error) {
 	if err := checkBlockLines(lines); err != nil {
 		return nil, err
 	}
-	le := c.LineEnding()
-	first := -1
-	for i, b := range c.blocks {
-		if b.id == id {
-			first = i
-			break
-		}
+	out := c.setBlock(id, lines)
+	if err := c.checkEdit(id, out); err != nil {
+		return nil, err
 	}
-	d := c.data
+	return out, nil
+}
 
-	if first < 0 {
-		size := len(d) + 2 + len(BeginMarker(id)) + len(EndMarker(id)) + 2*len(lines) + 2*len(le)
-		for _, s := range lines {
-			size += len(s) + len(le)
+// setBlock returns the bytes SetBlock writes, unchecked. The bytes outside the blocks named id are
+// copied in runs, between those blocks.
+func (c *Conf) setBlock(id string, lines []string) []byte {
+	le := c.LineEnding()
+	d := c.data
+	size := len(d) + 2 + len(BeginMarker(id)) + len(EndMarker(id)) + 2*len(le)
+	for _, s := range lines {
+		size += len(s) + len(le)
+	}
+	var out []byte
+	kept, last := -1, -1 // the block written in place, and the last block named id
+	pos := 0             // the next byte of d to copy
+	for i, b := range c.blocks {
+		if b.id != id {
+			continue
 		}
-		out := make([]byte, 0, size)
-		out = append(out, d...)
+		start, endLine := c.lines[b.begin].start, c.lines[b.end]
+		if kept < 0 {
+			kept = i
+			out = growCopy(d[:start], size)
+			out = appendBlock(out, id, lines, le)
+			out = append(out, d[endLine.contentEnd:endLine.end]...)
+		} else {
+			out = append(out, d[pos:start]...)
+		}
+		pos, last = endLine.end, i
+	}
+	if kept < 0 {
+		// No block yet: append one.
+		out = growCopy(d, size)
 		trailing := le
 		if len(d) > 0 && d[len(d)-1] != '\n' {
 			if d[len(d)-1] == '\r' {
@@ -470,42 +556,34 @@ func (c *Conf) SetBlock(id string, lines []string) ([]byte, error) {
 			trailing = ""
 		}
 		out = appendBlock(out, id, lines, le)
-		out = append(out, trailing...)
-		if err := c.checkEdit(id, out); err != nil {
-			return nil, err
-		}
-		return out, nil
+		return append(out, trailing...)
 	}
+	out = append(out, d[pos:]...)
+	if last != kept && c.blocks[last].end == len(c.lines)-1 {
+		out = applyEOFRule(out, d, endingLen(out))
+	}
+	return out
+}
 
-	out := make([]byte, 0, len(d)+len(BeginMarker(id))+len(EndMarker(id))+len(lines)*(len(le)+40))
-	lastEnding := 0 // length of the ending of the last line written to out
-	lastDropped := false
-	for i := 0; i < len(c.lines); i++ {
-		l := c.lines[i]
-		lastDropped = false
-		if l.block >= 0 && c.blocks[l.block].id == id {
-			b := c.blocks[l.block]
-			if l.block == first {
-				out = appendBlock(out, id, lines, le)
-				endLine := c.lines[b.end]
-				out = append(out, d[endLine.contentEnd:endLine.end]...)
-				lastEnding = endLine.end - endLine.contentEnd
-			} else {
-				lastDropped = true
-			}
-			i = b.end
-			continue
-		}
-		out = append(out, d[l.start:l.end]...)
-		lastEnding = l.end - l.contentEnd
+// growCopy returns a copy of b with room for size bytes in all. The copied bytes are not cleared
+// first, as make would: for a large file the clearing costs as much as the copy.
+func growCopy(b []byte, size int) []byte {
+	out := append(b[:0:0], b...)
+	if cap(out) < size {
+		out = slices.Grow(out, size-len(out))
 	}
-	if lastDropped {
-		out = applyEOFRule(out, d, lastEnding)
+	return out
+}
+
+// endingLen returns the length of the line ending out ends with: 2 for "\r\n", 1 for "\n", else 0.
+func endingLen(out []byte) int {
+	switch {
+	case bytes.HasSuffix(out, []byte("\r\n")):
+		return 2
+	case bytes.HasSuffix(out, []byte("\n")):
+		return 1
 	}
-	if err := c.checkEdit(id, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return 0
 }
 
 // appendBlock writes the markers and lines, each followed by le except the END marker.
@@ -541,21 +619,17 @@ func applyEOFRule(out, d []byte, lastEnding int) []byte {
 func (c *Conf) RemoveBlock(id string) []byte {
 	d := c.data
 	out := make([]byte, 0, len(d))
-	lastEnding := 0
-	lastDropped := false
-	for i := 0; i < len(c.lines); i++ {
-		l := c.lines[i]
-		lastDropped = false
-		if l.block >= 0 && c.blocks[l.block].id == id {
-			i = c.blocks[l.block].end
-			lastDropped = true
+	pos, last := 0, -1
+	for i, b := range c.blocks {
+		if b.id != id {
 			continue
 		}
-		out = append(out, d[l.start:l.end]...)
-		lastEnding = l.end - l.contentEnd
+		out = append(out, d[pos:c.lines[b.begin].start]...)
+		pos, last = c.lines[b.end].end, i
 	}
-	if lastDropped {
-		out = applyEOFRule(out, d, lastEnding)
+	out = append(out, d[pos:]...)
+	if last >= 0 && c.blocks[last].end == len(c.lines)-1 {
+		out = applyEOFRule(out, d, endingLen(out))
 	}
 	return out
 }
@@ -598,9 +672,29 @@ func (c *Conf) Conflicts(id string, keys []string) []Conflict {
 	if len(want) == 0 {
 		return out
 	}
-	for _, s := range c.Settings() {
-		if want[s.Key] && (s.BlockID != id || s.BlockID == "") {
-			out = append(out, Conflict{Key: s.Key, Line: s.Line, BlockID: s.BlockID, Value: s.Value})
+	// A setting whose key's hash is not among the wanted keys' hashes (a 256-bit filter) is passed
+	// over without looking at its key: a file of a thousand policies' blocks is scanned by numbers.
+	var filter [4]uint64
+	for k := range want {
+		h := keyHash(k) & 255
+		filter[h>>6] |= 1 << (h & 63)
+	}
+	entries := c.entries()
+	for i, h := range c.keyHashes {
+		if h &= 255; filter[h>>6]&(1<<(h&63)) == 0 {
+			continue
+		}
+		e := entries[i]
+		if !want[e.Key] {
+			continue
+		}
+		i := c.lineAt(e.First)
+		blockID := ""
+		if b := c.lines[i].block; b >= 0 {
+			blockID = c.blocks[b].id
+		}
+		if blockID != id || blockID == "" {
+			out = append(out, Conflict{Key: e.Key, Line: i + 1, BlockID: blockID, Value: e.Value})
 		}
 	}
 	return out

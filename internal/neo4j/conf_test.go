@@ -900,7 +900,8 @@ func TestCheckRemove(t *testing.T) {
 }
 
 // BenchmarkSetBlockLargeConf: one more managed block in a neo4j.conf that holds 300 policies' blocks,
-// the edit every apply of a policy makes (the checks of the edit re-read the whole file).
+// the edit every apply of a policy makes, from the bytes: the file's parse, then the edit and its
+// checks (BenchmarkSetBlockLargeConfParsed: the edit alone, on a file already parsed).
 func BenchmarkSetBlockLargeConf(b *testing.B) {
 	var sb strings.Builder
 	sb.WriteString("# Neo4j configuration\nserver.default_listen_address=0.0.0.0\n")

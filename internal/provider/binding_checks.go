@@ -90,7 +90,7 @@ func bindingEdit(c *neo4j.Conf, t *target, b *neo4j.Binding, onConflict string, 
 			if err != nil {
 				return nil, nil, diags, err
 			}
-			if c, err = neo4j.ParseConf(out); err != nil {
+			if c, err = c.Reparse(out); err != nil {
 				return nil, nil, diags, err
 			}
 		}

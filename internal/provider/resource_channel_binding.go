@@ -335,7 +335,7 @@ func (r *channelBindingResource) Delete(ctx context.Context, req resource.Delete
 		if err := c.CheckRemove(id); err != nil {
 			return nil, err
 		}
-		c, err := neo4j.ParseConf(c.RemoveBlock(id))
+		c, err := c.Reparse(c.RemoveBlock(id))
 		if err != nil {
 			return nil, err
 		}
