@@ -120,7 +120,7 @@ ssh-keygen -q -t ed25519 -N '' -C dbtls-fleet -f "$work/client_key"
 # sshd starts the wrapper through root's login shell (one `sh -c` per SFTP session, i.e. per connection),
 # as it starts every command session's shell (the provider's locks and owner lookups).
 #
-# SetEnv SHLVL=1: bash runs ~/.bashrc even for `bash -c` when sshd started it (Debian builds it with
+# SetEnv SHLVL=1 (write_sshd_config in lib.sh): bash runs ~/.bashrc even for `bash -c` when sshd started it (Debian builds it with
 # SSH_SOURCE_BASHRC), unless it finds itself nested (SHLVL >= 1). A development machine's root
 # ~/.bashrc can be slow and serialised: pyenv's init runs `pyenv rehash` under one lock file for the
 # whole machine (about 0.25 s each, polled every 0.1 s, so not first come first served). Fifty hosts
@@ -144,30 +144,8 @@ for ((i = 1; i <= hosts; i++)); do
 	printf '#!/bin/sh\nexec %s -e -l DEBUG3 2>>%s\n' "$sftp_server" "$h/sftp.log" >"$h/sftp-server"
 	chmod 0755 "$h/sftp-server"
 	: >"$h/sftp.log"
-	cat >"$h/sshd_config" <<CONF
-ListenAddress 127.0.0.1:$port
-HostKey $h/ssh_host_ed25519_key
-PidFile $h/sshd.pid
-AuthorizedKeysFile $work/client_key.pub
-Subsystem sftp $([ "$sftp_log" = 0 ] && echo internal-sftp || echo "$h/sftp-server")
-StrictModes no
-UsePAM no
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-X11Forwarding no
-PrintMotd no
-PrintLastLog no
-UseDNS no
-MaxStartups 100
-SetEnv SHLVL=1
-LogLevel VERBOSE
-CONF
-	# PerSourcePenalties (OpenSSH >= 9.8) would block loopback after failures; older servers do not know it.
-	if "$sshd_bin" -T -f "$h/sshd_config" -o PerSourcePenalties=no >/dev/null 2>&1; then
-		echo "PerSourcePenalties no" >>"$h/sshd_config"
-	fi
+	write_sshd_config "$sshd_bin" "$h/sshd_config" "$port" "$h" "$work/client_key.pub" \
+		"$([ "$sftp_log" = 0 ] && echo internal-sftp || echo "$h/sftp-server")"
 	"$sshd_bin" -t -f "$h/sshd_config" || die "sshd rejects $h/sshd_config"
 	"$sshd_bin" -D -E "$h/sshd.log" -f "$h/sshd_config" &
 	pids+=($!)

@@ -66,22 +66,22 @@ free_port() {
 	done
 }
 
-# start_sshd DIR PORT AUTHORIZED_KEYS starts a throwaway OpenSSH server as root on 127.0.0.1:PORT, with
-# its host key, configuration, pid file and log (-E) in DIR, logging in root with the keys in
-# AUTHORIZED_KEYS only; SSHD_PID is its pid (a child of the caller, which stops and waits for it). It
-# returns once the server answers with its banner, and writes DIR/known_hosts for it.
-start_sshd() {
-	local dir=$1 port=$2 keys=$3 sshd_bin=/usr/sbin/sshd t banner
-	[ -x "$sshd_bin" ] || sshd_bin=$(command -v sshd) || die "sshd is not installed (apt-get install -y openssh-server)"
-	[ "$(id -u)" -eq 0 ] || die "a throwaway sshd runs as root (a non-root sshd can log in only its own user)"
-	mkdir -p "$dir" /run/sshd
-	ssh-keygen -q -t ed25519 -N '' -C dbtls-bench -f "$dir/ssh_host_ed25519_key"
-	cat >"$dir/sshd_config" <<CONF
+# write_sshd_config SSHD_BIN FILE PORT DIR AUTHORIZED_KEYS SFTP writes a throwaway sshd's configuration:
+# loopback PORT, the host key and pid file in DIR, root logging in with AUTHORIZED_KEYS only, SFTP served
+# by SFTP. SetEnv SHLVL=1 makes the login shell (bash) skip ~/.bashrc, which Debian's bash otherwise runs
+# for every command sshd starts: a development machine's root ~/.bashrc can be slow and serialised
+# across processes (pyenv's init takes one machine-wide lock), which measures that file, not the
+# provider (see bench-fleet.sh). PerSourcePenalties (OpenSSH >= 9.8) is turned off where the server
+# knows it: it would block loopback after failures.
+write_sshd_config() {
+	local sshd_bin=$1 file=$2 port=$3 dir=$4 keys=$5 sftp=$6
+	cat >"$file" <<CONF
 ListenAddress 127.0.0.1:$port
 HostKey $dir/ssh_host_ed25519_key
 PidFile $dir/sshd.pid
 AuthorizedKeysFile $keys
-Subsystem sftp internal-sftp
+Subsystem sftp $sftp
+SetEnv SHLVL=1
 StrictModes no
 UsePAM no
 PubkeyAuthentication yes
@@ -95,9 +95,22 @@ UseDNS no
 MaxStartups 100
 LogLevel VERBOSE
 CONF
-	if "$sshd_bin" -T -f "$dir/sshd_config" -o PerSourcePenalties=no >/dev/null 2>&1; then
-		echo "PerSourcePenalties no" >>"$dir/sshd_config"
+	if "$sshd_bin" -T -f "$file" -o PerSourcePenalties=no >/dev/null 2>&1; then
+		echo "PerSourcePenalties no" >>"$file"
 	fi
+}
+
+# start_sshd DIR PORT AUTHORIZED_KEYS starts a throwaway OpenSSH server as root on 127.0.0.1:PORT, with
+# its host key, configuration, pid file and log (-E) in DIR, logging in root with the keys in
+# AUTHORIZED_KEYS only; SSHD_PID is its pid (a child of the caller, which stops and waits for it). It
+# returns once the server answers with its banner, and writes DIR/known_hosts for it.
+start_sshd() {
+	local dir=$1 port=$2 keys=$3 sshd_bin=/usr/sbin/sshd t banner
+	[ -x "$sshd_bin" ] || sshd_bin=$(command -v sshd) || die "sshd is not installed (apt-get install -y openssh-server)"
+	[ "$(id -u)" -eq 0 ] || die "a throwaway sshd runs as root (a non-root sshd can log in only its own user)"
+	mkdir -p "$dir" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -C dbtls-bench -f "$dir/ssh_host_ed25519_key"
+	write_sshd_config "$sshd_bin" "$dir/sshd_config" "$port" "$dir" "$keys" internal-sftp
 	"$sshd_bin" -t -f "$dir/sshd_config" || die "sshd rejects $dir/sshd_config"
 	"$sshd_bin" -D -E "$dir/sshd.log" -f "$dir/sshd_config" &
 	# shellcheck disable=SC2034 # for the caller

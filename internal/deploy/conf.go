@@ -62,6 +62,11 @@ func (c *ConfStore) entry(h host.Host, file string) *confEntry {
 
 // Load returns the parsed config file. A missing file is ErrConfMissing; a symlink is refused.
 func (c *ConfStore) Load(ctx context.Context, h host.Host, file string) (*neo4j.Conf, host.Info, error) {
+	return c.load(ctx, h, file, false)
+}
+
+// load is Load; with fresh the file is read again even when a fresh lstat finds it as it was.
+func (c *ConfStore) load(ctx context.Context, h host.Host, file string, fresh bool) (*neo4j.Conf, host.Info, error) {
 	e := c.entry(h, file)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -76,7 +81,7 @@ func (c *ConfStore) Load(ctx context.Context, h host.Host, file string) (*neo4j.
 	if info.IsSymlink {
 		return nil, info, &host.PathError{Op: "read", Path: file, Err: host.ErrSymlink}
 	}
-	if e.conf != nil && sameFile(e.info, info) {
+	if !fresh && e.conf != nil && sameFile(e.info, info) {
 		return e.conf, info, nil
 	}
 	return e.read(ctx, h, file, info)
@@ -103,21 +108,7 @@ func (e *confEntry) read(ctx context.Context, h host.Host, file string, info hos
 // may have written it within the same size and modification time), and parsed again only when its
 // bytes differ from the copy kept.
 func (c *ConfStore) loadFresh(ctx context.Context, h host.Host, file string) (*neo4j.Conf, host.Info, error) {
-	e := c.entry(h, file)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	info, err := h.Lstat(ctx, file)
-	if err != nil {
-		return nil, info, err
-	}
-	if !info.Exists {
-		e.conf = nil
-		return nil, info, ErrConfMissing
-	}
-	if info.IsSymlink {
-		return nil, info, &host.PathError{Op: "read", Path: file, Err: host.ErrSymlink}
-	}
-	return e.read(ctx, h, file, info)
+	return c.load(ctx, h, file, true)
 }
 
 // written records conf as the content of file, just written under the file's lock, with the file's
