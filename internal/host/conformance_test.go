@@ -798,6 +798,28 @@ func TestHostReadFile(t *testing.T) {
 		missing := filepath.Join(dir, "missing")
 		_, err = h.ReadFile(ctx, missing)
 		assertPathErr(t, err, fs.ErrNotExist, "read", missing)
+		// A file over the bound is refused before it is read (a sparse file: no disk is used).
+		huge := filepath.Join(dir, "huge")
+		writeRaw(t, huge, "", 0o600)
+		if err := os.Truncate(huge, MaxReadSize+1); err != nil {
+			t.Fatal(err)
+		}
+		_, err = h.ReadFile(ctx, huge)
+		assertPathErr(t, err, ErrTooLarge, "read", huge)
+		_, _, data, rerrs := ReadFileInfos(ctx, h, []string{p, huge})
+		if rerrs[0] != nil || string(data[0]) != content {
+			t.Errorf("ReadFileInfos beside a file too large: %q, %v", data[0], rerrs[0])
+		}
+		assertPathErr(t, rerrs[1], ErrTooLarge, "read", huge)
+		// At the bound exactly, a file is read whole.
+		atBound := filepath.Join(dir, "at-bound")
+		writeRaw(t, atBound, "", 0o600)
+		if err := os.Truncate(atBound, MaxReadSize); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := h.ReadFile(ctx, atBound); err != nil || len(got) != MaxReadSize {
+			t.Errorf("ReadFile of %d bytes: %d bytes, %v", MaxReadSize, len(got), err)
+		}
 	})
 }
 

@@ -109,10 +109,18 @@ var (
 	ErrIsDir = errors.New("is a directory")
 	// ErrNotRegular is returned when a path that must be a regular file is a FIFO, socket or device.
 	ErrNotRegular = errors.New("is not a regular file")
+	// ErrTooLarge is returned by ReadFile (and the batched reads) for a file larger than MaxReadSize:
+	// it is refused before it is read, or as soon as it grows past the limit while being read.
+	ErrTooLarge = fmt.Errorf("is larger than %d MiB, the most the provider reads of one file", MaxReadSize>>20)
 	// ErrUnknownOwner is wrapped by LookupOwner when a user or group name does not exist on the
 	// host; the message reads `user "neo4j" does not exist on host local`.
 	ErrUnknownOwner = errors.New("does not exist")
 )
+
+// MaxReadSize bounds what ReadFile reads of one file. The files the provider reads (neo4j.conf,
+// certificates and their bundles, CRLs, /etc/passwd and /etc/group) are far smaller; the bound keeps a
+// wrong or hostile path (a log, a disk image) from filling the provider's memory.
+const MaxReadSize = 64 << 20
 
 // LockTimeoutError is returned by Lock when the lock could not be taken within the timeout.
 type LockTimeoutError struct {

@@ -246,6 +246,9 @@ func (l *local) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	if err := typeErr(&st); err != nil {
 		return nil, pathErr(op, p, err)
 	}
+	if st.Size > MaxReadSize {
+		return nil, pathErr(op, p, ErrTooLarge)
+	}
 	data := make([]byte, 0, st.Size+1)
 	for {
 		n, err := f.Read(data[len(data):cap(data)])
@@ -255,6 +258,9 @@ func (l *local) ReadFile(ctx context.Context, p string) ([]byte, error) {
 		}
 		if err != nil {
 			return nil, pathErr(op, p, err)
+		}
+		if len(data) > MaxReadSize {
+			return nil, pathErr(op, p, ErrTooLarge)
 		}
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]

@@ -546,6 +546,9 @@ func (c *sshConn) readFile(p string) ([]byte, error) {
 
 // readLstated reads p, found a regular file with attributes st by an lstat just before.
 func (c *sshConn) readLstated(p string, st *sftp.FileStat) ([]byte, error) {
+	if st.Size > MaxReadSize {
+		return nil, ErrTooLarge
+	}
 	return c.readRegular(p, int64(st.Size))
 }
 
@@ -615,6 +618,9 @@ func (c *sshConn) readRegular(p string, size int64) ([]byte, error) {
 		k, err := f.ReadAt(chunk, off)
 		out.Write(chunk[:k])
 		off += int64(k)
+		if off > MaxReadSize {
+			return nil, ErrTooLarge
+		}
 		if errors.Is(err, io.EOF) {
 			return out.Bytes(), nil
 		}
