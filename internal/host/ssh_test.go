@@ -849,11 +849,7 @@ func TestSSHLockAbandonedWaitEnds(t *testing.T) {
 	}
 	// The hook runs when the waiter's helper finds the lock busy; the lock script that waits starts
 	// a moment later.
-	for start := time.Now(); len(others()) == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Since(start) > time.Minute {
-			t.Fatal("the waiter waits, but no lock command of its runs on the server")
-		}
-	}
+	pollUntil(t, "a lock command of the waiter runs on the server", func() bool { return len(others()) > 0 })
 	cancel()
 	if err := <-result; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Lock = %v", err)
