@@ -226,7 +226,7 @@ func (a *auditor) clustered() (bool, value) {
 		return slices.Contains(neo4j.ClusterModes, strings.ToUpper(m.Value)), m
 	}
 	e := a.conf.get(neo4j.SettingClusterEndpoints, "")
-	return len(splitList(e.Value)) > 0, e
+	return len(neo4j.SplitList(e.Value)) > 0, e
 }
 
 func (a *auditor) checkCluster() {
@@ -504,7 +504,7 @@ func (a *auditor) unsafeEntries(p string, info host.Info) []string {
 
 func (a *auditor) checkExtensions() {
 	un := a.conf.get(neo4j.SettingProcsUnrestricted, "")
-	if items := splitList(un.Value); len(items) > 0 {
+	if items := neo4j.SplitList(un.Value); len(items) > 0 {
 		f := finding("PROCEDURES_UNRESTRICTED", un,
 			fmt.Sprintf("These procedures run with unrestricted access, bypassing the security model: %s (%s).", strings.Join(items, ", "), where(un)),
 			fmt.Sprintf("Keep in %s only the procedures you intend to expose, by full name, without wildcards.", un.Name))
@@ -515,7 +515,7 @@ func (a *auditor) checkExtensions() {
 		a.add(f)
 	}
 	al := a.conf.get(neo4j.SettingProcsAllowlist, "")
-	if items := splitList(al.Value); al.Set && slices.ContainsFunc(items, func(s string) bool { return strings.Contains(s, "*") }) {
+	if items := neo4j.SplitList(al.Value); al.Set && slices.ContainsFunc(items, func(s string) bool { return strings.Contains(s, "*") }) {
 		a.add(finding("PROCEDURES_ALLOWLIST_WILDCARD", al,
 			fmt.Sprintf("The procedure allowlist loads every procedure matching %s (%s), including ones a later plugin version adds.", strings.Join(items, ", "), where(al)),
 			fmt.Sprintf("List the procedures you use by full name in %s.", al.Name)))

@@ -210,13 +210,13 @@ func PolicyFromSettings(s map[string]string) (*Policy, error) {
 		Name: ps.Name, Version: v, Home: ps.Neo4jHome,
 		BaseDirectory: x[SuffixBaseDirectory], PrivateKey: x[SuffixPrivateKey], PublicCertificate: x[SuffixPublicCertificate],
 		TrustedDir: x[SuffixTrustedDir], RevokedDir: x[SuffixRevokedDir], ClientAuth: x[SuffixClientAuth],
-		TLSVersions: splitComma(x[SuffixTLSVersions]), TrustAll: x[SuffixTrustAll] == "true", VerifyHostname: x[SuffixVerifyHostname] == "true",
+		TLSVersions: SplitList(x[SuffixTLSVersions]), TrustAll: x[SuffixTrustAll] == "true", VerifyHostname: x[SuffixVerifyHostname] == "true",
 		AllowKeyGeneration: x[SuffixAllowKeyGeneration] == "true",
 		BasePath:           ps.BaseDirectoryPath, PrivateKeyPath: ps.PrivateKeyPath, PublicCertificatePath: ps.PublicCertificatePath,
 		TrustedPath: ps.TrustedDirPath, RevokedPath: ps.RevokedDirPath,
 	}
 	if c := x[SuffixCiphers]; c != "" {
-		p.Ciphers = splitComma(c)
+		p.Ciphers = SplitList(c)
 	}
 	if te := x[SuffixTrustExpired]; te != "" {
 		p.TrustExpired = new(te == "true")
@@ -224,7 +224,9 @@ func PolicyFromSettings(s map[string]string) (*Policy, error) {
 	return p, nil
 }
 
-func splitComma(s string) []string {
+// SplitList returns the items of a comma-separated list value (tls_versions, ciphers and the like),
+// each trimmed of spaces, empty items dropped.
+func SplitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {

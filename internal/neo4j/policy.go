@@ -47,7 +47,7 @@ var TLSVersionValues = []string{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}
 // DefaultTLSVersions is Neo4j's tls_versions default for a version (the catalogue).
 func DefaultTLSVersions(v Version) []string {
 	d, _ := DefaultOf(SettingID(SuffixTLSVersions), v, "")
-	return splitComma(d)
+	return SplitList(d)
 }
 
 // Scopes lists the channels (4.x/5.x policy scopes) of a version; 3.5 binds by channel too.

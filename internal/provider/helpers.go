@@ -80,16 +80,6 @@ func optBool(v types.Bool) *bool {
 	return &b
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 func backtickList(vals []string) string {
 	q := make([]string, len(vals))
 	for i, v := range vals {

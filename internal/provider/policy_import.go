@@ -95,9 +95,9 @@ func applyImportedLines(in *neo4j.PolicyInput, name string, lines []string) {
 		case neo4j.SuffixClientAuth:
 			in.ClientAuth = new(v)
 		case neo4j.SuffixTLSVersions:
-			in.TLSVersions = splitList(v)
+			in.TLSVersions = neo4j.SplitList(v)
 		case neo4j.SuffixCiphers:
-			in.Ciphers = splitList(v)
+			in.Ciphers = neo4j.SplitList(v)
 		case neo4j.SuffixTrustAll:
 			in.TrustAll = new(v == "true")
 		case neo4j.SuffixVerifyHostname:
