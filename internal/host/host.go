@@ -111,7 +111,8 @@ var (
 	ErrNotRegular = errors.New("is not a regular file")
 	// ErrTooLarge is returned by ReadFile (and the batched reads) for a file larger than MaxReadSize:
 	// it is refused before it is read, or as soon as it grows past the limit while being read.
-	ErrTooLarge = fmt.Errorf("is larger than %d MiB, the most the provider reads of one file", MaxReadSize>>20)
+	ErrTooLarge = fmt.Errorf("is larger than %d MiB, the most the provider reads of one file; "+
+		"check that the path names the file meant (neo4j.conf, a certificate, a key or a CRL)", MaxReadSize>>20)
 	// ErrUnknownOwner is wrapped by LookupOwner when a user or group name does not exist on the
 	// host; the message reads `user "neo4j" does not exist on host local`.
 	ErrUnknownOwner = errors.New("does not exist")
