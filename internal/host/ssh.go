@@ -531,6 +531,16 @@ func (h *SSHHost) ReadFile(ctx context.Context, p string) ([]byte, error) {
 // readFile is ReadFile on this connection: the lstat that refuses all but a regular file, then
 // readRegular.
 func (c *sshConn) readFile(p string) ([]byte, error) {
+	st, err := c.lstatRegular(p)
+	if err != nil {
+		return nil, err
+	}
+	return c.readLstated(p, st)
+}
+
+// lstatRegular is the lstat that must come before opening p: it refuses a missing path and all but a
+// regular file.
+func (c *sshConn) lstatRegular(p string) (*sftp.FileStat, error) {
 	st, err := c.lstat(p)
 	switch {
 	case err != nil:
@@ -541,7 +551,7 @@ func (c *sshConn) readFile(p string) ([]byte, error) {
 	if err := typeErrMode(st.Mode); err != nil {
 		return nil, err
 	}
-	return c.readLstated(p, st)
+	return st, nil
 }
 
 // readLstated reads p, found a regular file with attributes st by an lstat just before.

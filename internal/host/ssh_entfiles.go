@@ -95,17 +95,12 @@ const entFileMax = 8 << 20
 
 // readSmallFile is readFile of a file no larger than max bytes; a larger one is an error, unread.
 func (c *sshConn) readSmallFile(p string, max uint64) ([]byte, error) {
-	st, err := c.lstat(p)
-	switch {
-	case err != nil:
+	st, err := c.lstatRegular(p)
+	if err != nil {
 		return nil, err
-	case st == nil:
-		return nil, ErrNotExist
-	case st.Size > max:
-		return nil, fmt.Errorf("%s has %d bytes, more than the %d read for names", p, st.Size, max)
 	}
-	if err := typeErrMode(st.Mode); err != nil {
-		return nil, err
+	if st.Size > max {
+		return nil, fmt.Errorf("%s has %d bytes, more than the %d read for names", p, st.Size, max)
 	}
 	return c.readLstated(p, st)
 }
